@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mapping.h - one forwarded port range: the unit every module talks about
+ *
+ * Copyright lowport authors
+ */
+#ifndef LOWPORT_MAPPING_H
+#define LOWPORT_MAPPING_H
+
+#include <stdint.h>
+
+#include "addr.h"
+
+/* Longest lease ID: [a-z0-9] characters; chain names are "lease-" ID */
+#define LP_LEASE_ID_MAX 16
+
+/*
+ * LpMapping - forward privileged host ports to unprivileged backend ports
+ * @proto:		IPPROTO_TCP or IPPROTO_UDP
+ * @addr:		Host addresses the forward covers
+ * @host_port:		First privileged port
+ * @backend_port:	First backend port: host_port + i goes to
+ *			backend_port + i
+ * @range:		Number of ports, at least 1
+ */
+typedef struct {
+	uint8_t proto;
+	LpAddr addr;
+	uint16_t host_port;
+	uint16_t backend_port;
+	uint16_t range;
+} LpMapping;
+
+#endif /* LOWPORT_MAPPING_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy.h - the administrator's policy (lowport.conf, GKeyFile)
+ *
+ * Copyright lowport authors
+ */
+#ifndef LOWPORT_POLICY_H
+#define LOWPORT_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "addr.h"
+
+#define LP_POLICY_ERROR (lp_policy_error_quark())
+GQuark lp_policy_error_quark(void);
+
+typedef enum {
+	LP_POLICY_ERROR_PARSE,		/* the file is not valid */
+	LP_POLICY_ERROR_USER,		/* user matches no [allow] group */
+	LP_POLICY_ERROR_PORT,		/* user matches, port/proto/address not */
+} LpPolicyError;
+
+/* max-forwards when a matching group does not set it */
+#define LP_POLICY_MAX_FORWARDS_DEFAULT 16
+/* Bounds on the file itself */
+#define LP_POLICY_FILE_MAX (1024 * 1024)
+#define LP_POLICY_GROUPS_MAX 1024
+
+/*
+ * LpCred - who is asking: uid, primary gid and supplementary groups as the
+ * kernel reported them for the peer (SO_PEERCRED, SO_PEERGROUPS)
+ */
+typedef struct {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+} LpCred;
+
+typedef struct LpPolicy LpPolicy;
+
+LpPolicy *lp_policy_load(const char *path, GError **error);
+LpPolicy *lp_policy_load_data(const char *data, size_t len, GError **error);
+void lp_policy_free(LpPolicy *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpPolicy, lp_policy_free)
+
+bool lp_policy_check(const LpPolicy *policy, const LpCred *cred, int proto,
+		     const LpAddr *addr, uint16_t port, GError **error);
+unsigned int lp_policy_max_forwards(const LpPolicy *policy,
+				    const LpCred *cred);
+const char *lp_policy_real_pasta(const LpPolicy *policy);
+char *lp_policy_describe(const LpPolicy *policy, const LpCred *cred);
+
+#endif /* LOWPORT_POLICY_H */
