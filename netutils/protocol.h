@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "mapping.h"
 
@@ -26,34 +27,45 @@
 #define LP_REPLY_MAX (64 * 1024 * 1024)
 /* Bound on mappings in one forward request, and on ports in one request */
 #define LP_MAPPINGS_MAX 64
-#define LP_PORTS_MAX 1024
+#define LP_PORTS_MAX	1024
 /* Longest netns path accepted */
 #define LP_NETNS_MAX 4096
+
+/* Deepest JSON nesting accepted (a list reply needs 5) */
+#define LP_JSON_DEPTH_MAX 16
 
 #define LP_PROTOCOL_ERROR (lp_protocol_error_quark())
 GQuark lp_protocol_error_quark(void);
 
+/* Codes of LP_PROTOCOL_ERROR; lp_protocol_error_code() maps them to replies */
+typedef enum {
+	LP_PROTOCOL_ERROR_MALFORMED, /* "bad-request" */
+	LP_PROTOCOL_ERROR_TOO_LARGE, /* "too-large" */
+	LP_PROTOCOL_ERROR_VERSION,   /* "unsupported-version" */
+} LpProtocolError;
+
 /* Error codes on the wire; names in lp_error_code_name() */
 typedef enum {
-	LP_ERR_BAD_REQUEST,	/* "bad-request": malformed JSON, bad field */
-	LP_ERR_TOO_LARGE,	/* "too-large": request over LP_REQUEST_MAX */
-	LP_ERR_TIMEOUT,		/* "timeout": request not complete in time */
-	LP_ERR_VERSION,		/* "unsupported-version" */
-	LP_ERR_NOT_GRANTED,	/* "not-granted": policy refuses */
-	LP_ERR_LIMIT,		/* "limit": max-forwards, too many clients */
-	LP_ERR_BACKEND,		/* "backend": backend socket not the peer's */
-	LP_ERR_PORT_IN_USE,	/* "port-in-use": a host socket holds the port */
-	LP_ERR_CONFLICT,	/* "conflict": overlapping lease */
-	LP_ERR_PIDFD,		/* "pidfd": missing, dead, or not the peer's */
-	LP_ERR_NOT_FOUND,	/* "not-found": no such lease */
-	LP_ERR_PERMISSION,	/* "permission": not the owner, not root */
-	LP_ERR_FIREWALL,	/* "firewall": firewalld StrictForwardPorts */
-	LP_ERR_INTERNAL,	/* "internal": nftables or system failure */
+	LP_ERR_BAD_REQUEST, /* "bad-request": malformed JSON, bad field */
+	LP_ERR_TOO_LARGE,   /* "too-large": request over LP_REQUEST_MAX */
+	LP_ERR_TIMEOUT,	    /* "timeout": request not complete in time */
+	LP_ERR_VERSION,	    /* "unsupported-version" */
+	LP_ERR_NOT_GRANTED, /* "not-granted": policy refuses */
+	LP_ERR_LIMIT,	    /* "limit": max-forwards, too many clients */
+	LP_ERR_BACKEND,	    /* "backend": backend socket not the peer's */
+	LP_ERR_PORT_IN_USE, /* "port-in-use": a host socket holds the port */
+	LP_ERR_CONFLICT,    /* "conflict": overlapping lease */
+	LP_ERR_PIDFD,	    /* "pidfd": missing, dead, or not the peer's */
+	LP_ERR_NOT_FOUND,   /* "not-found": no such lease */
+	LP_ERR_PERMISSION,  /* "permission": not the owner, not root */
+	LP_ERR_FIREWALL,    /* "firewall": firewalld StrictForwardPorts */
+	LP_ERR_INTERNAL,    /* "internal": nftables or system failure */
 	LP_ERR_MAX,
 } LpErrorCode;
 
 const char *lp_error_code_name(LpErrorCode code);
 int lp_error_code_from_name(const char *name);
+LpErrorCode lp_protocol_error_code(const GError *error);
 
 typedef enum {
 	LP_OP_FORWARD,
@@ -62,6 +74,10 @@ typedef enum {
 	LP_OP_STATUS,
 	LP_OP_MAX,
 } LpOp;
+
+const char *lp_op_name(LpOp op);
+int lp_op_from_name(const char *name);
+gboolean lp_lease_id_valid(const char *id);
 
 /*
  * LpRequest - a decoded request
@@ -81,14 +97,16 @@ typedef struct {
 
 /*
  * LpLeaseInfo - one lease as lowportd reports it
+ *
+ * lp_lease_info_new() allocates @mappings empty; @netns may be NULL.
  */
 typedef struct {
 	char *id;
 	uid_t uid;
 	pid_t pid;
 	char *netns;
-	int64_t created;	/* Unix time, seconds */
-	GArray *mappings;	/* LpMapping */
+	int64_t created;  /* Unix time, seconds */
+	GArray *mappings; /* LpMapping */
 } LpLeaseInfo;
 
 /*
@@ -107,7 +125,8 @@ typedef struct {
  * @code:	Error code if !ok
  * @message:	One-line message if !ok
  * @lease_id:	forward: the new lease
- * @leases:	list: GPtrArray of LpLeaseInfo
+ * @leases:	list: GPtrArray of LpLeaseInfo, owns them; never NULL after
+ *		lp_reply_new_ok(), lp_reply_new_error() or lp_reply_parse()
  * @status:	status
  */
 typedef struct {
@@ -124,10 +143,14 @@ void lp_request_free(LpRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpRequest, lp_request_free)
 LpRequest *lp_request_parse(const char *buf, size_t len, GError **error);
 char *lp_request_serialize(const LpRequest *req, size_t *ret_len);
+gboolean lp_request_equal(const LpRequest *a, const LpRequest *b);
 
 LpLeaseInfo *lp_lease_info_new(void);
 void lp_lease_info_free(LpLeaseInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpLeaseInfo, lp_lease_info_free)
+gboolean lp_lease_info_equal(const LpLeaseInfo *a, const LpLeaseInfo *b);
+JsonNode *lp_leases_to_json(const GPtrArray *leases);
+gboolean lp_mappings_equal(const GArray *a, const GArray *b);
 
 LpReply *lp_reply_new_ok(void);
 LpReply *lp_reply_new_error(LpErrorCode code, const char *fmt, ...)
@@ -136,5 +159,6 @@ void lp_reply_free(LpReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpReply, lp_reply_free)
 LpReply *lp_reply_parse(const char *buf, size_t len, GError **error);
 char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len);
+gboolean lp_reply_equal(const LpReply *a, const LpReply *b);
 
 #endif /* LOWPORT_PROTOCOL_H */
