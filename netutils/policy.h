@@ -14,21 +14,33 @@
 #include <glib.h>
 
 #include "addr.h"
+#include "mapping.h"
 
 #define LP_POLICY_ERROR (lp_policy_error_quark())
 GQuark lp_policy_error_quark(void);
 
 typedef enum {
-	LP_POLICY_ERROR_PARSE,		/* the file is not valid */
-	LP_POLICY_ERROR_USER,		/* user matches no [allow] group */
-	LP_POLICY_ERROR_PORT,		/* user matches, port/proto/address not */
+	LP_POLICY_ERROR_PARSE, /* the file is not valid */
+	LP_POLICY_ERROR_USER,  /* user matches no [allow] group */
+	LP_POLICY_ERROR_PORT,  /* user matches, port/proto/address not */
 } LpPolicyError;
 
 /* max-forwards when a matching group does not set it */
 #define LP_POLICY_MAX_FORWARDS_DEFAULT 16
 /* Bounds on the file itself */
-#define LP_POLICY_FILE_MAX (1024 * 1024)
+#define LP_POLICY_FILE_MAX   (1024 * 1024)
 #define LP_POLICY_GROUPS_MAX 1024
+/* Most items in one comma-separated list (users, groups, ports, ...) */
+#define LP_POLICY_LIST_MAX 256
+
+/*
+ * LpPolicyTableOwner - [lowport] table-owner: whether lowportd may create
+ * its table with the kernel's OWNER flag; the daemon maps it to LpNftOwnerMode
+ */
+typedef enum {
+	LP_POLICY_TABLE_OWNER_AUTO,  /* "auto" (default) */
+	LP_POLICY_TABLE_OWNER_NEVER, /* "never" */
+} LpPolicyTableOwner;
 
 /*
  * LpCred - who is asking: uid, primary gid and supplementary groups as the
@@ -48,11 +60,15 @@ LpPolicy *lp_policy_load_data(const char *data, size_t len, GError **error);
 void lp_policy_free(LpPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpPolicy, lp_policy_free)
 
+const char *const *lp_policy_warnings(const LpPolicy *policy);
+
 bool lp_policy_check(const LpPolicy *policy, const LpCred *cred, int proto,
 		     const LpAddr *addr, uint16_t port, GError **error);
-unsigned int lp_policy_max_forwards(const LpPolicy *policy,
-				    const LpCred *cred);
+bool lp_policy_check_mapping(const LpPolicy *policy, const LpCred *cred,
+			     const LpMapping *m, GError **error);
+unsigned int lp_policy_max_forwards(const LpPolicy *policy, const LpCred *cred);
 const char *lp_policy_real_pasta(const LpPolicy *policy);
+LpPolicyTableOwner lp_policy_table_owner(const LpPolicy *policy);
 char *lp_policy_describe(const LpPolicy *policy, const LpCred *cred);
 
 #endif /* LOWPORT_POLICY_H */
