@@ -283,15 +283,19 @@ static const char *proto_scan_token(char c, unsigned int *depth, bool *done)
  */
 static const char *proto_scan(const char *buf, size_t len, size_t *ret_pos)
 {
+	const char *bad = NULL, *nul;
 	unsigned int depth = 0;
-	const char *bad = NULL;
 	bool done = false;
 	size_t i = 0;
 
-	if (memchr(buf, '\0', len))
+	nul = memchr(buf, '\0', len);
+	if (nul) {
+		*ret_pos = nul - buf;
 		return "NUL byte in input";
+	}
 	while (i < len && strchr(" \t\r\n", buf[i]))
 		i++;
+	*ret_pos = i;
 	if (i == len || buf[i] != '{')
 		return "not a JSON object";
 	while (i < len && !bad) {
@@ -1449,4 +1453,31 @@ gboolean lp_reply_equal(const LpReply *a, const LpReply *b)
 	       a->status.leases == b->status.leases &&
 	       a->status.leases_total == b->status.leases_total &&
 	       !a->status.table_present == !b->status.table_present;
+}
+
+/**
+ * lp_mappings_add_json() - Add a "mappings" member in the wire format
+ * @b:		Builder, inside an object
+ * @mappings:	GArray of LpMapping
+ *
+ * For other JSON documents that hold mappings (lowportd's state files).
+ */
+void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings)
+{
+	proto_add_mappings(b, mappings);
+}
+
+/**
+ * lp_mappings_parse_json() - Read a "mappings" member in the wire format
+ * @o:		Object holding it
+ * @kind:	What @o is, for messages (e.g. "state file")
+ * @error:	Set on failure, LP_PROTOCOL_ERROR
+ *
+ * Return: new GArray of LpMapping, NULL on error
+ */
+GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error)
+{
+	ProtoWhere w = { kind, "" };
+
+	return proto_parse_mappings(o, &w, error);
 }

@@ -161,4 +161,8 @@ LpReply *lp_reply_parse(const char *buf, size_t len, GError **error);
 char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len);
 gboolean lp_reply_equal(const LpReply *a, const LpReply *b);
 
+void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings);
+GArray *lp_mappings_parse_json(JsonObject *o, const char *kind,
+			       GError **error);
+
 #endif /* LOWPORT_PROTOCOL_H */

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder during bootstrap; replaced by the real daemon entry point */
-int main(void)
+/*
+ * lowportd.c - entry point of the privileged port helper
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include "daemon.h"
+
+int main(int argc, char **argv)
 {
-	return 1;
+	return lp_daemon_run(argc, argv);
 }

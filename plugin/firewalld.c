@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * firewalld.c - detect firewalld enforcing StrictForwardPorts
+ *
+ * With StrictForwardPorts=yes firewalld rejects DNATed traffic to ports it
+ * does not forward itself, so a lease would install but never carry traffic.
+ * Like netavark, lowportd refuses with a clear message instead.
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "admission.h"
+
+#define FIREWALLD_CONF "/etc/firewalld/firewalld.conf"
+
+/**
+ * firewalld_conf_strict() - Does firewalld.conf say StrictForwardPorts=yes?
+ *
+ * Return: true if so
+ */
+static bool firewalld_conf_strict(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	size_t len;
+	guint i;
+
+	if (!g_file_get_contents(FIREWALLD_CONF, &text, &len, NULL) ||
+	    len > 1024 * 1024)
+		return false;
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i]; i++) {
+		g_strstrip(lines[i]);
+		if (!g_ascii_strncasecmp(lines[i], "StrictForwardPorts=", 19))
+			return !g_ascii_strcasecmp(lines[i] + 19, "yes");
+	}
+	return false;
+}
+
+/**
+ * firewalld_running() - Is a firewalld process running?
+ *
+ * Return: true if /proc shows one
+ */
+static bool firewalld_running(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		g_autofree char *path = NULL;
+		g_autofree char *comm = NULL;
+
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		path = g_build_filename("/proc", name, "comm", NULL);
+		if (g_file_get_contents(path, &comm, NULL, NULL) &&
+		    !strcmp(g_strstrip(comm), "firewalld"))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * lp_firewalld_strict() - Is firewalld running with StrictForwardPorts=yes?
+ *
+ * Return: true if forwarded traffic would be rejected by firewalld
+ */
+bool lp_firewalld_strict(void)
+{
+	return firewalld_conf_strict() && firewalld_running();
+}

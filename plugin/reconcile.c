@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * reconcile.c - bring kernel rules, state files and live processes together
+ *
+ * DOC: Theory of Operation
+ *
+ * At start-up the state directory says which leases were held; a pidfd
+ * opened with the saved PID and start time tells which of their processes
+ * still live (a reused PID has another start time). The kernel table says
+ * which rules exist. Live leases whose rules are intact are left untouched,
+ * so their traffic never drops; missing or differing rules are (re)added;
+ * rules of dead leases and orphan lease chains are removed; a missing table
+ * is rebuilt in one batch.
+ *
+ * lp_daemon_repair() runs the kernel half again after an outside change.
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <glib.h>
+
+#include "daemon.h"
+#include "leases.h"
+#include "pidfd.h"
+#include "state.h"
+
+/**
+ * reconcile_same_rules() - Do kernel rules match a lease exactly?
+ * @k:		Lease as listed from the kernel (one mapping per port)
+ * @lease:	Lease as held
+ *
+ * Return: true if every port is forwarded as the lease says, and no other
+ */
+static bool reconcile_same_rules(const LpNftLease *k, const LpLease *lease)
+{
+	unsigned int want = lp_lease_ports(lease);
+	guint i, j;
+
+	if (k->uid != lease->uid || k->mappings->len != want)
+		return false;
+	for (i = 0; i < k->mappings->len; i++) {
+		const LpMapping *km = &g_array_index(k->mappings, LpMapping, i);
+		bool found = false;
+
+		for (j = 0; j < lease->mappings->len && !found; j++) {
+			const LpMapping *m =
+				&g_array_index(lease->mappings, LpMapping, j);
+			int off = km->host_port - m->host_port;
+
+			found = km->proto == m->proto &&
+				lp_addr_equal(&km->addr, &m->addr) &&
+				off >= 0 && off < m->range &&
+				km->backend_port == m->backend_port + off;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * reconcile_nft_leases() - Our leases as the nft engine takes them
+ * @leases:	GPtrArray of LpLease
+ *
+ * Return: GPtrArray of LpNftLease (owned)
+ */
+static GPtrArray *reconcile_nft_leases(GPtrArray *leases)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)lp_nft_lease_free);
+	guint i;
+
+	for (i = 0; i < leases->len; i++)
+		g_ptr_array_add(out, lp_lease_to_nft(leases->pdata[i]));
+	return out;
+}
+
+/**
+ * reconcile_find() - Find a lease by ID in an array
+ * @leases:	GPtrArray of LpLease
+ * @id:		Lease ID
+ *
+ * Return: the lease, or NULL
+ */
+static LpLease *reconcile_find(GPtrArray *leases, const char *id)
+{
+	guint i;
+
+	for (i = 0; i < leases->len; i++) {
+		LpLease *lease = leases->pdata[i];
+
+		if (!g_strcmp0(lease->id, id))
+			return lease;
+	}
+	return NULL;
+}
+
+/**
+ * reconcile_kernel() - Make the kernel table hold exactly @live
+ * @d:		Daemon
+ * @live:	GPtrArray of LpLease that should be forwarded
+ * @error:	Return location for a GError
+ *
+ * Leases whose rules already match are not touched.
+ *
+ * Return: true on success
+ */
+static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GError **error)
+{
+	g_autoptr(GPtrArray) kernel = NULL;
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GHashTable) good = g_hash_table_new(g_str_hash, g_str_equal);
+	guint i;
+
+	if (!lp_nft_table_present(d->nft, NULL) ||
+	    !lp_nft_ensure_table(d->nft, NULL) ||
+	    !(kernel = lp_nft_lease_list(d->nft, NULL))) {
+		all = reconcile_nft_leases(live);
+		g_message("rebuilding table inet %s with %u lease(s)",
+			  LP_NFT_TABLE, live->len);
+		return lp_nft_rebuild(d->nft, all, error);
+	}
+	for (i = 0; i < kernel->len; i++) {
+		LpNftLease *k = kernel->pdata[i];
+		LpLease *lease = reconcile_find(live, k->id);
+		g_autoptr(GError) local = NULL;
+
+		if (lease && reconcile_same_rules(k, lease)) {
+			g_hash_table_add(good, lease->id);
+			continue;
+		}
+		if (!lp_nft_lease_remove(d->nft, k, &local))
+			g_warning("cannot remove stale chain lease-%s: %s",
+				  k->id, local->message);
+	}
+	for (i = 0; i < live->len; i++) {
+		LpLease *lease = live->pdata[i];
+		g_autoptr(LpNftLease) n = NULL;
+
+		if (g_hash_table_contains(good, lease->id))
+			continue;
+		n = lp_lease_to_nft(lease);
+		if (!lp_nft_lease_add(d->nft, n, error))
+			return false;
+		g_message("lease %s: rules restored", lease->id);
+	}
+	return true;
+}
+
+/**
+ * reconcile_split() - Sort saved leases into live and dead
+ * @saved:	GPtrArray of LpLease from the state directory (emptied)
+ * @live:	Gets leases whose process lives, with a pidfd
+ * @dead:	Gets the others
+ */
+static void reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
+{
+	while (saved->len) {
+		LpLease *lease = g_ptr_array_steal_index(saved, 0);
+		int fd = lp_pidfd_open_checked(lease->pid, lease->starttime);
+
+		if (fd >= 0 && !reconcile_find(live, lease->id)) {
+			lease->pidfd = fd;
+			g_ptr_array_add(live, lease);
+		} else {
+			g_ptr_array_add(dead, lease);
+		}
+	}
+}
+
+/**
+ * lp_reconcile() - Start-up reconciliation of state, processes and kernel
+ * @d:		Daemon, with policy and nft engine open and no leases yet
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+bool lp_reconcile(LpDaemon *d, GError **error)
+{
+	g_autoptr(GPtrArray) saved = lp_state_load_all(d->state_dir, error);
+	g_autoptr(GPtrArray) live =
+		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
+	g_autoptr(GPtrArray) dead =
+		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
+	guint i;
+
+	if (!saved)
+		return false;
+	reconcile_split(saved, live, dead);
+	if (!reconcile_kernel(d, live, error))
+		return false;
+	for (i = 0; i < dead->len; i++) {
+		LpLease *lease = dead->pdata[i];
+		g_autofree char *what = lp_lease_describe(lease);
+
+		lp_state_remove(d->state_dir, lease->id, NULL);
+		lp_log_event(
+			"removed", lease->uid, lease->id,
+			"removed lease %s: %s (process %d exited while lowportd was down)",
+			lease->id, what, lease->pid);
+	}
+	while (live->len)
+		lp_leases_adopt(d, g_ptr_array_steal_index(live, 0));
+	return true;
+}
+
+/**
+ * lp_daemon_repair() - Restore the table after an outside change
+ * @d:		Daemon
+ */
+void lp_daemon_repair(LpDaemon *d)
+{
+	g_autoptr(GPtrArray) held = lp_leases_snapshot(d);
+	g_autoptr(GError) error = NULL;
+
+	if (!reconcile_kernel(d, held, &error))
+		g_warning("repairing table inet %s failed: %s", LP_NFT_TABLE,
+			  error->message);
+}
