@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""test_forward.py - admitted leases carry real traffic; list, status, release, CLI
+
+Copyright lowport authors
+"""
+
+import json
+import sys
+import time
+
+sys.dont_write_bytecode = True
+import lptest as lp  # noqa: E402
+from lptest import (ALICE, CAROL, HOST4, HOST6, PEER4, PEER6, PEER_NS, Env,
+                    User, check, eq, expect_error, expect_ok, mapping, test,
+                    tcp_get, udp_ask, wait_until)
+
+
+def web_lease(env, user=ALICE, port=80, backend_port=30080, addr=''):
+    """web_lease() - a TCP lease @port -> @backend_port held by @user"""
+    b = env.backend(user, tcp=[backend_port])
+    lease_id = env.lease(user, [mapping('tcp', port, backend_port,
+                                        addr=addr)], b)
+    return b, lease_id
+
+
+def expect_backend(b, text, what):
+    check(b.says(text), f'{what}: got {text!r}, not backend {b.tag}')
+
+
+@test('tcp/80 from the peer over IPv4 reaches the backend with the peer '
+      'source address')
+def peer_ipv4():
+    with Env() as env:
+        b, _ = web_lease(env)
+        text = tcp_get(HOST4, 80, ns=PEER_NS)
+        expect_backend(b, text, f'peer -> {HOST4}:80')
+        eq(b.peer_of(text), PEER4, 'source address seen by the backend')
+
+
+@test('tcp/80 from the host itself (127.0.0.1:80, 192.0.2.1:80) reaches '
+      'the backend')
+def local_ipv4():
+    with Env() as env:
+        b, _ = web_lease(env)
+        expect_backend(b, tcp_get('127.0.0.1', 80), 'host -> 127.0.0.1:80')
+        expect_backend(b, tcp_get(HOST4, 80), f'host -> {HOST4}:80')
+
+
+@test('tcp/80 over IPv6: peer -> [2001:db8:1::1]:80 and host -> [::1]:80')
+def ipv6():
+    with Env() as env:
+        b, _ = web_lease(env)
+        text = tcp_get(HOST6, 80, ns=PEER_NS)
+        expect_backend(b, text, f'peer -> [{HOST6}]:80')
+        eq(b.peer_of(text), PEER6, 'IPv6 source address seen by the backend')
+        expect_backend(b, tcp_get('::1', 80), 'host -> [::1]:80')
+
+
+@test('udp/53: datagrams from the peer and the host are echoed by the '
+      'backend')
+def udp53():
+    with Env() as env:
+        b = env.backend(ALICE, udp=[30053])
+        env.lease(ALICE, [mapping('udp', 53, 30053)], b)
+        for addr, ns, src in ((HOST4, PEER_NS, PEER4), (HOST6, PEER_NS, PEER6),
+                              ('127.0.0.1', None, '127.0.0.1'),
+                              ('::1', None, '::1')):
+            payload = f'ping-{addr}'
+            text = udp_ask(addr, 53, payload, ns=ns)
+            what = f'udp {"peer" if ns else "host"} -> {addr}:53'
+            expect_backend(b, text, what)
+            check(text.endswith('echo ' + payload),
+                  f'{what}: not an echo of {payload!r}: {text!r}')
+            eq(b.peer_of(text), src, f'{what}: source seen by the backend')
+
+
+@test('lease scoped to 127.0.0.1 is reachable on 127.0.0.1:80 only')
+def scoped_lease():
+    with Env() as env:
+        b, _ = web_lease(env, addr='127.0.0.1')
+        expect_backend(b, tcp_get('127.0.0.1', 80), 'host -> 127.0.0.1:80')
+        text = tcp_get(HOST4, 80, ns=PEER_NS)
+        check(not b.says(text),
+              f'peer -> {HOST4}:80 reached the backend of a lease scoped to '
+              f'127.0.0.1: {text!r}')
+        text = tcp_get(HOST4, 80)
+        check(not b.says(text),
+              f'host -> {HOST4}:80 reached the backend of a lease scoped to '
+              f'127.0.0.1: {text!r}')
+
+
+@test('group grant: uid 4203 with supplementary gid 4300 gets tcp/443')
+def group_grant():
+    with Env() as env:
+        alone = User(CAROL.uid)  # same uid, no supplementary group
+        b0 = env.backend(alone, tcp=[30443])
+        res = env.forward(alone, [mapping('tcp', 443, 30443)], b0)
+        expect_error(res, 'not-granted',
+                     f'user {alone.label} is not granted any port by the '
+                     f'lowport policy', what='uid 4203 without gid 4300')
+        b0.close()
+        b = env.backend(CAROL, tcp=[30443])
+        env.lease(CAROL, [mapping('tcp', 443, 30443)], b)
+        expect_backend(b, tcp_get('127.0.0.1', 443), 'host -> 127.0.0.1:443')
+        expect_backend(b, tcp_get(HOST4, 443, ns=PEER_NS),
+                       f'peer -> {HOST4}:443')
+
+
+@test('range 1020-1030 -> 31020-31030 forwards each port to its own '
+      'backend port')
+def port_range():
+    with Env() as env:
+        b = env.backend(ALICE, tcp=range(31020, 31031))
+        env.lease(ALICE, [mapping('tcp', 1020, 31020, rng=11)], b)
+        for port in (1020, 1025, 1030):
+            text = tcp_get('127.0.0.1', port)
+            expect_backend(b, text, f'host -> 127.0.0.1:{port}')
+            check(f' tcp {port + 30000} ' in text,
+                  f'port {port} went to the wrong backend port: {text!r}')
+            text = tcp_get(HOST4, port, ns=PEER_NS)
+            expect_backend(b, text, f'peer -> {HOST4}:{port}')
+            check(f' tcp {port + 30000} ' in text,
+                  f'port {port} went to the wrong backend port: {text!r}')
+
+
+@test('list and status report the lease with its fields')
+def list_status():
+    with Env() as env:
+        before = time.time()
+        b, lease_id = web_lease(env)
+        leases = env.list(ALICE)
+        eq([lease.get('id') for lease in leases], [lease_id],
+           'lease ids listed for the owner')
+        lease = leases[0]
+        eq(lease.get('uid'), ALICE.uid, 'lease uid')
+        eq(lease.get('pid'), b.pid, 'lease pid (the stand-in)')
+        eq(lease.get('netns'), env.netns_path, 'lease netns')
+        created = lease.get('created')
+        check(isinstance(created, int) and
+              before - 5 <= created <= time.time() + 5,
+              f'lease created {created!r} is not about now ({before:.0f})')
+        maps = lease.get('mappings')
+        check(isinstance(maps, list) and len(maps) == 1,
+              f'lease mappings: {maps!r}')
+        got = {k: maps[0].get(k) for k in ('proto', 'host_port',
+                                           'backend_port', 'range')}
+        eq(got, {'proto': 'tcp', 'host_port': 80, 'backend_port': 30080,
+                 'range': 1}, 'lease mapping')
+        st = env.status(ALICE)
+        eq(st.get('leases'), 1, 'status leases')
+        check(isinstance(st.get('leases_total'), int) and
+              st['leases_total'] >= 1,
+              f'status leases_total: {st.get("leases_total")!r}')
+        eq(st.get('table'), True, 'status table')
+        check(isinstance(st.get('version'), str) and st['version'],
+              f'status version: {st.get("version")!r}')
+
+
+@test('release by the owner removes the chain and the traffic')
+def release():
+    with Env() as env:
+        b, lease_id = web_lease(env)
+        check(lease_id in lp.nft_lease_ids(),
+              f'no chain lease-{lease_id} before release')
+        expect_backend(b, tcp_get('127.0.0.1', 80), 'before release')
+        expect_ok(env.release(ALICE, lease_id), 'release')
+        check(lease_id not in lp.nft_lease_ids(),
+              f'chain lease-{lease_id} still there after release')
+        eq(env.lease_ids(ALICE), set(), 'leases listed after release')
+        text = tcp_get('127.0.0.1', 80)
+        check(not b.says(text), f'port 80 still reaches the backend: {text!r}')
+        text = tcp_get(HOST4, 80, ns=PEER_NS)
+        check(not b.says(text),
+              f'peer port 80 still reaches the backend: {text!r}')
+        eq(env.status(ALICE).get('leases'), 0, 'status leases after release')
+
+
+@test('nft layout: nat base chains with fib local, maps, one lease chain')
+def nft_layout():
+    with Env() as env:
+        _, lease_id = web_lease(env)
+        chains = lp.nft_chains()
+        for name in ('prerouting', 'output'):
+            c = chains.get(name)
+            check(c is not None, f'no chain {name}: {sorted(chains)}')
+            eq((c.get('type'), c.get('hook'), c.get('prio')),
+               ('nat', name, -100), f'chain {name} type/hook/priority')
+            text = lp.nft_text('chain', *lp.TABLE, name)
+            check('fib daddr type local jump leases' in text,
+                  f'chain {name} lacks "fib daddr type local jump leases":'
+                  f'\n{text}')
+        check('leases' in chains, f'no chain leases: {sorted(chains)}')
+        maps = lp.nft_maps()
+        for name in ('addr4', 'addr6', 'any'):
+            check(name in maps, f'no map {name}: {sorted(maps)}')
+        eq(lp.nft_lease_ids(), {lease_id}, 'lease chains')
+        rules = lp.nft_rules(f'lease-{lease_id}')
+        check(rules, f'chain lease-{lease_id} has no rules')
+        for r in rules:
+            eq(r.get('comment'), f'lease={lease_id} uid={ALICE.uid}',
+               f'comment of rule {r.get("handle")}')
+        text = lp.nft_text('chain', *lp.TABLE, f'lease-{lease_id}')
+        check('dnat to :30080' in text, f'no "dnat to :30080":\n{text}')
+        text = lp.nft_text('map', *lp.TABLE, 'any')
+        check(f'lease-{lease_id}' in text,
+              f'map any does not point at lease-{lease_id}:\n{text}')
+
+
+@test('host -> peer 192.0.2.2:80 reaches the peer server, not the backend')
+def outgoing_not_hijacked():
+    with Env() as env:
+        b, _ = web_lease(env)
+        env.server(PEER4, 80, 'peer-server', ns=PEER_NS)
+        text = tcp_get(PEER4, 80)
+        check(text is not None and text.startswith('peer-server'),
+              f'host -> {PEER4}:80 got {text!r}, want the peer server')
+        expect_backend(b, tcp_get('127.0.0.1', 80),
+                       'host -> 127.0.0.1:80 (lease still live)')
+
+
+def ctl_ok(env, user, *args):
+    res = env.ctl(user, *args)
+    check(res.returncode == 0,
+          f'lowportctl {" ".join(args)} failed ({res.returncode}):\n'
+          f'{res.stdout}{res.stderr}')
+    return res.stdout
+
+
+@test('lowportctl list prints the lease (id, port, backend)')
+def ctl_list():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        _, lease_id = web_lease(env)
+        out = ctl_ok(env, ALICE, 'list')
+        for word in (lease_id, '80', '30080'):
+            check(word in out, f'lowportctl list lacks {word!r}:\n{out}')
+
+
+@test('lowportctl list --json prints the lease as JSON')
+def ctl_list_json():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        _, lease_id = web_lease(env)
+        out = ctl_ok(env, ALICE, 'list', '--json')
+        try:
+            doc = json.loads(out)
+        except ValueError as e:
+            raise lp.TestFailure(f'lowportctl list --json: not JSON ({e}):'
+                                 f'\n{out}')
+        flat = json.dumps(doc)
+        for word in (f'"{lease_id}"', '30080', '80'):
+            check(word in flat, f'list --json lacks {word}:\n{out}')
+
+
+@test('lowportctl status prints the daemon status')
+def ctl_status():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        web_lease(env)
+        out = ctl_ok(env, ALICE, 'status')
+        check(out.strip(), 'lowportctl status printed nothing')
+        check('1' in out, f'lowportctl status does not show 1 lease:\n{out}')
+
+
+@test('lowportctl release ID removes the lease')
+def ctl_release():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        b, lease_id = web_lease(env)
+        ctl_ok(env, ALICE, 'release', lease_id)
+        eq(env.lease_ids(ALICE), set(), 'leases after lowportctl release')
+        check(wait_until(lambda: lease_id not in lp.nft_lease_ids(), 1.0),
+              f'chain lease-{lease_id} still there')
+        text = tcp_get('127.0.0.1', 80)
+        check(not b.says(text), f'port 80 still reaches the backend: {text!r}')
+
+
+if __name__ == '__main__':
+    lp.main()
