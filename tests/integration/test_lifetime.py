@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""test_lifetime.py - leases end with pasta, survive lowportd restarts and ruleset flushes
+
+Copyright lowport authors
+"""
+
+import signal
+import sys
+import time
+
+sys.dont_write_bytecode = True
+import lptest as lp  # noqa: E402
+from lptest import (ALICE, BOB, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
+                    Env, check, eq, info, mapping, test, tcp_get,
+                    wait_until)
+
+
+def flows(b, port):
+    """flows() - does @port reach @b, locally and from the peer?"""
+    return (b.says(tcp_get('127.0.0.1', port)) and
+            b.says(tcp_get(HOST4, port, ns=PEER_NS)))
+
+
+def expect_flows(b, port, what):
+    local = tcp_get('127.0.0.1', port)
+    peer = tcp_get(HOST4, port, ns=PEER_NS)
+    check(b.says(local) and b.says(peer),
+          f'{what}: port {port} does not reach {b.tag} '
+          f'(local: {local!r}, peer: {peer!r})')
+
+
+def nft_flush_ruleset():
+    """nft_flush_ruleset() - what an nftables.service reload does (this is
+    the test's own network namespace)"""
+    lp.run(['nft', 'flush', 'ruleset'])
+
+
+def removal_time(env, user, lease_id, start, timeout=3.0):
+    """removal_time() - seconds from @start until lease-@lease_id's chain
+    is gone and the lease is no longer listed; None if it stays"""
+    gone = wait_until(lambda: lease_id not in lp.nft_lease_ids(), timeout,
+                      0.005)
+    if not gone:
+        return None
+    elapsed = time.monotonic() - start
+    if lease_id in {x.get('id') for x in env.list(user)}:
+        return None
+    return elapsed
+
+
+@test('lease removed within one second after the pasta stand-in dies')
+def pasta_exit():
+    with Env() as env:
+        b = env.backend(ALICE, tcp=[30080])
+        lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], b)
+        start = time.monotonic()
+        b.kill()
+        elapsed = removal_time(env, ALICE, lease_id, start)
+        check(elapsed is not None,
+              f'lease {lease_id} still present 3 s after pasta died')
+        info(f'lease removed {elapsed * 1000:.0f} ms after the stand-in died')
+        check(elapsed < 1.0, f'lease removal took {elapsed:.3f} s (>= 1 s)')
+        eq(env.status(ALICE).get('leases'), 0, 'status leases')
+
+
+@test('kill -9 of lowportd: traffic flows while it is down; restart keeps '
+      'the live lease untouched and drops the dead one')
+def daemon_restart():
+    with Env() as env:
+        a = env.backend(ALICE, tcp=[30080])
+        live = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        b = env.backend(BOB, tcp=[30443])
+        dead = env.lease(BOB, [mapping('tcp', 443, 30443)], b)
+        before = lp.nft_rule_fingerprint(f'lease-{live}')
+        check(before, f'chain lease-{live} has no rules')
+        env.kill9()
+        expect_flows(a, 80, 'lowportd down')
+        expect_flows(b, 443, 'lowportd down')
+        b.kill()
+        env.start()
+        eq({x.get('id') for x in env.list(ALICE)}, {live},
+           'leases of the live owner after restart')
+        eq({x.get('id') for x in env.list(BOB)}, set(),
+           'leases of the dead owner after restart')
+        eq(lp.nft_rule_fingerprint(f'lease-{live}'), before,
+           f'rules (handles) of lease-{live} after restart')
+        check(wait_until(lambda: dead not in lp.nft_lease_ids(), 1.0),
+              f'chain lease-{dead} of the dead lease still there')
+        expect_flows(a, 80, 'after restart')
+        text = tcp_get('127.0.0.1', 443)
+        check(not b.says(text), f'port 443 still forwarded: {text!r}')
+        # the restarted daemon watches the surviving pasta again
+        start = time.monotonic()
+        a.kill()
+        elapsed = removal_time(env, ALICE, live, start)
+        check(elapsed is not None and elapsed < 1.0,
+              f'restarted lowportd did not remove lease {live} within 1 s '
+              f'of its pasta dying ({elapsed})')
+
+
+@test('nft flush ruleset with table-owner=auto: the table survives')
+def flush_owned():
+    with Env(table_owner='auto') as env:
+        a = env.backend(ALICE, tcp=[30080])
+        lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        before = lp.nft_table_json()
+        nft_flush_ruleset()
+        eq(lp.nft_table_json(), before, 'table inet lowport after flush')
+        expect_flows(a, 80, 'after flush ruleset')
+        eq({x.get('id') for x in env.list(ALICE)}, {lease_id},
+           'leases after flush')
+
+
+@test('nft flush ruleset with table-owner=never: rebuilt within ~1 s')
+def flush_unowned():
+    with Env(table_owner='never') as env:
+        a = env.backend(ALICE, tcp=[30080])
+        lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        nft_flush_ruleset()
+        start = time.monotonic()
+        back = wait_until(lambda: lease_id in lp.nft_lease_ids(), 3.0, 0.01)
+        elapsed = time.monotonic() - start
+        check(back, 'table not rebuilt within 3 s of the flush')
+        info(f'table rebuilt {elapsed * 1000:.0f} ms after the flush')
+        check(elapsed < 1.5, f'rebuild took {elapsed:.3f} s')
+        check(wait_until(lambda: flows(a, 80), 1.0),
+              'traffic does not flow after the rebuild')
+        eq(env.status(ALICE).get('table'), True, 'status table')
+
+
+@test('table-owner=auto: kill -9, flush ruleset, restart: table rebuilt '
+      'from state')
+def flush_while_down():
+    with Env(table_owner='auto') as env:
+        a = env.backend(ALICE, tcp=[30080])
+        lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        env.kill9()
+        check(lp.nft_table_exists(),
+              'table gone after kill -9 (expected it to persist)')
+        expect_flows(a, 80, 'lowportd down')
+        nft_flush_ruleset()
+        check(not lp.nft_table_exists(),
+              'flush ruleset did not remove the orphaned table')
+        env.start()
+        check(wait_until(lambda: lease_id in lp.nft_lease_ids(), 2.0),
+              f'chain lease-{lease_id} not rebuilt after restart')
+        check(wait_until(lambda: flows(a, 80), 1.0),
+              'traffic does not flow after restart')
+        eq({x.get('id') for x in env.list(ALICE)}, {lease_id},
+           'leases after restart')
+
+
+@test('SIGHUP with a policy no longer granting port 80 removes that lease '
+      'only')
+def policy_reload():
+    with Env() as env:
+        a = env.backend(ALICE, tcp=[30080, 30443])
+        l80 = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        l443 = env.lease(ALICE, [mapping('tcp', 443, 30443)], a)
+        policy = DEFAULT_POLICY.format(table_owner='auto').replace(
+            'ports = 80, 443, 1020-1030, 53', 'ports = 443, 1020-1030, 53')
+        check(policy != DEFAULT_POLICY.format(table_owner='auto'),
+              'test bug: policy unchanged')
+        env.write_policy(policy)
+        mark = env.log_size()
+        env.signal(signal.SIGHUP)
+        check(wait_until(lambda: l80 not in lp.nft_lease_ids(), 2.0),
+              f'lease {l80} (port 80) still in nft 2 s after SIGHUP')
+        eq({x.get('id') for x in env.list(ALICE)}, {l443},
+           'leases after reload')
+        check(l443 in lp.nft_lease_ids(), f'chain lease-{l443} gone')
+        text = tcp_get('127.0.0.1', 80)
+        check(not a.says(text), f'port 80 still forwarded: {text!r}')
+        expect_flows(a, 443, 'after reload')
+        log = env.log_text(mark)
+        check(l80 in log, f'removal of lease {l80} not logged:\n{log}')
+        check(env.alive(), 'lowportd died on SIGHUP')
+
+
+if __name__ == '__main__':
+    lp.main()
