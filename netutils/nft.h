@@ -22,9 +22,13 @@ GQuark lp_nft_error_quark(void);
 
 /* GError codes in LP_NFT_ERROR are positive errno values from the kernel */
 
+/* Bounds: ports (map elements and rules) per lease, leases per rebuild */
+#define LP_NFT_LEASE_PORTS_MAX 1024
+#define LP_NFT_LEASES_MAX      65536
+
 typedef enum {
-	LP_NFT_OWNER_AUTO,	/* OWNER|PERSIST if the kernel has PERSIST */
-	LP_NFT_OWNER_NEVER,	/* plain table; rebuilt after outside flush */
+	LP_NFT_OWNER_AUTO,  /* OWNER|PERSIST if the kernel has PERSIST */
+	LP_NFT_OWNER_NEVER, /* plain table; rebuilt after outside flush */
 } LpNftOwnerMode;
 
 /*
@@ -52,8 +56,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNft, lp_nft_free)
 bool lp_nft_table_present(LpNft *nft, GError **error);
 bool lp_nft_ensure_table(LpNft *nft, GError **error);
 bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error);
-bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease,
-			 GError **error);
+bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error);
 GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error);
 bool lp_nft_rebuild(LpNft *nft, GPtrArray *leases, GError **error);
 bool lp_nft_owned(LpNft *nft);
@@ -64,7 +67,6 @@ LpNftMonitor *lp_nft_monitor_new(GError **error);
 void lp_nft_monitor_free(LpNftMonitor *mon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftMonitor, lp_nft_monitor_free)
 int lp_nft_monitor_fd(LpNftMonitor *mon);
-bool lp_nft_monitor_read(LpNftMonitor *mon, bool *ret_foreign,
-			 GError **error);
+bool lp_nft_monitor_read(LpNftMonitor *mon, bool *ret_foreign, GError **error);
 
 #endif /* LOWPORT_NFT_H */

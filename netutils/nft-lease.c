@@ -1,0 +1,1284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nft-lease.c - the lease engine: table inet lowport over libnftnl + libmnl
+ *
+ * DOC: Theory of Operation
+ *
+ * One netlink socket per LpNft, kept for its whole life: an OWNER table
+ * can only be changed through the socket that owns it, and the kernel
+ * drops ownership (PERSIST) or the table (OWNER alone) when it closes.
+ *
+ * Every change is one nf_tables batch (nft-batch.c): adding a lease
+ * creates its chain, its DNAT rules and its map elements; removing it
+ * deletes its map elements, then its chain. Neither touches other leases,
+ * so their cost does not grow with the number of leases. A rebuild
+ * replaces the whole table atomically: the old table (if any) is deleted
+ * and the skeleton and every lease are created in the same transaction,
+ * so traffic never sees a half-built table.
+ *
+ * Listing reads the kernel (chains lease-*, their rules, their comments)
+ * under a generation check: if the ruleset changes during the dumps, they
+ * are repeated, like nft's check_genid.
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <libnftnl/common.h>
+#include <libnftnl/gen.h>
+
+#include "nft-batch.h"
+#include "nft-rules.h"
+#include "nft.h"
+#include "util.h"
+
+/* Not in libmnl 1.0.4; the kernel's dump skbs stay below this */
+#define LP_NFT_DUMP_SIZE 65536
+
+/* A request buffer: our GET requests are a header and two names */
+#define LP_NFT_REQ_SIZE	  4096
+#define LP_NFT_REQ_BUF(b) char b[LP_NFT_REQ_SIZE] __attribute__((aligned(8)))
+
+/* Attempts at a consistent listing before giving up */
+#define LP_NFT_GENID_TRIES 16
+
+/* Table flags the owner mode is about */
+#define LP_NFT_OWN_FLAGS (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST)
+
+/*
+ * LpNft - the engine
+ * @nl:		Netlink socket, open for the engine's life
+ * @seq:	Next sequence number
+ * @portid:	Port ID of @nl
+ * @mode:	Owner mode
+ * @persist:	The kernel supports NFT_TABLE_F_PERSIST
+ * @owned:	Table inet lowport is owned by @nl
+ */
+struct LpNft {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	uint32_t portid;
+	LpNftOwnerMode mode;
+	bool persist;
+	bool owned;
+};
+
+G_DEFINE_QUARK(lp_nft_error, lp_nft_error)
+
+/**
+ * lp_nft_lease_new() - Allocate a lease with no mappings
+ * @id:		Lease ID, copied (truncated to LP_LEASE_ID_MAX)
+ * @uid:	Owner
+ *
+ * Return: new lease, free with lp_nft_lease_free()
+ */
+LpNftLease *lp_nft_lease_new(const char *id, uid_t uid)
+{
+	LpNftLease *l = g_new0(LpNftLease, 1);
+
+	g_strlcpy(l->id, id, sizeof(l->id));
+	l->uid = uid;
+	l->mappings = g_array_new(FALSE, TRUE, sizeof(LpMapping));
+	return l;
+}
+
+/**
+ * lp_nft_lease_free() - Free a lease
+ * @lease:	Lease, may be NULL
+ */
+void lp_nft_lease_free(LpNftLease *lease)
+{
+	if (!lease)
+		return;
+	g_array_unref(lease->mappings);
+	g_free(lease);
+}
+
+/**
+ * lp_nft_set_errno() - Set an LP_NFT_ERROR from a negative errno
+ * @error:	Return location for a GError
+ * @r:		Negative errno
+ * @what:	What failed, "listing leases"
+ */
+static void lp_nft_set_errno(GError **error, int r, const char *what)
+{
+	g_set_error(error, LP_NFT_ERROR, -r, "nftables: %s failed: %s", what,
+		    g_strerror(-r));
+}
+
+/*
+ * LpNftQuery - one request/response exchange
+ * @cb:		Called for each data message
+ * @data:	Passed to @cb
+ * @check_genid: Compare each message's generation with @genid
+ * @genid:	Expected generation, low 16 bits
+ * @genid_changed: A message came from another generation
+ */
+typedef struct {
+	mnl_cb_t cb;
+	void *data;
+	bool check_genid;
+	uint16_t genid;
+	bool genid_changed;
+} LpNftQuery;
+
+/**
+ * lp_nft_query_cb() - mnl_cb_run() callback: generation check, then @q->cb
+ * @nlh:	Message
+ * @data:	LpNftQuery
+ *
+ * Return: MNL_CB_OK, or MNL_CB_ERROR on a short message
+ */
+static int lp_nft_query_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	LpNftQuery *q = data;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	if (q->check_genid && ntohs(nfg->res_id) != q->genid) {
+		q->genid_changed = true;
+		return MNL_CB_OK;
+	}
+	return q->cb ? q->cb(nlh, q->data) : MNL_CB_OK;
+}
+
+/**
+ * lp_nft_query() - Send a request and run its replies through @q
+ * @nft:	Engine
+ * @nlh:	Request, built with nft->seq
+ * @q:		Callbacks; callbacks must not fail, so dumps are drained
+ *
+ * Return: 0 on success, -EINTR if the generation changed, negative errno
+ */
+static int lp_nft_query(LpNft *nft, const struct nlmsghdr *nlh, LpNftQuery *q)
+{
+	g_autofree uint32_t *buf = g_malloc(LP_NFT_DUMP_SIZE);
+	ssize_t n;
+	int r;
+
+	if (mnl_socket_sendto(nft->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nft->nl, buf, LP_NFT_DUMP_SIZE);
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, n, nlh->nlmsg_seq, nft->portid,
+			       lp_nft_query_cb, q);
+	} while (r > MNL_CB_STOP);
+	if (r < 0)
+		return -errno;
+	return q->genid_changed ? -EINTR : 0;
+}
+
+/**
+ * lp_nft_request() - Start a request message in @buf
+ * @nft:	Engine
+ * @buf:	Buffer, LP_NFT_REQ_SIZE bytes
+ * @type:	NFT_MSG_GET* type
+ * @dump:	Dump (NLM_F_DUMP) rather than a single object (NLM_F_ACK)
+ *
+ * Return: header to add the payload to
+ */
+static struct nlmsghdr *lp_nft_request(LpNft *nft, char *buf, uint16_t type,
+				       bool dump)
+{
+	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET,
+				     dump ? NLM_F_DUMP : NLM_F_ACK, nft->seq++);
+}
+
+/**
+ * lp_nft_gen_cb() - Read NFTA_GEN_ID from a NEWGEN reply
+ * @nlh:	Message
+ * @data:	uint32_t to set
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlGen) gen = nftnl_gen_alloc();
+
+	if (!gen)
+		lp_oom();
+	if (nftnl_gen_nlmsg_parse(nlh, gen) >= 0)
+		*(uint32_t *)data = nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_genid() - Read the current ruleset generation
+ * @nft:	Engine
+ * @ret:	Generation ID
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+static int lp_nft_genid(LpNft *nft, uint32_t *ret)
+{
+	LP_NFT_REQ_BUF(buf);
+	LpNftQuery q = {.cb = lp_nft_gen_cb, .data = ret};
+
+	return lp_nft_query(
+		nft, lp_nft_request(nft, buf, NFT_MSG_GETGEN, false), &q);
+}
+
+/**
+ * lp_nft_table_cb() - Parse a NEWTABLE reply
+ * @nlh:	Message
+ * @data:	struct nftnl_table to fill
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	nftnl_table_nlmsg_parse(nlh, data);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_table_get() - Read table inet lowport from the kernel
+ * @nft:	Engine
+ * @ret_flags:	Table flags
+ * @ret_owner:	Owner port ID, 0 if the table has no owner
+ *
+ * Return: 0 if present, -ENOENT if not, other negative errno on failure
+ */
+static int lp_nft_table_get(LpNft *nft, uint32_t *ret_flags,
+			    uint32_t *ret_owner)
+{
+	g_autoptr(NftnlTable) t = lp_nft_rules_table(0);
+	g_autoptr(NftnlTable) got = nftnl_table_alloc();
+	LP_NFT_REQ_BUF(buf);
+	LpNftQuery q = {.cb = lp_nft_table_cb, .data = got};
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!got)
+		lp_oom();
+	nftnl_table_unset(t, NFTNL_TABLE_FLAGS);
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETTABLE, false);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	r = lp_nft_query(nft, nlh, &q);
+	if (r < 0)
+		return r;
+	if (!nftnl_table_is_set(got, NFTNL_TABLE_NAME))
+		return -ENOENT;
+	*ret_flags = nftnl_table_get_u32(got, NFTNL_TABLE_FLAGS);
+	*ret_owner = 0;
+	if ((*ret_flags & NFT_TABLE_F_OWNER) &&
+	    nftnl_table_is_set(got, NFTNL_TABLE_OWNER))
+		*ret_owner = nftnl_table_get_u32(got, NFTNL_TABLE_OWNER);
+	return 0;
+}
+
+/**
+ * lp_nft_probe_persist() - Tell whether the kernel has NFT_TABLE_F_PERSIST
+ * @nft:	Engine
+ *
+ * Creates and deletes a scratch table with OWNER|PERSIST in one batch;
+ * kernels before 6.9 refuse the unknown flag with EOPNOTSUPP.
+ *
+ * Return: true if supported
+ */
+static bool lp_nft_probe_persist(LpNft *nft)
+{
+	g_autoptr(NftnlTable) t = lp_nft_rules_table(LP_NFT_OWN_FLAGS);
+	g_autoptr(LpNftBatch) b = lp_nft_batch_new(&nft->seq);
+	g_autoptr(GError) error = NULL;
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, LP_NFT_TABLE "-probe");
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
+			   LP_NFT_HINT_NONE, "probing table flag persist");
+	lp_nft_batch_table(b, NFT_MSG_DELTABLE, 0, t, LP_NFT_HINT_NONE,
+			   "probing table flag persist");
+	if (lp_nft_batch_commit(b, nft->nl, &error))
+		return true;
+	g_debug("no table flag persist: %s", error->message);
+	return false;
+}
+
+/**
+ * lp_nft_new() - Open the engine: one netlink socket for its whole life
+ * @owner:	Owner mode of the table
+ * @error:	Return location for a GError
+ *
+ * Return: new engine, free with lp_nft_free(), NULL on error
+ */
+LpNft *lp_nft_new(LpNftOwnerMode owner, GError **error)
+{
+	g_autoptr(LpNft) nft = g_new0(LpNft, 1);
+	int r;
+
+	r = lp_nft_socket_open(&nft->nl, 0);
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "opening netlink socket");
+		return NULL;
+	}
+	nft->portid = mnl_socket_get_portid(nft->nl);
+	nft->seq = (uint32_t)time(NULL);
+	nft->mode = owner;
+	if (owner == LP_NFT_OWNER_AUTO)
+		nft->persist = lp_nft_probe_persist(nft);
+	return g_steal_pointer(&nft);
+}
+
+/**
+ * lp_nft_free() - Close the engine
+ * @nft:	Engine, may be NULL
+ *
+ * An owned table without PERSIST disappears with the socket; with
+ * PERSIST it stays, unowned, for the next lp_nft_ensure_table().
+ */
+void lp_nft_free(LpNft *nft)
+{
+	if (!nft)
+		return;
+	if (nft->nl)
+		mnl_socket_close(nft->nl);
+	g_free(nft);
+}
+
+/**
+ * lp_nft_owned() - Tell whether our socket owns table inet lowport
+ * @nft:	Engine
+ *
+ * Return: true after ensure/rebuild took ownership (mode AUTO, kernel
+ *	   with PERSIST)
+ */
+bool lp_nft_owned(LpNft *nft)
+{
+	return nft->owned;
+}
+
+/**
+ * lp_nft_table_present() - Tell whether table inet lowport exists
+ * @nft:	Engine
+ * @error:	Return location for a GError, set only on failure to ask
+ *
+ * Return: true if present; false if absent or on error
+ */
+bool lp_nft_table_present(LpNft *nft, GError **error)
+{
+	uint32_t flags, owner;
+	int r;
+
+	r = lp_nft_table_get(nft, &flags, &owner);
+	if (r == -ENOENT)
+		return false;
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "reading table inet " LP_NFT_TABLE);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * lp_nft_want_flags() - Table flags the owner mode asks for
+ * @nft:	Engine
+ *
+ * Return: OWNER|PERSIST in mode AUTO on kernels with PERSIST, else 0
+ */
+static uint32_t lp_nft_want_flags(const LpNft *nft)
+{
+	if (nft->mode == LP_NFT_OWNER_AUTO && nft->persist)
+		return LP_NFT_OWN_FLAGS;
+	return 0;
+}
+
+/* The two nat base chains, both "fib daddr type local jump leases" */
+static const struct {
+	const char *name;
+	int hook;
+} lp_nft_base_chains[] = {
+	{LP_NFT_CHAIN_PREROUTING, NF_INET_PRE_ROUTING},
+	{LP_NFT_CHAIN_OUTPUT, NF_INET_LOCAL_OUT},
+};
+
+/**
+ * lp_nft_batch_maps() - Append chain leases, the maps and dispatch rules
+ * @b:		Batch
+ */
+static void lp_nft_batch_maps(LpNftBatch *b)
+{
+	g_autoptr(NftnlChain) leases = lp_nft_rules_chain(LP_NFT_CHAIN_LEASES);
+	unsigned int i;
+
+	lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, leases,
+			   LP_NFT_HINT_NONE, "creating chain leases");
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_autoptr(NftnlSet) s = lp_nft_rules_map(i);
+		g_autoptr(NftnlRule) r = lp_nft_rules_dispatch(i);
+		g_autofree char *what = NULL;
+
+		what = g_strdup_printf("creating map %s",
+				       lp_nft_rules_map_name(i));
+		lp_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s,
+				 LP_NFT_HINT_NONE, what);
+		g_free(what);
+		what = g_strdup_printf("adding the dispatch rule for map %s",
+				       lp_nft_rules_map_name(i));
+		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND, r,
+				  LP_NFT_HINT_NONE, what);
+	}
+}
+
+/**
+ * lp_nft_batch_skeleton() - Append table, base chains, maps, dispatch rules
+ * @b:		Batch
+ * @flags:	Table flags
+ *
+ * Chains are created in listing order: prerouting, output, leases.
+ */
+static void lp_nft_batch_skeleton(LpNftBatch *b, uint32_t flags)
+{
+	g_autoptr(NftnlTable) t = lp_nft_rules_table(flags);
+	unsigned int i;
+
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
+			   LP_NFT_HINT_NONE,
+			   "creating table inet " LP_NFT_TABLE);
+	for (i = 0; i < LP_ELEMENTSOF(lp_nft_base_chains); i++) {
+		const char *name = lp_nft_base_chains[i].name;
+		g_autoptr(NftnlChain) c = NULL;
+		g_autofree char *what = NULL;
+
+		c = lp_nft_rules_base_chain(name, lp_nft_base_chains[i].hook);
+		what = g_strdup_printf("creating nat chain %s", name);
+		lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c,
+				   LP_NFT_HINT_NAT, what);
+	}
+	lp_nft_batch_maps(b);
+	for (i = 0; i < LP_ELEMENTSOF(lp_nft_base_chains); i++) {
+		const char *name = lp_nft_base_chains[i].name;
+		g_autoptr(NftnlRule) r = lp_nft_rules_hook_rule(name);
+		g_autofree char *what = NULL;
+
+		what = g_strdup_printf("adding rule 'fib daddr type local "
+				       "jump leases' to chain %s",
+				       name);
+		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND, r,
+				  LP_NFT_HINT_FIB, what);
+	}
+}
+
+/**
+ * lp_nft_batch_lease_port() - Append one port of a lease: rule and element
+ * @b:		Batch
+ * @lease:	Lease
+ * @m:		Mapping of @lease
+ * @i:		Port index in @m
+ */
+static void lp_nft_batch_lease_port(LpNftBatch *b, const LpNftLease *lease,
+				    const LpMapping *m, unsigned int i)
+{
+	g_autoptr(NftnlRule) r = NULL;
+	g_autoptr(NftnlSet) s = NULL;
+	g_autofree char *what = NULL;
+	char port[LP_NFT_PORT_DESC_MAX];
+
+	lp_nft_rules_port_desc(m, i, port, sizeof(port));
+	r = lp_nft_rules_lease_rule(lease->id, lease->uid, m, i);
+	what = g_strdup_printf(
+		"adding the dnat rule for %s to chain " LP_NFT_LEASE_PREFIX
+		"%s",
+		port, lease->id);
+	lp_nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r,
+			  LP_NFT_HINT_NAT, what);
+	g_free(what);
+
+	s = lp_nft_rules_elem(lease->id, m, i, true);
+	what = g_strdup_printf(
+		"adding map element %s to @%s for lease %s", port,
+		lp_nft_rules_map_name(lp_nft_rules_map_of(&m->addr)),
+		lease->id);
+	lp_nft_batch_elems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, s,
+			   LP_NFT_HINT_ELEM, what);
+}
+
+/**
+ * lp_nft_batch_lease_add() - Append a lease: its chain, rules, elements
+ * @b:		Batch
+ * @lease:	Lease, checked with lp_nft_lease_check()
+ */
+static void lp_nft_batch_lease_add(LpNftBatch *b, const LpNftLease *lease)
+{
+	char name[LP_NFT_CHAIN_NAME_MAX];
+	g_autoptr(NftnlChain) c = NULL;
+	g_autofree char *what = NULL;
+	unsigned int i, j;
+
+	g_snprintf(name, sizeof(name), LP_NFT_LEASE_PREFIX "%s", lease->id);
+	c = lp_nft_rules_chain(name);
+	what = g_strdup_printf("creating chain %s", name);
+	lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, c,
+			   LP_NFT_HINT_TABLE, what);
+	for (i = 0; i < lease->mappings->len; i++) {
+		const LpMapping *m =
+			&g_array_index(lease->mappings, LpMapping, i);
+
+		for (j = 0; j < m->range; j++)
+			lp_nft_batch_lease_port(b, lease, m, j);
+	}
+}
+
+/**
+ * lp_nft_mapping_check() - Validate one mapping
+ * @m:		Mapping
+ *
+ * Return: true if the mapping can be installed
+ */
+static bool lp_nft_mapping_check(const LpMapping *m)
+{
+	if (m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP)
+		return false;
+	if (m->addr.family != AF_UNSPEC && m->addr.family != AF_INET &&
+	    m->addr.family != AF_INET6)
+		return false;
+	if (!m->range || !m->host_port || !m->backend_port)
+		return false;
+	return m->host_port + m->range - 1 <= G_MAXUINT16 &&
+	       m->backend_port + m->range - 1 <= G_MAXUINT16;
+}
+
+/**
+ * lp_nft_lease_check() - Validate a lease before building its batch
+ * @lease:	Lease
+ * @error:	Return location for a GError (EINVAL)
+ *
+ * Return: true if valid: good ID, 1 to LP_NFT_LEASE_PORTS_MAX ports
+ */
+static bool lp_nft_lease_check(const LpNftLease *lease, GError **error)
+{
+	unsigned int i, ports = 0;
+
+	if (!lp_nft_rules_id_valid(lease->id)) {
+		g_set_error(error, LP_NFT_ERROR, EINVAL,
+			    "Invalid lease ID '%s'", lease->id);
+		return false;
+	}
+	for (i = 0; i < lease->mappings->len; i++) {
+		const LpMapping *m =
+			&g_array_index(lease->mappings, LpMapping, i);
+
+		if (!lp_nft_mapping_check(m)) {
+			g_set_error(error, LP_NFT_ERROR, EINVAL,
+				    "Invalid port mapping %u of lease %s", i,
+				    lease->id);
+			return false;
+		}
+		ports += m->range;
+	}
+	if (!ports || ports > LP_NFT_LEASE_PORTS_MAX) {
+		g_set_error(error, LP_NFT_ERROR, EINVAL,
+			    "Lease %s has %u ports, must be 1 to %u", lease->id,
+			    ports, LP_NFT_LEASE_PORTS_MAX);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * lp_nft_lease_add() - Install a lease in one batch
+ * @nft:	Engine
+ * @lease:	Lease: ID, owner and mappings
+ * @error:	Return location for a GError, code a positive errno
+ *
+ * Creates chain lease-ID, one DNAT rule and one map element per port. If
+ * anything fails (chain exists, port taken, table gone), nothing changes.
+ *
+ * Return: true on success
+ */
+bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error)
+{
+	g_autoptr(LpNftBatch) b = NULL;
+
+	if (!lp_nft_lease_check(lease, error))
+		return false;
+	b = lp_nft_batch_new(&nft->seq);
+	lp_nft_batch_lease_add(b, lease);
+	return lp_nft_batch_commit(b, nft->nl, error);
+}
+
+/*
+ * LpNftList - state of one listing pass
+ * @only:	List only this lease ID, NULL for all
+ * @leases:	LpNftLease found, in kernel order
+ * @by_id:	Lease ID -> LpNftLease in @leases (borrowed)
+ */
+typedef struct {
+	const char *only;
+	GPtrArray *leases;
+	GHashTable *by_id;
+} LpNftList;
+
+/**
+ * lp_nft_list_chain_cb() - Chain dump callback: note lease chains
+ * @nlh:	NEWCHAIN message
+ * @data:	LpNftList
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_list_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlChain) c = nftnl_chain_alloc();
+	char id[LP_LEASE_ID_MAX + 1];
+	LpNftList *l = data;
+	LpNftLease *lease;
+
+	if (!c)
+		lp_oom();
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
+	    g_strcmp0(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+		      LP_NFT_TABLE) ||
+	    !nftnl_chain_is_set(c, NFTNL_CHAIN_NAME) ||
+	    !lp_nft_rules_chain_id(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
+				   id))
+		return MNL_CB_OK;
+	if ((l->only && strcmp(id, l->only)) ||
+	    g_hash_table_contains(l->by_id, id))
+		return MNL_CB_OK;
+	lease = lp_nft_lease_new(id, (uid_t)-1);
+	g_ptr_array_add(l->leases, lease);
+	g_hash_table_insert(l->by_id, lease->id, lease);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_list_rule_cb() - Rule dump callback: add a lease rule's mapping
+ * @nlh:	NEWRULE message
+ * @data:	LpNftList
+ *
+ * Rules in lease chains that do not parse (changed from outside) are
+ * skipped.
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_list_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlRule) r = nftnl_rule_alloc();
+	char id[LP_LEASE_ID_MAX + 1], cid[LP_LEASE_ID_MAX + 1];
+	LpNftList *l = data;
+	LpNftLease *lease;
+	LpMapping m;
+	uid_t uid;
+
+	if (!r)
+		lp_oom();
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0 ||
+	    !nftnl_rule_is_set(r, NFTNL_RULE_CHAIN) ||
+	    !lp_nft_rules_chain_id(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), id))
+		return MNL_CB_OK;
+	lease = g_hash_table_lookup(l->by_id, id);
+	if (!lease)
+		return MNL_CB_OK;
+	if (lp_nft_rules_parse_comment(r, cid, &uid) < 0 || strcmp(cid, id) ||
+	    lp_nft_rules_parse_lease_rule(r, &m) < 0) {
+		g_debug("skipping unknown rule in chain lease-%s", id);
+		return MNL_CB_OK;
+	}
+	lease->uid = uid;
+	g_array_append_val(lease->mappings, m);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_list_once() - One listing pass: chains, then rules
+ * @nft:	Engine
+ * @l:		State to fill
+ * @genid:	Generation every dump message must carry
+ *
+ * Return: 0 on success, -EINTR if the ruleset changed, negative errno
+ */
+static int lp_nft_list_once(LpNft *nft, LpNftList *l, uint32_t genid)
+{
+	LpNftQuery q = {.check_genid = true, .genid = genid & 0xffff};
+	g_autoptr(NftnlRule) filter = nftnl_rule_alloc();
+	LP_NFT_REQ_BUF(buf);
+	char chain[LP_NFT_CHAIN_NAME_MAX];
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!filter)
+		lp_oom();
+	q.cb = lp_nft_list_chain_cb;
+	q.data = l;
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETCHAIN, true);
+	r = lp_nft_query(nft, nlh, &q);
+	if (r < 0)
+		return r;
+
+	nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, LP_NFT_TABLE);
+	if (l->only) {
+		g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s",
+			   l->only);
+		nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain);
+	}
+	q.cb = lp_nft_list_rule_cb;
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETRULE, true);
+	nftnl_rule_nlmsg_build_payload(nlh, filter);
+	return lp_nft_query(nft, nlh, &q);
+}
+
+/**
+ * lp_nft_list() - List leases consistently, retrying on ruleset changes
+ * @nft:	Engine
+ * @only:	Lease ID to list, NULL for all
+ * @ret:	Leases (LpNftLease), caller frees
+ *
+ * Return: 0 on success, -ENOENT if the table is missing, negative errno
+ */
+static int lp_nft_list(LpNft *nft, const char *only, GPtrArray **ret)
+{
+	uint32_t genid, flags, owner;
+	unsigned int tries;
+	int r = -EAGAIN;
+
+	for (tries = 0; tries < LP_NFT_GENID_TRIES; tries++) {
+		g_autoptr(GPtrArray) leases = NULL;
+		g_autoptr(GHashTable) by_id = NULL;
+		LpNftList l;
+
+		r = lp_nft_genid(nft, &genid);
+		if (!r)
+			r = lp_nft_table_get(nft, &flags, &owner);
+		if (r < 0)
+			return r;
+		leases = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)lp_nft_lease_free);
+		by_id = g_hash_table_new(g_str_hash, g_str_equal);
+		l = (LpNftList){.only = only, .leases = leases, .by_id = by_id};
+		r = lp_nft_list_once(nft, &l, genid);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		*ret = g_steal_pointer(&leases);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/**
+ * lp_nft_lease_list() - List the leases the kernel holds
+ * @nft:	Engine
+ * @error:	Return location for a GError
+ *
+ * Chains lease-* and their rules are read back; each rule becomes one
+ * LpMapping (range 1) and its comment gives the owner. A lease chain
+ * without rules is listed with no mappings and uid (uid_t)-1. A missing
+ * table lists as empty.
+ *
+ * Return: GPtrArray of LpNftLease (caller unrefs), NULL on error
+ */
+GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error)
+{
+	GPtrArray *leases = NULL;
+	int r;
+
+	r = lp_nft_list(nft, NULL, &leases);
+	if (r == -ENOENT)
+		return g_ptr_array_new_with_free_func(
+			(GDestroyNotify)lp_nft_lease_free);
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "listing leases");
+		return NULL;
+	}
+	return leases;
+}
+
+/*
+ * LpNftScan - map elements pointing at one lease chain
+ * @chain:	"lease-<ID>"
+ * @map:	Map being dumped
+ * @elems:	struct nftnl_set, one element each, to delete
+ */
+typedef struct {
+	const char *chain;
+	LpNftMap map;
+	GPtrArray *elems;
+} LpNftScan;
+
+/**
+ * lp_nft_scan_elem_cb() - nftnl_set_elem_foreach() callback
+ * @e:		Element
+ * @data:	LpNftScan
+ *
+ * Return: 0
+ */
+static int lp_nft_scan_elem_cb(struct nftnl_set_elem *e, void *data)
+{
+	LpNftScan *s = data;
+	const void *key;
+	uint32_t len;
+
+	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN) ||
+	    g_strcmp0(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN),
+		      s->chain))
+		return 0;
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (key && len <= LP_NFT_KEY_MAX)
+		g_ptr_array_add(s->elems,
+				lp_nft_rules_elem_key(s->map, key, len));
+	return 0;
+}
+
+/**
+ * lp_nft_scan_cb() - Element dump callback
+ * @nlh:	NEWSETELEM message
+ * @data:	LpNftScan
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_scan_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlSet) s = nftnl_set_alloc();
+
+	if (!s)
+		lp_oom();
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, lp_nft_scan_elem_cb, data);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_scan_elems() - Find the map elements that jump to a lease chain
+ * @nft:	Engine
+ * @chain:	"lease-<ID>"
+ * @elems:	Filled with struct nftnl_set, one element each
+ *
+ * Only used to recover a half-removed lease: it reads all three maps.
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+static int lp_nft_scan_elems(LpNft *nft, const char *chain, GPtrArray *elems)
+{
+	LP_NFT_REQ_BUF(buf);
+	LpNftScan s = {.chain = chain, .elems = elems};
+	LpNftQuery q = {.cb = lp_nft_scan_cb, .data = &s};
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_autoptr(NftnlSet) set = lp_nft_rules_map(i);
+		struct nlmsghdr *nlh;
+
+		s.map = i;
+		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSETELEM, true);
+		nftnl_set_elems_nlmsg_build_payload(nlh, set);
+		r = lp_nft_query(nft, nlh, &q);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+/**
+ * lp_nft_remove_found() - Remove what the kernel really holds of a lease
+ * @nft:	Engine
+ * @id:		Lease ID
+ * @error:	Return location for a GError
+ *
+ * Return: true on success, also if nothing of the lease is left
+ */
+static bool lp_nft_remove_found(LpNft *nft, const char *id, GError **error)
+{
+	g_autoptr(GPtrArray) elems =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nftnl_set_free);
+	g_autoptr(GPtrArray) leases = NULL;
+	g_autoptr(LpNftBatch) b = NULL;
+	char chain[LP_NFT_CHAIN_NAME_MAX];
+	unsigned int i;
+	int r;
+
+	g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s", id);
+	r = lp_nft_list(nft, id, &leases);
+	if (!r)
+		r = lp_nft_scan_elems(nft, chain, elems);
+	if (r == -ENOENT)
+		return true;
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "listing a half-removed lease");
+		return false;
+	}
+	if (!leases->len && !elems->len)
+		return true;
+	b = lp_nft_batch_new(&nft->seq);
+	for (i = 0; i < elems->len; i++)
+		lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, elems->pdata[i],
+				   LP_NFT_HINT_TABLE,
+				   "removing a leftover map element");
+	if (leases->len) {
+		g_autoptr(NftnlChain) c = lp_nft_rules_chain(chain);
+		g_autofree char *what =
+			g_strdup_printf("deleting chain %s", chain);
+
+		lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_TABLE,
+				   what);
+	}
+	return lp_nft_batch_commit(b, nft->nl, error);
+}
+
+/**
+ * lp_nft_batch_lease_del() - Append deletion of a lease's elements, chain
+ * @b:		Batch
+ * @lease:	Lease, checked with lp_nft_lease_check()
+ */
+static void lp_nft_batch_lease_del(LpNftBatch *b, const LpNftLease *lease)
+{
+	char name[LP_NFT_CHAIN_NAME_MAX], port[LP_NFT_PORT_DESC_MAX];
+	g_autoptr(NftnlChain) c = NULL;
+	g_autofree char *what = NULL;
+	unsigned int i, j;
+
+	for (i = 0; i < lease->mappings->len; i++) {
+		const LpMapping *m =
+			&g_array_index(lease->mappings, LpMapping, i);
+
+		for (j = 0; j < m->range; j++) {
+			g_autoptr(NftnlSet) s = NULL;
+
+			s = lp_nft_rules_elem(lease->id, m, j, false);
+			lp_nft_rules_port_desc(m, j, port, sizeof(port));
+			g_free(what);
+			what = g_strdup_printf(
+				"removing map element %s from @%s for lease %s",
+				port,
+				lp_nft_rules_map_name(
+					lp_nft_rules_map_of(&m->addr)),
+				lease->id);
+			lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, s,
+					   LP_NFT_HINT_TABLE, what);
+		}
+	}
+	g_snprintf(name, sizeof(name), LP_NFT_LEASE_PREFIX "%s", lease->id);
+	c = lp_nft_rules_chain(name);
+	g_free(what);
+	what = g_strdup_printf("deleting chain %s", name);
+	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_TABLE, what);
+}
+
+/**
+ * lp_nft_lease_remove() - Remove a lease in one batch
+ * @nft:	Engine
+ * @lease:	Lease; its mappings name the map elements to delete. With
+ *		no mappings, what the kernel holds for the ID is removed
+ * @error:	Return location for a GError
+ *
+ * Map elements go first, then the chain (a referenced chain is EBUSY).
+ * A lease already gone is success. If part of it is gone (ENOENT), what
+ * is really left of it is listed and removed instead.
+ *
+ * Return: true on success
+ */
+bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(LpNftBatch) b = NULL;
+
+	if (!lease->mappings->len) {
+		if (!lp_nft_rules_id_valid(lease->id)) {
+			g_set_error(error, LP_NFT_ERROR, EINVAL,
+				    "Invalid lease ID '%s'", lease->id);
+			return false;
+		}
+		return lp_nft_remove_found(nft, lease->id, error);
+	}
+	if (!lp_nft_lease_check(lease, error))
+		return false;
+	b = lp_nft_batch_new(&nft->seq);
+	lp_nft_batch_lease_del(b, lease);
+	if (lp_nft_batch_commit(b, nft->nl, &local))
+		return true;
+	if (!g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return false;
+	}
+	g_debug("lease %s partly gone, removing what is left: %s", lease->id,
+		local->message);
+	return lp_nft_remove_found(nft, lease->id, error);
+}
+
+/**
+ * lp_nft_leases_check() - Validate the leases of a rebuild
+ * @leases:	LpNftLease array, may be NULL
+ * @error:	Return location for a GError
+ *
+ * Return: true if all valid and at most LP_NFT_LEASES_MAX
+ */
+static bool lp_nft_leases_check(GPtrArray *leases, GError **error)
+{
+	unsigned int i;
+
+	if (leases && leases->len > LP_NFT_LEASES_MAX) {
+		g_set_error(error, LP_NFT_ERROR, E2BIG,
+			    "Too many leases to rebuild: %u, at most %u",
+			    leases->len, LP_NFT_LEASES_MAX);
+		return false;
+	}
+	for (i = 0; leases && i < leases->len; i++) {
+		if (!lp_nft_lease_check(leases->pdata[i], error))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * lp_nft_rebuild_once() - Replace the table with skeleton and leases
+ * @nft:	Engine
+ * @leases:	LpNftLease array, may be NULL
+ * @error:	Return location for a GError
+ *
+ * The old table is destroyed portably (no NFT_MSG_DESTROYTABLE before
+ * 6.3): NEWTABLE with its current flags, which is a no-op if it exists,
+ * then DELTABLE, in the same batch as the new table.
+ *
+ * Return: true on success
+ */
+static bool lp_nft_rebuild_once(LpNft *nft, GPtrArray *leases, GError **error)
+{
+	g_autoptr(LpNftBatch) b = NULL;
+	g_autoptr(NftnlTable) old = NULL;
+	uint32_t flags = 0, owner, want = lp_nft_want_flags(nft);
+	unsigned int i;
+	int r;
+
+	r = lp_nft_table_get(nft, &flags, &owner);
+	if (r < 0 && r != -ENOENT) {
+		lp_nft_set_errno(error, r, "reading table inet " LP_NFT_TABLE);
+		return false;
+	}
+	old = lp_nft_rules_table(r < 0 ? 0 : flags);
+	b = lp_nft_batch_new(&nft->seq);
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, old,
+			   LP_NFT_HINT_NONE,
+			   "replacing table inet " LP_NFT_TABLE);
+	lp_nft_batch_table(b, NFT_MSG_DELTABLE, 0, old, LP_NFT_HINT_NONE,
+			   "deleting the old table inet " LP_NFT_TABLE);
+	lp_nft_batch_skeleton(b, want);
+	for (i = 0; leases && i < leases->len; i++)
+		lp_nft_batch_lease_add(b, leases->pdata[i]);
+	if (!lp_nft_batch_commit(b, nft->nl, error))
+		return false;
+	nft->owned = want & NFT_TABLE_F_OWNER;
+	return true;
+}
+
+/**
+ * lp_nft_rebuild() - Replace table inet lowport in one batch
+ * @nft:	Engine
+ * @leases:	LpNftLease array to install, may be NULL or empty
+ * @error:	Return location for a GError
+ *
+ * Traffic never sees a half-built table: the old one (if any) is deleted
+ * and the new one created in one transaction. Retried once if the table
+ * changed under us (flushed or re-flagged between reading and writing).
+ *
+ * Return: true on success
+ */
+bool lp_nft_rebuild(LpNft *nft, GPtrArray *leases, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!lp_nft_leases_check(leases, error))
+		return false;
+	if (lp_nft_rebuild_once(nft, leases, &local))
+		return true;
+	if (!g_error_matches(local, LP_NFT_ERROR, ENOENT) &&
+	    !g_error_matches(local, LP_NFT_ERROR, EOPNOTSUPP)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return false;
+	}
+	return lp_nft_rebuild_once(nft, leases, error);
+}
+
+/**
+ * lp_nft_count_cb() - Dump callback counting messages
+ * @nlh:	Message
+ * @data:	unsigned int counter
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(*(unsigned int *)data)++;
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_chain_rules() - Count the rules of a chain of the table
+ * @nft:	Engine
+ * @chain:	Chain name
+ * @ret:	Number of rules, 0 if the chain is missing
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+static int lp_nft_chain_rules(LpNft *nft, const char *chain, unsigned int *ret)
+{
+	g_autoptr(NftnlRule) filter = nftnl_rule_alloc();
+	LP_NFT_REQ_BUF(buf);
+	LpNftQuery q = {.cb = lp_nft_count_cb, .data = ret};
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!filter)
+		lp_oom();
+	*ret = 0;
+	nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, LP_NFT_TABLE);
+	nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain);
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETRULE, true);
+	nftnl_rule_nlmsg_build_payload(nlh, filter);
+	r = lp_nft_query(nft, nlh, &q);
+	return r == -ENOENT ? 0 : r;
+}
+
+/**
+ * lp_nft_skeleton_ok() - Check the skeleton: chains, their rules, maps
+ * @nft:	Engine
+ *
+ * Return: 1 if complete, 0 if something is missing, negative errno
+ */
+static int lp_nft_skeleton_ok(LpNft *nft)
+{
+	static const struct {
+		const char *chain;
+		unsigned int rules;
+	} want[] = {
+		{LP_NFT_CHAIN_PREROUTING, 1},
+		{LP_NFT_CHAIN_OUTPUT, 1},
+		{LP_NFT_CHAIN_LEASES, LP_NFT_MAP_MAX},
+	};
+	LP_NFT_REQ_BUF(buf);
+	unsigned int i, n;
+	int r;
+
+	for (i = 0; i < LP_ELEMENTSOF(want); i++) {
+		r = lp_nft_chain_rules(nft, want[i].chain, &n);
+		if (r < 0)
+			return r;
+		if (n != want[i].rules)
+			return 0;
+	}
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_autoptr(NftnlSet) s = lp_nft_rules_map(i);
+		LpNftQuery q = {0};
+		struct nlmsghdr *nlh;
+
+		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSET, false);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		r = lp_nft_query(nft, nlh, &q);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}
+
+/**
+ * lp_nft_heal() - Rebuild the table from the leases it holds now
+ * @nft:	Engine
+ * @why:	Reason, for the debug log
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+static bool lp_nft_heal(LpNft *nft, const char *why, GError **error)
+{
+	g_autoptr(GPtrArray) leases = NULL;
+	g_autoptr(GPtrArray) good = NULL;
+	unsigned int i;
+
+	g_debug("rebuilding table inet " LP_NFT_TABLE ": %s", why);
+	leases = lp_nft_lease_list(nft, error);
+	if (!leases)
+		return false;
+	good = g_ptr_array_new();
+	for (i = 0; i < leases->len; i++) {
+		LpNftLease *l = leases->pdata[i];
+
+		if (l->mappings->len && l->uid != (uid_t)-1)
+			g_ptr_array_add(good, l);
+	}
+	return lp_nft_rebuild(nft, good, error);
+}
+
+/**
+ * lp_nft_take() - Take ownership of an orphaned PERSIST table
+ * @nft:	Engine
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+static bool lp_nft_take(LpNft *nft, GError **error)
+{
+	g_autoptr(NftnlTable) t = lp_nft_rules_table(LP_NFT_OWN_FLAGS);
+	g_autoptr(LpNftBatch) b = lp_nft_batch_new(&nft->seq);
+
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
+			   LP_NFT_HINT_TABLE,
+			   "taking ownership of table inet " LP_NFT_TABLE);
+	if (!lp_nft_batch_commit(b, nft->nl, error))
+		return false;
+	nft->owned = true;
+	return true;
+}
+
+/**
+ * lp_nft_ensure_table() - Make sure table inet lowport is there and ours
+ * @nft:	Engine
+ * @error:	Return location for a GError
+ *
+ * Creates the skeleton if the table is missing. If present: re-takes an
+ * orphaned PERSIST table (mode AUTO), refuses a table another socket
+ * owns (EPERM), and rebuilds it from the leases it holds if its flags do
+ * not match the mode or a piece of the skeleton is missing.
+ *
+ * Return: true on success
+ */
+bool lp_nft_ensure_table(LpNft *nft, GError **error)
+{
+	uint32_t flags, owner, have, want = lp_nft_want_flags(nft);
+	int r;
+
+	r = lp_nft_table_get(nft, &flags, &owner);
+	if (r == -ENOENT)
+		return lp_nft_rebuild(nft, NULL, error);
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "reading table inet " LP_NFT_TABLE);
+		return false;
+	}
+	if ((flags & NFT_TABLE_F_OWNER) && owner != nft->portid) {
+		g_set_error(error, LP_NFT_ERROR, EPERM,
+			    "table inet " LP_NFT_TABLE " is owned by another "
+			    "process (is another lowportd running?)");
+		return false;
+	}
+	have = flags & LP_NFT_OWN_FLAGS;
+	if (have != want) {
+		if (want == LP_NFT_OWN_FLAGS && have == NFT_TABLE_F_PERSIST) {
+			if (!lp_nft_take(nft, error))
+				return false;
+		} else {
+			return lp_nft_heal(nft, "flags differ from mode",
+					   error);
+		}
+	}
+	nft->owned = want & NFT_TABLE_F_OWNER;
+	r = lp_nft_skeleton_ok(nft);
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "checking table inet " LP_NFT_TABLE);
+		return false;
+	}
+	return r ? true : lp_nft_heal(nft, "skeleton incomplete", error);
+}
