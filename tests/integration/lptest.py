@@ -286,7 +286,7 @@ def _tcp_get(addr, port, timeout):
             s.settimeout(timeout)
             s.connect((addr, port))
             data = b''
-            while len(data) < 4096:
+            while b'\n' not in data and len(data) < 4096:
                 chunk = s.recv(4096)
                 if not chunk:
                     break
@@ -299,6 +299,8 @@ def _tcp_get(addr, port, timeout):
 def tcp_get(addr, port, ns=None, timeout=2.0):
     """tcp_get() - connect to @addr:@port (from netns @ns) and read
 
+    Reads one line and closes first, so that TIME_WAIT stays on the
+    client side.
     Return: what the server sent (stripped), None if the connection was
     refused, reset or timed out
     """
@@ -339,6 +341,7 @@ class TcpServer:
     """TcpServer - a root listener in this process that answers @payload
 
     Used for host services (uid 0) and for servers in the peer namespace.
+    It waits for the client to close first (no TIME_WAIT on its port).
     """
 
     def __init__(self, addr, port, payload, ns=None):
@@ -361,6 +364,7 @@ class TcpServer:
                 try:
                     conn.settimeout(1.0)
                     conn.sendall(f'{self.payload} from {peer[0]}\n'.encode())
+                    conn.recv(1)  # let the client close first
                 except OSError:
                     pass
 
@@ -465,6 +469,7 @@ while True:
 CLIENT_CODE = r'''
 import json, socket, sys, time
 a = json.loads(sys.argv[1])
+data = sys.stdin.buffer.read(a["size"])
 out = {"reply": "", "eof": False, "error": None, "elapsed": None}
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(a["timeout"])
@@ -474,7 +479,6 @@ if a["wait_go"]:
 start = time.monotonic()
 try:
     s.connect(a["socket"])
-    data = bytes.fromhex(a["data"])
     n = 0
     if a["fds"]:
         n = socket.send_fds(s, [data], a["fds"])
@@ -494,7 +498,10 @@ try:
         buf += chunk
     if not out["eof"] and a["check_eof"]:
         s.settimeout(a["check_eof"])
-        out["eof"] = s.recv(1) == b""
+        try:
+            out["eof"] = s.recv(1) == b""
+        except ConnectionResetError:
+            out["eof"] = True
 except socket.timeout:
     out["error"] = (out["error"] or "") + " recv: timeout"
 except OSError as e:
@@ -609,7 +616,7 @@ class Client:
 
     def __init__(self, sock_path, user, data, fds=(), timeout=OP_TIMEOUT,
                  shut_wr=False, check_eof=0.0, wait_go=False):
-        args = {'socket': sock_path, 'data': data.hex(), 'fds': list(fds),
+        args = {'socket': sock_path, 'size': len(data), 'fds': list(fds),
                 'timeout': timeout, 'shut_wr': shut_wr,
                 'check_eof': check_eof, 'wait_go': wait_go}
         self.timeout = timeout
@@ -618,6 +625,8 @@ class Client:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=tuple(fds), env=_user_env(),
             **user.popen_kwargs()))
+        self.proc.stdin.write(data)  # read at once by the client
+        self.proc.stdin.flush()
         if wait_go:
             ready, _, _ = select.select([self.proc.stdout], [], [],
                                         OP_TIMEOUT * 2)
@@ -1042,6 +1051,16 @@ def _print_logs():
         _diag('\n'.join(lines) or '(empty)')
 
 
+def _where(exc):
+    """_where() - the innermost test-script line of @exc's traceback"""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.basename(f.filename) != 'lptest.py']
+    if not frames:
+        return ''
+    f = frames[-1]
+    return f'at {os.path.basename(f.filename)}:{f.lineno}: {f.line}'
+
+
 def _run_one(num, name, fn):
     for env in _envs:
         env.log_mark_at_test = env.log_size()
@@ -1052,7 +1071,7 @@ def _run_one(num, name, fn):
     except Skip as e:
         status, detail = 'skip', str(e)
     except (TestFailure, _Timeout) as e:
-        status, detail = 'fail', str(e) + '\n' + traceback.format_exc(limit=-3)
+        status, detail = 'fail', str(e) + '\n' + _where(e)
     except Exception:
         status, detail = 'fail', traceback.format_exc()
     finally:

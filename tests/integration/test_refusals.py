@@ -5,6 +5,7 @@ Copyright lowport authors
 """
 
 import json
+import socket
 import sys
 
 sys.dont_write_bytecode = True
@@ -296,6 +297,28 @@ def release_unknown():
         snap.unchanged()
         expect_ok(env.release(ALICE, next(iter(snap.leases))),
                   'release of the real lease')
+
+
+# Last: the TIME_WAIT socket it leaves on port 80 lives on for 60 s.
+@test('not a refusal: TIME_WAIT left by a stopped host service on port 80')
+def time_wait_is_not_in_use():
+    with Env() as env:
+        # a host service answers once and closes first: its side of the
+        # connection (local port 80) stays in TIME_WAIT after it stops
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as srv:
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind(('0.0.0.0', 80))
+            srv.listen(1)
+            with socket.create_connection(('127.0.0.1', 80), 2.0) as cli:
+                conn, _ = srv.accept()
+                conn.close()
+                cli.recv(1)
+        ss = lp.run(['ss', '-tanH', 'state', 'time-wait', 'sport', '= :80'])
+        check(ss.stdout.strip(), 'test bug: no TIME_WAIT socket on port 80')
+        b = env.backend(ALICE, tcp=[30080])
+        env.lease(ALICE, [mapping('tcp', 80, 30080)], b)
+        check(b.says(tcp_get('127.0.0.1', 80)), 'port 80 does not reach the '
+              'backend')
 
 
 if __name__ == '__main__':
