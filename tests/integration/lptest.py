@@ -752,6 +752,31 @@ def nft_rule_fingerprint(chain):
             for r in nft_rules(chain)]
 
 
+def nft_diff(before, after, limit=12):
+    """nft_diff() - short text of objects only in @before / only in @after
+
+    Either may be None (no table). Return: '' if they are equal
+    """
+    if before == after:
+        return ''
+    if before is None or after is None:
+        return f'table {"appeared" if before is None else "disappeared"}'
+    a = [json.dumps(o, sort_keys=True) for o in before]
+    b = [json.dumps(o, sort_keys=True) for o in after]
+    lines = [f'- {x}' for x in a if x not in b]
+    lines += [f'+ {x}' for x in b if x not in a]
+    if len(lines) > limit:
+        lines = lines[:limit] + [f'... {len(lines) - limit} more']
+    return '\n'.join(lines) or 'same objects, different order'
+
+
+def expect_table(before, what):
+    """expect_table() - table inet lowport is exactly @before"""
+    diff = nft_diff(before, nft_table_json())
+    if diff:
+        raise TestFailure(f'{what}: table inet lowport changed:\n{diff}')
+
+
 # ------------------------------------------------------------ daemon
 
 _envs = []  # live Env objects, for diagnostics

@@ -4,7 +4,6 @@
 Copyright lowport authors
 """
 
-import json
 import socket
 import sys
 
@@ -30,11 +29,7 @@ class Snapshot:
     def unchanged(self, port=None, proto='tcp', backends=()):
         """unchanged() - fail if the table or leases changed, or if @port
         now reaches one of @backends"""
-        table = lp.nft_table_json()
-        if table != self.table:
-            raise lp.TestFailure(
-                'table inet lowport changed after a refusal:\nbefore: '
-                f'{json.dumps(self.table)}\nafter: {json.dumps(table)}')
+        lp.expect_table(self.table, 'after a refusal')
         leases = sorted(lease.get('id') for lease in self.env.list(self.user))
         eq(leases, self.leases, f'leases of uid {self.user.uid} after refusal')
         if port is None:
