@@ -170,6 +170,65 @@ gboolean lp_lease_id_valid(const char *id)
 /* Raw syntax pass ------------------------------------------------------- */
 
 /**
+ * proto_hex4() - Read the four hex digits of a \\u escape
+ * @buf:	Input
+ * @len:	Length of @buf
+ * @i:		Offset of the first digit
+ * @ret:	Code unit
+ *
+ * Return: true if four hex digits are there
+ */
+static bool proto_hex4(const char *buf, size_t len, size_t i, unsigned int *ret)
+{
+	unsigned int k, v = 0;
+
+	if (len - i < 4)
+		return false;
+	for (k = 0; k < 4; k++) {
+		if (!g_ascii_isxdigit(buf[i + k]))
+			return false;
+		v = v * 16 + g_ascii_xdigit_value(buf[i + k]);
+	}
+	*ret = v;
+	return true;
+}
+
+/**
+ * proto_scan_escape() - Check one escape; json-glib mangles bad ones
+ * @buf:	Input
+ * @len:	Length of @buf
+ * @pos:	In: offset after the backslash; out: offset after the escape
+ *
+ * Return: NULL if fine, else a static description of the problem
+ */
+static const char *proto_scan_escape(const char *buf, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	unsigned int u, lo;
+
+	if (i < len && buf[i] && strchr("\"\\/bfnrt", buf[i])) {
+		*pos = i + 1;
+		return NULL;
+	}
+	if (i >= len || buf[i] != 'u' || !proto_hex4(buf, len, i + 1, &u))
+		return "invalid escape in string";
+	if (!u)
+		return "NUL character in string";
+	i += 5;
+	if (u >= 0xdc00 && u <= 0xdfff)
+		return "unpaired surrogate in string";
+	if (u >= 0xd800 && u <= 0xdbff) {
+		if (len - i < 2 || buf[i] != '\\' || buf[i + 1] != 'u' ||
+		    !proto_hex4(buf, len, i + 2, &lo) || lo < 0xdc00 ||
+		    lo > 0xdfff)
+			return "unpaired surrogate in string";
+		i += 6;
+	}
+	*pos = i;
+	return NULL;
+}
+
+/**
  * proto_scan_string() - Skip one string, refusing what JSON forbids in it
  * @buf:	Input
  * @len:	Length of @buf
@@ -179,9 +238,10 @@ gboolean lp_lease_id_valid(const char *id)
  */
 static const char *proto_scan_string(const char *buf, size_t len, size_t *pos)
 {
-	size_t i;
+	const char *bad;
+	size_t i = *pos + 1;
 
-	for (i = *pos + 1; i < len; i++) {
+	while (i < len) {
 		unsigned char c = buf[i];
 
 		if (c == '"') {
@@ -190,13 +250,12 @@ static const char *proto_scan_string(const char *buf, size_t len, size_t *pos)
 		}
 		if (c < 0x20)
 			return "control character in string";
+		i++;
 		if (c != '\\')
 			continue;
-		if (++i >= len)
-			break;
-		if (buf[i] == 'u' && len - i > 4 &&
-		    !memcmp(buf + i + 1, "0000", 4))
-			return "NUL character in string";
+		bad = proto_scan_escape(buf, len, &i);
+		if (bad)
+			return bad;
 	}
 	return "unterminated string";
 }
@@ -323,6 +382,30 @@ typedef struct {
 	const char *kind;
 	const char *path;
 } ProtoWhere;
+
+/**
+ * proto_excerpt() - Quote a user string in a message: one line, UTF-8, short
+ * @s:		String; may hold control characters or cut characters
+ * @max:	Characters kept
+ *
+ * Return: newly allocated excerpt, control characters as spaces, "..."
+ *	   appended if cut
+ */
+static char *proto_excerpt(const char *s, long max)
+{
+	g_autofree char *valid = g_utf8_make_valid(s, -1);
+	g_autofree char *head = NULL;
+	char *p;
+
+	for (p = valid; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	if (g_utf8_strlen(valid, -1) <= max)
+		return g_steal_pointer(&valid);
+	head = g_utf8_substring(valid, 0, max);
+	return g_strconcat(head, "...", NULL);
+}
 
 /**
  * proto_fail() - Set a "malformed KIND: PATH.NAME: ..." error
@@ -480,6 +563,8 @@ static gboolean proto_get_string(JsonObject *o, const ProtoWhere *w,
 	if (!proto_member(o, w, name, G_TYPE_STRING, required, &n, error))
 		return FALSE;
 	*ret = n ? json_node_get_string(n) : NULL;
+	if (*ret && !g_utf8_validate(*ret, -1, NULL))
+		return proto_fail(w, name, error, "not valid UTF-8");
 	return TRUE;
 }
 
@@ -517,15 +602,16 @@ static gboolean proto_get_bool(JsonObject *o, const ProtoWhere *w,
 static gboolean proto_get_lease_id(JsonObject *o, const ProtoWhere *w,
 				   const char *name, char **ret, GError **error)
 {
+	g_autofree char *q = NULL;
 	const char *id;
 
 	if (!proto_get_string(o, w, name, true, &id, error))
 		return FALSE;
 	if (!lp_lease_id_valid(id))
 		return proto_fail(w, name, error,
-				  "'%.64s' is not a lease ID (1-%d characters "
+				  "'%s' is not a lease ID (1-%d characters "
 				  "a-z, 0-9)",
-				  id, LP_LEASE_ID_MAX);
+				  q = proto_excerpt(id, 64), LP_LEASE_ID_MAX);
 	*ret = g_strdup(id);
 	return TRUE;
 }
@@ -625,6 +711,7 @@ static gboolean proto_parse_ports(JsonObject *o, const ProtoWhere *w,
 static gboolean proto_parse_mapping(JsonObject *o, const ProtoWhere *w,
 				    LpMapping *m, GError **error)
 {
+	g_autofree char *q = NULL;
 	const char *proto, *addr;
 	int p;
 
@@ -632,14 +719,15 @@ static gboolean proto_parse_mapping(JsonObject *o, const ProtoWhere *w,
 		return FALSE;
 	p = lp_proto_parse(proto);
 	if (p < 0)
-		return proto_fail(w, "proto", error,
-				  "'%.64s' is not tcp or udp", proto);
+		return proto_fail(w, "proto", error, "'%s' is not tcp or udp",
+				  q = proto_excerpt(proto, 64));
 	m->proto = p;
 	if (!proto_get_string(o, w, "host_addr", true, &addr, error))
 		return FALSE;
 	if (lp_addr_parse(addr, &m->addr) < 0)
 		return proto_fail(w, "host_addr", error,
-				  "'%.64s' is not an IP address", addr);
+				  "'%s' is not an IP address",
+				  q = proto_excerpt(addr, 64));
 	return proto_parse_ports(o, w, m, error);
 }
 
@@ -850,7 +938,9 @@ static JsonObject *proto_load(const char *kind, const char *buf, size_t len,
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, buf, len, &jerr)) {
-		proto_fail(&w, NULL, error, "%s", jerr->message);
+		g_autofree char *msg = proto_excerpt(jerr->message, 160);
+
+		proto_fail(&w, NULL, error, "%s", msg);
 		return NULL;
 	}
 	o = json_node_get_object(json_parser_get_root(parser));
@@ -914,6 +1004,7 @@ void lp_request_free(LpRequest *req)
 static gboolean proto_parse_op(JsonObject *o, const ProtoWhere *w, LpOp *ret,
 			       GError **error)
 {
+	g_autofree char *q = NULL;
 	const char *name;
 	int op;
 
@@ -921,8 +1012,8 @@ static gboolean proto_parse_op(JsonObject *o, const ProtoWhere *w, LpOp *ret,
 		return FALSE;
 	op = lp_op_from_name(name);
 	if (op < 0)
-		return proto_fail(w, "op", error, "unknown operation '%.64s'",
-				  name);
+		return proto_fail(w, "op", error, "unknown operation '%s'",
+				  q = proto_excerpt(name, 64));
 	*ret = op;
 	return TRUE;
 }
@@ -1477,7 +1568,7 @@ void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings)
  */
 GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error)
 {
-	ProtoWhere w = { kind, "" };
+	ProtoWhere w = {kind, ""};
 
 	return proto_parse_mappings(o, &w, error);
 }

@@ -116,7 +116,7 @@ static void test_request_round_trip(void)
 	g_autofree char *line = NULL;
 	LpOp op;
 
-	fwd->netns = g_strdup("/run/user/1000/netns/netns-\"q\"\n\x01é");
+	fwd->netns = g_strdup("/run/user/1000/netns/netns-\"q\"\n\x01é😀");
 	add_mapping(fwd->mappings, "tcp", "", 80, 30080, 1);
 	add_mapping(fwd->mappings, "udp", "0.0.0.0", 53, 30053, 1);
 	add_mapping(fwd->mappings, "tcp", "::", 443, 30443, 1);
@@ -125,7 +125,7 @@ static void test_request_round_trip(void)
 	add_mapping(fwd->mappings, "tcp", "::ffff:192.0.2.1", 65535, 1, 1);
 	line = request_round_trip(fwd);
 	g_assert_nonnull(strstr(line, "\"netns\":\"/run/user/1000/netns/"
-				      "netns-\\\"q\\\"\\n\\u0001é\""));
+				      "netns-\\\"q\\\"\\n\\u0001é😀\""));
 	g_assert_nonnull(strstr(line, "\"host_addr\":\"\","));
 	g_assert_nonnull(strstr(line, "\"host_addr\":\"::ffff:192.0.2.1\""));
 	g_clear_pointer(&line, g_free);
@@ -323,6 +323,16 @@ static const struct {
 	 "malformed request: control character in string at byte 29"},
 	{LIST ",\"x\":\"a\\u0000\"}", LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed request: NUL character in string at byte 29"},
+	{LIST ",\"x\":\"\\u0e9\\ud83d\"}", LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: invalid escape in string at byte 29"},
+	{LIST ",\"x\":\"\\x41\"}", LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: invalid escape in string at byte 29"},
+	{LIST ",\"x\":\"\\ud83d\"}", LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: unpaired surrogate in string at byte 29"},
+	{LIST ",\"x\":\"\\ude00\\ud83d\"}", LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: unpaired surrogate in string at byte 29"},
+	{LIST ",\"x\":\"\\ud83d\\u0041\"}", LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: unpaired surrogate in string at byte 29"},
 	{LIST ",\"x\":\"a}", LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed request: unterminated string at byte 29"},
 	{LIST ",\"x\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}",
@@ -377,6 +387,11 @@ static const struct {
 	     "\"backend_port\":1}"),
 	 LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed request: mappings[0].host_addr: '1.2.3' is not an IP "
+	 "address"},
+	{FWD("{\"proto\":\"tcp\",\"host_addr\":\"::1\\n\",\"host_port\":80,"
+	     "\"backend_port\":1}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed request: mappings[0].host_addr: '::1 ' is not an IP "
 	 "address"},
 	{FWD(MAP80 ",{\"proto\":\"tcp\",\"host_addr\":\"\",\"host_port\":"
 		   "70000,\"backend_port\":1}"),
@@ -490,6 +505,23 @@ static void test_request_malformed(void)
 			    LP_PROTOCOL_ERROR_MALFORMED,
 			    "malformed request: NUL byte in input at byte 25");
 	g_assert_cmpint(lp_protocol_error_code(NULL), ==, LP_ERR_INTERNAL);
+}
+
+static void test_request_long_value_excerpt(void)
+{
+	g_autoptr(GString) in = g_string_new("{\"version\":1,\"op\":\"");
+	g_autoptr(GString) msg =
+		g_string_new("malformed request: op: unknown operation '");
+	unsigned int i;
+
+	for (i = 0; i < 70; i++)
+		g_string_append(in, "\xc3\xa9"); /* U+00E9, two bytes */
+	for (i = 0; i < 64; i++)
+		g_string_append(msg, "\xc3\xa9");
+	g_string_append(in, "\"}");
+	g_string_append(msg, "...'");
+	check_request_error(in->str, in->len, LP_PROTOCOL_ERROR_MALFORMED,
+			    msg->str);
 }
 
 static void test_request_error_codes(void)
@@ -1092,6 +1124,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocol/request/wire-examples",
 			test_request_wire_examples);
 	g_test_add_func("/protocol/request/malformed", test_request_malformed);
+	g_test_add_func("/protocol/request/long-value-excerpt",
+			test_request_long_value_excerpt);
 	g_test_add_func("/protocol/request/error-codes",
 			test_request_error_codes);
 	g_test_add_func("/protocol/request/unknown-fields",
