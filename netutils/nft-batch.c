@@ -73,6 +73,38 @@ struct LpNftBatch {
 };
 
 /**
+ * lp_nft_nlmsg_ok() - Tell whether a whole netlink message fits in @len
+ * @nlh:	Message
+ * @len:	Bytes left in the buffer from @nlh on
+ *
+ * Unlike mnl_nlmsg_ok() (libmnl 1.0.4), which casts nlmsg_len to int, a
+ * length of 2 GiB or more is refused rather than taken as negative.
+ *
+ * Return: true if the header and the length it claims fit
+ */
+bool lp_nft_nlmsg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= len;
+}
+
+/**
+ * lp_nft_nlmsg_next() - Step to the next message of a buffer
+ * @nlh:	Message checked with lp_nft_nlmsg_ok()
+ * @len:	Bytes left from @nlh on, updated
+ *
+ * Return: next message; *@len is 0 if the buffer ends
+ */
+const struct nlmsghdr *lp_nft_nlmsg_next(const struct nlmsghdr *nlh,
+					 size_t *len)
+{
+	size_t step = MIN((size_t)NLMSG_ALIGN(nlh->nlmsg_len), *len);
+
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
+}
+
+/**
  * lp_nft_acks_init() - Prepare ACK collection for a batch
  * @a:		State to initialise, release with lp_nft_acks_clear()
  * @portid:	Our netlink port ID
@@ -211,10 +243,9 @@ static void lp_nft_acks_error(LpNftAcks *a, const struct nlmsghdr *nlh)
 int lp_nft_acks_parse(LpNftAcks *a, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT_MAX ? INT_MAX : (int)len;
 
-	for (; !a->done && mnl_nlmsg_ok(nlh, rem);
-	     nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; !a->done && lp_nft_nlmsg_ok(nlh, len);
+	     nlh = lp_nft_nlmsg_next(nlh, &len)) {
 		if (nlh->nlmsg_type != NLMSG_ERROR)
 			continue;
 		if (nlh->nlmsg_pid && nlh->nlmsg_pid != a->portid)

@@ -61,6 +61,9 @@ typedef struct {
 	char error_msg[LP_NFT_EXTACK_MAX];
 } LpNftAcks;
 
+bool lp_nft_nlmsg_ok(const struct nlmsghdr *nlh, size_t len);
+const struct nlmsghdr *lp_nft_nlmsg_next(const struct nlmsghdr *nlh,
+					 size_t *len);
 void lp_nft_acks_init(LpNftAcks *a, uint32_t portid, uint32_t seq_begin,
 		      unsigned int n);
 void lp_nft_acks_clear(LpNftAcks *a);

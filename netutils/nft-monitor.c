@@ -125,10 +125,9 @@ static int lp_nft_monitor_attr_cb(const struct nlattr *attr, void *data)
 static bool lp_nft_monitor_parse(const void *buf, size_t len, pid_t self)
 {
 	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT_MAX ? INT_MAX : (int)len;
 	bool foreign = false;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; lp_nft_nlmsg_ok(nlh, len); nlh = lp_nft_nlmsg_next(nlh, &len)) {
 		int64_t pid = -1;
 
 		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
