@@ -916,14 +916,14 @@ static bool lp_nft_remove_found(LpNft *nft, const char *id, GError **error)
 	b = lp_nft_batch_new(&nft->seq);
 	for (i = 0; i < elems->len; i++)
 		lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, elems->pdata[i],
-				   LP_NFT_HINT_TABLE,
+				   LP_NFT_HINT_NONE,
 				   "removing a leftover map element");
 	if (leases->len) {
 		g_autoptr(NftnlChain) c = lp_nft_rules_chain(chain);
 		g_autofree char *what =
 			g_strdup_printf("deleting chain %s", chain);
 
-		lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_TABLE,
+		lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE,
 				   what);
 	}
 	return lp_nft_batch_commit(b, nft->nl, error);
@@ -958,14 +958,14 @@ static void lp_nft_batch_lease_del(LpNftBatch *b, const LpNftLease *lease)
 					lp_nft_rules_map_of(&m->addr)),
 				lease->id);
 			lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, s,
-					   LP_NFT_HINT_TABLE, what);
+					   LP_NFT_HINT_NONE, what);
 		}
 	}
 	g_snprintf(name, sizeof(name), LP_NFT_LEASE_PREFIX "%s", lease->id);
 	c = lp_nft_rules_chain(name);
 	g_free(what);
 	what = g_strdup_printf("deleting chain %s", name);
-	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_TABLE, what);
+	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE, what);
 }
 
 /**

@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-nft-lease.c - the lease engine against the real kernel, in a netns
+ *
+ * main() enters a fresh network namespace before anything else (as root
+ * a plain one, otherwise inside a new user namespace); if it cannot, all
+ * tests are skipped. Every test checks it still runs in that namespace
+ * before touching nftables. /usr/sbin/nft is only used to look at the
+ * result, or to play the outsider (flush, delete an element).
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "nft.h"
+#include "util.h"
+
+#define TEST_NFT "/usr/sbin/nft"
+
+/* Inode of the network namespace we started in, and of ours */
+static ino_t test_host_netns;
+static ino_t test_own_netns;
+
+/**
+ * test_netns_inode() - Inode of the current network namespace
+ *
+ * Return: inode number, 0 on error
+ */
+static ino_t test_netns_inode(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+/**
+ * test_assert_netns() - Abort unless we run in the namespace we made
+ */
+static void test_assert_netns(void)
+{
+	ino_t now = test_netns_inode();
+
+	if (!now || now == test_host_netns || now != test_own_netns)
+		g_error("not in the test network namespace, refusing to go on");
+}
+
+/**
+ * test_write() - Write a string to a file
+ * @path:	File
+ * @s:		Contents
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int test_write(const char *path, const char *s)
+{
+	lp_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		return -1;
+	return 0;
+}
+
+/**
+ * test_enter_netns() - Enter a new network namespace, bring lo up
+ *
+ * Return: NULL on success, else why not (static string)
+ */
+static const char *test_enter_netns(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	struct ifreq ifr = {.ifr_name = "lo"};
+	lp_autofd int s = -1;
+
+	test_host_netns = test_netns_inode();
+	if (uid == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			return "unshare(CLONE_NEWNET) failed";
+	} else {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			return "unshare(CLONE_NEWUSER | CLONE_NEWNET) failed";
+		g_snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
+		if (test_write("/proc/self/setgroups", "deny") ||
+		    test_write("/proc/self/uid_map", map))
+			return "cannot write uid_map";
+		g_snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
+		if (test_write("/proc/self/gid_map", map))
+			return "cannot write gid_map";
+	}
+	test_own_netns = test_netns_inode();
+	if (!test_own_netns || test_own_netns == test_host_netns)
+		return "still in the initial network namespace";
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return "cannot read flags of lo";
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return "cannot bring lo up";
+	return NULL;
+}
+
+/**
+ * test_nft() - Run nft with arguments, in our namespace
+ * @out:	Standard output, or NULL
+ * @...:	Arguments, NULL-terminated
+ *
+ * Return: true if nft exited 0
+ */
+static gboolean test_nft(char **out, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *err = NULL, *ignored = NULL;
+	const char *arg;
+	va_list ap;
+	int status;
+
+	test_assert_netns();
+	g_ptr_array_add(argv, (char *)TEST_NFT);
+	va_start(ap, out);
+	while ((arg = va_arg(ap, const char *)))
+		g_ptr_array_add(argv, (char *)arg);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT,
+			  NULL, NULL, out ? out : &ignored, &err, &status,
+			  &error))
+		g_error("cannot run nft: %s", error->message);
+	return g_spawn_check_wait_status(status, NULL);
+}
+
+/**
+ * test_reset() - Remove table inet lowport and anything else
+ */
+static void test_reset(void)
+{
+	test_nft(NULL, "flush", "ruleset", NULL);
+	test_nft(NULL, "delete", "table", "inet", "lowport", NULL);
+	g_assert_false(
+		test_nft(NULL, "list", "table", "inet", "lowport", NULL));
+}
+
+/**
+ * test_engine() - Open an engine and ensure the table, after a reset
+ * @mode:	Owner mode
+ *
+ * Return: engine
+ */
+static LpNft *test_engine(LpNftOwnerMode mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpNft) nft = NULL;
+
+	test_assert_netns();
+	test_reset();
+	nft = lp_nft_new(mode, &error);
+	g_assert_no_error(error);
+	lp_nft_ensure_table(nft, &error);
+	g_assert_no_error(error);
+	return g_steal_pointer(&nft);
+}
+
+/**
+ * test_map() - Append a mapping to a lease
+ * @l:		Lease
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @addr:	Host address for lp_addr_parse(), "" = every address
+ * @host:	First host port
+ * @backend:	First backend port
+ * @range:	Ports
+ */
+static void test_map(LpNftLease *l, uint8_t proto, const char *addr,
+		     uint16_t host, uint16_t backend, uint16_t range)
+{
+	LpMapping m = {.proto = proto,
+		       .host_port = host,
+		       .backend_port = backend,
+		       .range = range};
+
+	g_assert_cmpint(lp_addr_parse(addr, &m.addr), ==, 0);
+	g_array_append_val(l->mappings, m);
+}
+
+/**
+ * test_find() - Find a lease in a listing
+ * @leases:	Listing
+ * @id:		Lease ID
+ *
+ * Return: lease or NULL
+ */
+static LpNftLease *test_find(GPtrArray *leases, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < leases->len; i++) {
+		LpNftLease *l = leases->pdata[i];
+
+		if (!strcmp(l->id, id))
+			return l;
+	}
+	return NULL;
+}
+
+/**
+ * test_assert_listed() - The kernel holds @want, one mapping per port
+ * @nft:	Engine
+ * @want:	Lease as added
+ */
+static void test_assert_listed(LpNft *nft, const LpNftLease *want)
+{
+	g_autoptr(GPtrArray) leases = NULL;
+	g_autoptr(GError) error = NULL;
+	unsigned int i, j, k = 0;
+	LpNftLease *got;
+
+	leases = lp_nft_lease_list(nft, &error);
+	g_assert_no_error(error);
+	got = test_find(leases, want->id);
+	g_assert_nonnull(got);
+	g_assert_cmpuint(got->uid, ==, want->uid);
+	for (i = 0; i < want->mappings->len; i++) {
+		const LpMapping *m =
+			&g_array_index(want->mappings, LpMapping, i);
+
+		for (j = 0; j < m->range; j++, k++) {
+			const LpMapping *g;
+
+			g_assert_cmpuint(k, <, got->mappings->len);
+			g = &g_array_index(got->mappings, LpMapping, k);
+			g_assert_cmpuint(g->proto, ==, m->proto);
+			g_assert_true(lp_addr_equal(&g->addr, &m->addr));
+			g_assert_cmpuint(g->host_port, ==, m->host_port + j);
+			g_assert_cmpuint(g->backend_port, ==,
+					 m->backend_port + j);
+			g_assert_cmpuint(g->range, ==, 1);
+		}
+	}
+	g_assert_cmpuint(k, ==, got->mappings->len);
+}
+
+/**
+ * test_count() - Number of leases listed
+ * @nft:	Engine
+ *
+ * Return: count
+ */
+static unsigned int test_count(LpNft *nft)
+{
+	g_autoptr(GPtrArray) leases = NULL;
+	g_autoptr(GError) error = NULL;
+
+	leases = lp_nft_lease_list(nft, &error);
+	g_assert_no_error(error);
+	return leases->len;
+}
+
+static const char test_skeleton_text[] =
+	"table inet lowport {\n"
+	"\tmap addr4 {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
+	"\t}\n\n"
+	"\tmap addr6 {\n"
+	"\t\ttype ipv6_addr . inet_proto . inet_service : verdict\n"
+	"\t}\n\n"
+	"\tmap any {\n"
+	"\t\ttype inet_proto . inet_service : verdict\n"
+	"\t}\n\n"
+	"\tchain prerouting {\n"
+	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+	"\t\tfib daddr type local jump leases\n"
+	"\t}\n\n"
+	"\tchain output {\n"
+	"\t\ttype nat hook output priority -100; policy accept;\n"
+	"\t\tfib daddr type local jump leases\n"
+	"\t}\n\n"
+	"\tchain leases {\n"
+	"\t\tip daddr . meta l4proto . th dport vmap @addr4\n"
+	"\t\tip6 daddr . meta l4proto . th dport vmap @addr6\n"
+	"\t\tmeta l4proto . th dport vmap @any\n"
+	"\t}\n"
+	"}\n";
+
+/**
+ * test_skeleton() - ensure_table creates exactly the documented layout
+ */
+static void test_skeleton(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *again = NULL;
+
+	g_assert_true(lp_nft_table_present(nft, &error));
+	g_assert_false(lp_nft_owned(nft));
+	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_cmpstr(out, ==, test_skeleton_text);
+
+	/* idempotent */
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	g_assert_true(
+		test_nft(&again, "list", "table", "inet", "lowport", NULL));
+	g_assert_cmpstr(again, ==, test_skeleton_text);
+	g_assert_cmpuint(test_count(nft), ==, 0);
+}
+
+/**
+ * test_roundtrip() - add, list, remove for every scope, both protocols
+ */
+static void test_roundtrip(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("rt1", 1000);
+	g_autoptr(LpNftLease) l2 = lp_nft_lease_new("rt2", 1001);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *chain = NULL, *maps = NULL;
+
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	test_map(l, IPPROTO_UDP, "", 80, 30081, 1);
+	test_map(l, IPPROTO_TCP, "192.0.2.10", 443, 30443, 1);
+	test_map(l, IPPROTO_UDP, "2001:db8::1", 53, 30053, 1);
+	test_map(l, IPPROTO_TCP, "0.0.0.0", 81, 30090, 1);
+	test_map(l, IPPROTO_UDP, "::", 82, 30091, 1);
+	test_map(l, IPPROTO_TCP, "2001:db8::1", 500, 30500, 3);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_no_error(error);
+	test_assert_listed(nft, l);
+
+	/* the user's view */
+	g_assert_true(test_nft(&chain, "list", "chain", "inet", "lowport",
+			       "lease-rt1", NULL));
+	g_assert_nonnull(strstr(chain, "\t\ttcp dport 80 dnat to :30080 "
+				       "comment \"lease=rt1 uid=1000\"\n"));
+	g_assert_nonnull(strstr(chain, "\t\tip daddr 192.0.2.10 tcp dport 443 "
+				       "dnat to :30443"));
+	g_assert_nonnull(strstr(chain, "\t\tip6 daddr 2001:db8::1 udp dport 53 "
+				       "dnat to :30053"));
+	g_assert_nonnull(strstr(chain, "\t\tmeta nfproto ipv4 tcp dport 81 "
+				       "dnat to :30090"));
+	g_assert_nonnull(strstr(chain, "\t\tmeta nfproto ipv6 udp dport 82 "
+				       "dnat to :30091"));
+	g_assert_nonnull(strstr(chain, "tcp dport 502 dnat to :30502"));
+	g_assert_true(
+		test_nft(&maps, "list", "map", "inet", "lowport", "any", NULL));
+	g_assert_nonnull(strstr(maps, "tcp . 80 : jump lease-rt1"));
+
+	test_map(l2, IPPROTO_TCP, "192.0.2.11", 443, 31443, 1);
+	g_assert_true(lp_nft_lease_add(nft, l2, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(test_count(nft), ==, 2);
+
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
+				"lease-rt1", NULL));
+	g_clear_pointer(&maps, g_free);
+	g_assert_true(
+		test_nft(&maps, "list", "map", "inet", "lowport", "any", NULL));
+	g_assert_null(strstr(maps, "lease-rt1"));
+	g_assert_cmpuint(test_count(nft), ==, 1);
+	test_assert_listed(nft, l2);
+
+	/* removing again: already gone is success */
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+}
+
+/**
+ * test_remove_half_gone() - Remove a lease an outsider partly deleted
+ */
+static void test_remove_half_gone(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("half", 1000);
+	g_autoptr(LpNftLease) other = lp_nft_lease_new("other", 1002);
+	g_autoptr(LpNftLease) by_id = lp_nft_lease_new("other", 0);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *maps = NULL;
+
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	test_map(l, IPPROTO_TCP, "192.0.2.10", 443, 30443, 2);
+	test_map(other, IPPROTO_UDP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_true(lp_nft_lease_add(nft, other, &error));
+	g_assert_no_error(error);
+	g_assert_true(test_nft(NULL, "delete", "element", "inet", "lowport",
+			       "any", "{ tcp . 80 }", NULL));
+
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
+				"lease-half", NULL));
+	g_assert_true(
+		test_nft(&maps, "list", "table", "inet", "lowport", NULL));
+	g_assert_null(strstr(maps, "lease-half"));
+	g_assert_cmpuint(test_count(nft), ==, 1);
+	test_assert_listed(nft, other);
+
+	/* removing by ID only: what the kernel holds for it goes */
+	g_assert_true(lp_nft_lease_remove(nft, by_id, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(test_count(nft), ==, 0);
+
+	/* the table itself gone: the lease is gone too */
+	test_reset();
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+}
+
+/**
+ * test_batch_abort() - A failing message aborts the whole batch
+ */
+static void test_batch_abort(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("dup", 1000);
+	g_autoptr(LpNftLease) again = lp_nft_lease_new("dup", 1000);
+	g_autoptr(LpNftLease) clash = lp_nft_lease_new("clash", 1003);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *table = NULL;
+
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_no_error(error);
+
+	/* chain exists: nothing of the second batch (port 8080) lands */
+	test_map(again, IPPROTO_TCP, "", 8080, 30081, 1);
+	g_assert_false(lp_nft_lease_add(nft, again, &error));
+	g_assert_error(error, LP_NFT_ERROR, EEXIST);
+	g_assert_cmpstr(error->message, ==,
+			"nftables refused creating chain lease-dup: "
+			"File exists");
+	g_clear_error(&error);
+	g_assert_true(
+		test_nft(&table, "list", "table", "inet", "lowport", NULL));
+	g_assert_null(strstr(table, "8080"));
+	test_assert_listed(nft, l);
+
+	/* port taken by another lease: its chain is not left behind */
+	test_map(clash, IPPROTO_TCP, "", 81, 30082, 1);
+	test_map(clash, IPPROTO_TCP, "", 80, 30083, 1);
+	g_assert_false(lp_nft_lease_add(nft, clash, &error));
+	g_assert_error(error, LP_NFT_ERROR, EEXIST);
+	g_assert_nonnull(strstr(error->message, "adding map element 80/tcp "
+						"to @any for lease clash"));
+	g_clear_error(&error);
+	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
+				"lease-clash", NULL));
+	g_assert_cmpuint(test_count(nft), ==, 1);
+}
+
+/**
+ * test_rebuild_after_flush() - An outside flush is repaired by rebuild
+ */
+static void test_rebuild_after_flush(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(GPtrArray) leases = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)lp_nft_lease_free);
+	g_autoptr(LpNftLease) late = lp_nft_lease_new("late", 7);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		g_autofree char *id = g_strdup_printf("fl%u", i);
+		LpNftLease *l = lp_nft_lease_new(id, 2000 + i);
+
+		test_map(l, IPPROTO_TCP, "", 80 + i, 30080 + i, 1);
+		test_map(l, IPPROTO_UDP, "::1", 80 + i, 30080 + i, 1);
+		g_assert_true(lp_nft_lease_add(nft, l, &error));
+		g_assert_no_error(error);
+		g_ptr_array_add(leases, l);
+	}
+	g_assert_true(test_nft(NULL, "flush", "ruleset", NULL));
+	g_assert_false(lp_nft_table_present(nft, &error));
+	g_assert_no_error(error);
+
+	test_map(late, IPPROTO_TCP, "", 90, 30090, 1);
+	g_assert_false(lp_nft_lease_add(nft, late, &error));
+	g_assert_error(error, LP_NFT_ERROR, ENOENT);
+	g_assert_nonnull(strstr(error->message, "table inet lowport is missing "
+						"(was the ruleset flushed?)"));
+	g_clear_error(&error);
+
+	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	g_assert_no_error(error);
+	for (i = 0; i < leases->len; i++)
+		test_assert_listed(nft, leases->pdata[i]);
+	g_assert_cmpuint(test_count(nft), ==, 3);
+
+	/* a missing skeleton piece is healed, leases kept */
+	g_assert_true(test_nft(NULL, "flush", "chain", "inet", "lowport",
+			       "leases", NULL));
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	g_assert_true(test_nft(&out, "list", "chain", "inet", "lowport",
+			       "leases", NULL));
+	g_assert_nonnull(strstr(out, "meta l4proto . th dport vmap @any"));
+	for (i = 0; i < leases->len; i++)
+		test_assert_listed(nft, leases->pdata[i]);
+}
+
+/**
+ * test_owner() - OWNER|PERSIST: survives flush and our exit, re-taken
+ */
+static void test_owner(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_AUTO);
+	g_autoptr(LpNft) second = NULL;
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("own", 1000);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+
+	g_assert_true(lp_nft_owned(nft));
+	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_nonnull(strstr(out, "\tflags owner\n"));
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_no_error(error);
+
+	/* outsiders can neither flush nor delete it */
+	g_assert_true(test_nft(NULL, "flush", "ruleset", NULL));
+	g_assert_false(
+		test_nft(NULL, "delete", "table", "inet", "lowport", NULL));
+	test_assert_listed(nft, l);
+
+	/* a second engine is refused while we hold it */
+	second = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
+	g_assert_no_error(error);
+	g_assert_false(lp_nft_ensure_table(second, &error));
+	g_assert_error(error, LP_NFT_ERROR, EPERM);
+	g_assert_nonnull(strstr(error->message, "is another lowportd running"));
+	g_clear_error(&error);
+	g_clear_pointer(&second, lp_nft_free);
+
+	/* PERSIST: closing our socket leaves the table, unowned */
+	g_clear_pointer(&nft, lp_nft_free);
+	g_assert_true(test_nft(NULL, "list", "chain", "inet", "lowport",
+			       "lease-own", NULL));
+	nft = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_owned(nft));
+	test_assert_listed(nft, l);
+	g_assert_false(
+		test_nft(NULL, "delete", "table", "inet", "lowport", NULL));
+
+	g_clear_pointer(&nft, lp_nft_free);
+	g_assert_true(
+		test_nft(NULL, "delete", "table", "inet", "lowport", NULL));
+}
+
+/**
+ * test_monitor() - Foreign transactions are reported, ours are not
+ */
+static void test_monitor(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(LpNftMonitor) mon = NULL;
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("mon", 1000);
+	g_autoptr(GError) error = NULL;
+	bool foreign = true;
+
+	mon = lp_nft_monitor_new(&error);
+	g_assert_no_error(error);
+	g_assert_cmpint(lp_nft_monitor_fd(mon), >=, 0);
+	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
+	g_assert_false(foreign);
+
+	g_assert_true(test_nft(NULL, "add", "table", "inet", "x", NULL));
+	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
+	g_assert_no_error(error);
+	g_assert_true(foreign);
+
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
+	g_assert_no_error(error);
+	g_assert_false(foreign);
+	g_assert_true(test_nft(NULL, "delete", "table", "inet", "x", NULL));
+}
+
+/**
+ * test_listen() - Listen on a loopback TCP port
+ * @family:	AF_INET or AF_INET6
+ * @port:	Port
+ *
+ * Return: listening socket
+ */
+static int test_listen(int family, uint16_t port)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int one = 1;
+	int fd;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(fd, >=, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		len = sizeof(*a);
+	}
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&ss, len), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	return fd;
+}
+
+/**
+ * test_connect() - Connect to loopback:@port
+ * @family:	AF_INET or AF_INET6
+ * @port:	Port
+ * @ret_fd:	Connected socket, -1 on failure
+ *
+ * Return: 0 on success, errno on failure
+ */
+static int test_connect(int family, uint16_t port, int *ret_fd)
+{
+	struct sockaddr_storage ss = {0};
+	lp_autofd int fd = -1;
+	socklen_t len;
+
+	*ret_fd = -1;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(fd, >=, 0);
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		len = sizeof(*a);
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		return errno;
+	*ret_fd = lp_steal_fd(&fd);
+	return 0;
+}
+
+/**
+ * test_through() - Connect to port 80, check it arrives at the listener
+ * @family:	AF_INET or AF_INET6
+ * @lfd:	Listener on backend port 30080
+ */
+static void test_through(int family, int lfd)
+{
+	lp_autofd int c = -1, a = -1;
+	char buf[8] = "";
+
+	g_assert_cmpint(test_connect(family, 80, &c), ==, 0);
+	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	g_assert_cmpint(a, >=, 0);
+	g_assert_cmpint(write(c, "ping", 4), ==, 4);
+	g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 4);
+	g_assert_cmpstr(buf, ==, "ping");
+}
+
+/**
+ * test_traffic() - Real connections through a lease, then refused
+ */
+static void test_traffic(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("web", 1000);
+	g_autoptr(GError) error = NULL;
+	lp_autofd int l4 = test_listen(AF_INET, 30080);
+	lp_autofd int l6 = test_listen(AF_INET6, 30080);
+	lp_autofd int c = -1;
+
+	g_assert_cmpint(test_connect(AF_INET, 80, &c), ==, ECONNREFUSED);
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_no_error(error);
+	test_through(AF_INET, l4);
+	test_through(AF_INET6, l6);
+
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(test_connect(AF_INET, 80, &c), ==, ECONNREFUSED);
+	g_assert_cmpint(test_connect(AF_INET6, 80, &c), ==, ECONNREFUSED);
+}
+
+/**
+ * test_many() - Rebuild with many leases, then add and remove one
+ * @data:	Number of leases, as GUINT_TO_POINTER
+ */
+static void test_many(gconstpointer data)
+{
+	unsigned int n = GPOINTER_TO_UINT(data), i;
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_AUTO);
+	g_autoptr(GPtrArray) leases = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)lp_nft_lease_free);
+	g_autoptr(LpNftLease) one = lp_nft_lease_new("extra", 1000);
+	g_autoptr(GError) error = NULL;
+
+	for (i = 0; i < n; i++) {
+		g_autofree char *id = g_strdup_printf("m%u", i);
+		LpNftLease *l = lp_nft_lease_new(id, 1000 + i % 7);
+		char addr[32];
+
+		/* spread over all three maps */
+		g_snprintf(addr, sizeof(addr), "10.%u.%u.1", i / 250, i % 250);
+		test_map(l, IPPROTO_TCP, i % 3 ? addr : "", 1 + i % 60000,
+			 1024 + i, 1);
+		g_ptr_array_add(leases, l);
+	}
+	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(test_count(nft), ==, n);
+
+	test_map(one, IPPROTO_UDP, "", 80, 30080, 1);
+	g_assert_true(lp_nft_lease_add(nft, one, &error));
+	g_assert_no_error(error);
+	test_assert_listed(nft, one);
+	g_assert_true(lp_nft_lease_remove(nft, one, &error));
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_lease_remove(nft, leases->pdata[n / 2], &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(test_count(nft), ==, n - 1);
+	test_assert_listed(nft, leases->pdata[n - 1]);
+}
+
+/**
+ * test_skip() - Stand-in test when no network namespace could be made
+ * @data:	Reason
+ */
+static void test_skip(gconstpointer data)
+{
+	g_test_skip(data);
+}
+
+int main(int argc, char **argv)
+{
+	/* before GLib can start threads: unshare(CLONE_NEWUSER) needs one */
+	const char *why = test_enter_netns();
+
+	g_test_init(&argc, &argv, NULL);
+	if (why) {
+		g_test_add_data_func("/nft-lease/skipped", why, test_skip);
+		return g_test_run();
+	}
+	g_test_add_func("/nft-lease/skeleton", test_skeleton);
+	g_test_add_func("/nft-lease/roundtrip", test_roundtrip);
+	g_test_add_func("/nft-lease/remove-half-gone", test_remove_half_gone);
+	g_test_add_func("/nft-lease/batch-abort", test_batch_abort);
+	g_test_add_func("/nft-lease/rebuild-after-flush",
+			test_rebuild_after_flush);
+	g_test_add_func("/nft-lease/owner", test_owner);
+	g_test_add_func("/nft-lease/monitor", test_monitor);
+	g_test_add_func("/nft-lease/traffic", test_traffic);
+	g_test_add_data_func("/nft-lease/many/2000", GUINT_TO_POINTER(2000),
+			     test_many);
+	g_test_add_data_func("/nft-lease/many/10000", GUINT_TO_POINTER(10000),
+			     test_many);
+	return g_test_run();
+}
