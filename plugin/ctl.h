@@ -18,9 +18,15 @@
 #define LP_CTL_EXIT_FAILURE 1
 #define LP_CTL_EXIT_USAGE   2
 
-/* GError domain for command-line mistakes: they exit with LP_CTL_EXIT_USAGE */
+/*
+ * GError domain of lowportctl itself: code 0 is a command-line mistake
+ * (exit LP_CTL_EXIT_USAGE); LP_CTL_CHECK_FAILED means "check" printed what
+ * failed (exit LP_CTL_EXIT_FAILURE, nothing more to print)
+ */
 #define LP_CTL_USAGE_ERROR (lp_ctl_usage_error_quark())
 GQuark lp_ctl_usage_error_quark(void);
+#define LP_CTL_USAGE	    0
+#define LP_CTL_CHECK_FAILED 1
 
 /*
  * LpCtl - one lowportctl invocation
@@ -37,6 +43,7 @@ typedef struct {
 LpReply *lp_ctl_call(const LpCtl *ctl, LpOp op, const char *id, GError **error);
 gboolean lp_ctl_release(const LpCtl *ctl, const char *id, GError **error);
 gboolean lp_ctl_status(const LpCtl *ctl, GError **error);
+gboolean lp_ctl_check(const LpCtl *ctl, GError **error);
 
 char *lp_ctl_list_format_age(int64_t seconds);
 gboolean lp_ctl_list(const LpCtl *ctl, GError **error);

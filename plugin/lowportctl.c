@@ -20,7 +20,8 @@
 	"Commands:\n"                                                          \
 	"  list [--json]   leases lowportd holds (yours; all for root)\n"      \
 	"  release ID      end a lease and remove its forwarding\n"            \
-	"  status          whether lowportd is up, lease counts, nft table"
+	"  status          whether lowportd is up, lease counts, nft table\n"  \
+	"  check           whether this host is set up for lowport"
 
 #define CTL_DESCRIPTION                                                        \
 	"The socket is $LOWPORT_SOCKET if set, else " LOWPORT_SOCKET_PATH      \
@@ -46,6 +47,7 @@ static const CtlCommand ctl_commands[] = {
 	{"list", "", 0},
 	{"release", "ID", 1},
 	{"status", "", 0},
+	{"check", "", 0},
 };
 
 /**
@@ -63,7 +65,7 @@ static const CtlCommand *ctl_find_command(const char *name, GError **error)
 		if (!strcmp(name, ctl_commands[i].name))
 			return &ctl_commands[i];
 	}
-	g_set_error(error, LP_CTL_USAGE_ERROR, 0,
+	g_set_error(error, LP_CTL_USAGE_ERROR, LP_CTL_USAGE,
 		    "unknown command '%s' (try --help)", name);
 	return NULL;
 }
@@ -72,13 +74,12 @@ static const CtlCommand *ctl_find_command(const char *name, GError **error)
  * ctl_parse_command() - Parse a subcommand's own options and arguments
  * @ctl:	Invocation, options filled in
  * @cmd:	Subcommand
- * @argc:	Argument count from the subcommand name on
  * @argv:	Arguments, rewritten to the positional ones
  * @error:	LP_CTL_USAGE_ERROR or G_OPTION_ERROR on failure
  *
  * Return: TRUE on success
  */
-static gboolean ctl_parse_command(LpCtl *ctl, const CtlCommand *cmd, int *argc,
+static gboolean ctl_parse_command(LpCtl *ctl, const CtlCommand *cmd,
 				  char ***argv, GError **error)
 {
 	GOptionEntry entries[] = {
@@ -96,10 +97,10 @@ static gboolean ctl_parse_command(LpCtl *ctl, const CtlCommand *cmd, int *argc,
 		entries[1] = (GOptionEntry){NULL};
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_description(oc, CTL_DESCRIPTION);
-	if (!g_option_context_parse(oc, argc, argv, error))
+	if (!g_option_context_parse_strv(oc, argv, error))
 		return FALSE;
-	if ((unsigned int)*argc - 2 != cmd->nargs) {
-		g_set_error(error, LP_CTL_USAGE_ERROR, 0,
+	if (g_strv_length(*argv) - 2 != cmd->nargs) {
+		g_set_error(error, LP_CTL_USAGE_ERROR, LP_CTL_USAGE,
 			    "usage: lowportctl %s%s%s", cmd->name,
 			    *cmd->args ? " " : "", cmd->args);
 		return FALSE;
@@ -110,16 +111,15 @@ static gboolean ctl_parse_command(LpCtl *ctl, const CtlCommand *cmd, int *argc,
 /**
  * ctl_parse() - Parse global options, find and parse the subcommand
  * @ctl:	Invocation, options filled in
- * @argc:	Argument count
- * @argv:	Arguments; on success argv[1] is the command name and any
+ * @argv:	Arguments (GStrv, rewritten); on success argv[1] is the command name and any
  *		positional arguments follow
  * @ret_cmd:	Subcommand
  * @error:	LP_CTL_USAGE_ERROR or G_OPTION_ERROR on failure
  *
  * Return: TRUE on success
  */
-static gboolean ctl_parse(LpCtl *ctl, int *argc, char ***argv,
-			  const CtlCommand **ret_cmd, GError **error)
+static gboolean ctl_parse(LpCtl *ctl, char ***argv, const CtlCommand **ret_cmd,
+			  GError **error)
 {
 	GOptionEntry entries[] = {
 		{"socket", 's', 0, G_OPTION_ARG_FILENAME, &ctl->socket_path,
@@ -133,15 +133,15 @@ static gboolean ctl_parse(LpCtl *ctl, int *argc, char ***argv,
 	g_option_context_set_description(oc, CTL_DESCRIPTION);
 	/* Stop at the command name: its options belong to it */
 	g_option_context_set_strict_posix(oc, TRUE);
-	if (!g_option_context_parse(oc, argc, argv, error))
+	if (!g_option_context_parse_strv(oc, argv, error))
 		return FALSE;
-	if (*argc < 2) {
-		g_set_error(error, LP_CTL_USAGE_ERROR, 0,
+	if (g_strv_length(*argv) < 2) {
+		g_set_error(error, LP_CTL_USAGE_ERROR, LP_CTL_USAGE,
 			    "no command given (try --help)");
 		return FALSE;
 	}
 	*ret_cmd = ctl_find_command((*argv)[1], error);
-	return *ret_cmd && ctl_parse_command(ctl, *ret_cmd, argc, argv, error);
+	return *ret_cmd && ctl_parse_command(ctl, *ret_cmd, argv, error);
 }
 
 /**
@@ -160,34 +160,36 @@ static gboolean ctl_dispatch(const LpCtl *ctl, const CtlCommand *cmd,
 		return lp_ctl_list(ctl, error);
 	if (!strcmp(cmd->name, "release"))
 		return lp_ctl_release(ctl, argv[2], error);
+	if (!strcmp(cmd->name, "check"))
+		return lp_ctl_check(ctl, error);
 	return lp_ctl_status(ctl, error);
 }
 
 /**
  * ctl_run() - Parse, run, report
- * @argc:	Argument count
- * @argv:	Arguments
+ * @argv:	Arguments, NULL-terminated
  *
  * Return: exit status, see CTL_DESCRIPTION
  */
-static int ctl_run(int argc, char **argv)
+static int ctl_run(char **argv)
 {
 	g_auto(GStrv) args = g_strdupv(argv);
 	g_autoptr(GError) error = NULL;
 	const CtlCommand *cmd = NULL;
 	LpCtl ctl = {.timeout_ms = LP_CLIENT_TIMEOUT_MS};
-	char **av = args;
 	gboolean ok;
 
-	ok = ctl_parse(&ctl, &argc, &av, &cmd, &error);
+	ok = ctl_parse(&ctl, &args, &cmd, &error);
 	if (ok) {
 		if (!ctl.socket_path)
 			ctl.socket_path = g_strdup(lp_client_socket_path());
-		ok = ctl_dispatch(&ctl, cmd, av, &error);
+		ok = ctl_dispatch(&ctl, cmd, args, &error);
 	}
 	g_free(ctl.socket_path);
 	if (ok)
 		return LP_CTL_EXIT_OK;
+	if (g_error_matches(error, LP_CTL_USAGE_ERROR, LP_CTL_CHECK_FAILED))
+		return LP_CTL_EXIT_FAILURE;
 	fprintf(stderr, "lowportctl: %s\n", error->message);
 	if (error->domain == LP_CTL_USAGE_ERROR ||
 	    error->domain == G_OPTION_ERROR)
@@ -198,5 +200,5 @@ static int ctl_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	return ctl_run(argc, argv);
+	return ctl_run(argv);
 }
