@@ -1176,7 +1176,7 @@ static char *policy_who(uid_t uid)
 	if (pw && pw->pw_name)
 		return g_strdup_printf("user %s (uid %u)", pw->pw_name,
 				       (unsigned int)uid);
-	return g_strdup_printf("uid %u", (unsigned int)uid);
+	return g_strdup_printf("user uid %u", (unsigned int)uid);
 }
 
 /**
@@ -1219,10 +1219,7 @@ bool lp_policy_check(const LpPolicy *policy, const LpCred *cred, int proto,
 	g_set_error(error, LP_POLICY_ERROR, LP_POLICY_ERROR_PORT,
 		    "port %u/%s on %s is not granted to %s", port,
 		    lp_proto_name(proto),
-		    addr->family == AF_UNSPEC
-			    ? "every address"
-			    : lp_addr_format(addr, buf, sizeof(buf)),
-		    who);
+		    lp_addr_format(addr, buf, sizeof(buf)), who);
 	return false;
 }
 

@@ -140,6 +140,18 @@ static bool daemon_parse_options(LpDaemon *d, int *argc, char ***argv,
 }
 
 /**
+ * daemon_log_policy_warnings() - Log what the policy loader ignored
+ * @policy:	Freshly loaded policy
+ */
+static void daemon_log_policy_warnings(const LpPolicy *policy)
+{
+	const char *const *w = lp_policy_warnings(policy);
+
+	for (; w && *w; w++)
+		g_warning("policy: %s", *w);
+}
+
+/**
  * lp_daemon_reload() - Reload the policy; end leases it no longer allows
  * @d:		Daemon
  */
@@ -155,6 +167,7 @@ void lp_daemon_reload(LpDaemon *d)
 			  error->message);
 		return;
 	}
+	daemon_log_policy_warnings(policy);
 	lp_policy_free(d->policy);
 	d->policy = policy;
 	g_message("policy reloaded from %s", d->config_path);
@@ -256,6 +269,7 @@ static bool daemon_start(LpDaemon *d, GError **error)
 	d->policy = lp_policy_load(d->config_path, error);
 	if (!d->policy || !lp_state_prepare(d->state_dir, error))
 		return false;
+	daemon_log_policy_warnings(d->policy);
 	d->nft = lp_nft_new(lp_policy_table_owner(d->policy) ==
 					    LP_POLICY_TABLE_OWNER_NEVER
 				    ? LP_NFT_OWNER_NEVER

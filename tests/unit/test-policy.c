@@ -486,7 +486,7 @@ static void test_check_messages(void)
 	g_autoptr(LpPolicy) p = load("[allow a]\nusers = root, 65534\n"
 				     "ports = 80\naddresses = 0.0.0.0, ::\n");
 	uid_t uid = unused_uid();
-	g_autofree char *who = g_strdup_printf("uid %u", (unsigned int)uid);
+	g_autofree char *who = g_strdup_printf("user uid %u", (unsigned int)uid);
 	g_autofree char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL;
 	g_autofree char *m5 = NULL, *m6 = NULL, *expect = NULL;
 
@@ -509,7 +509,7 @@ static void test_check_messages(void)
 			 LP_POLICY_ERROR_PORT);
 	g_assert_cmpstr(
 		m4, ==,
-		"port 81/udp on every address is not granted to user root (uid 0)");
+		"port 81/udp on 0.0.0.0 is not granted to user root (uid 0)");
 	m5 = check_error(p, cred(0, 0), IPPROTO_TCP, "192.0.2.10", 80,
 			 LP_POLICY_ERROR_PORT);
 	g_assert_cmpstr(
