@@ -153,15 +153,11 @@ static void client_process(LpClient *c, size_t len)
 
 	req = lp_request_parse((const char *)c->in->data, len, &error);
 	if (!req) {
-		bool version = g_error_matches(error, LP_PROTOCOL_ERROR,
-					       LP_PROTOCOL_ERROR_VERSION);
-
 		lp_log_event("refused", c->peer.uid, NULL,
 			     "refused request from uid %u: %s", c->peer.uid,
 			     error->message);
-		client_reply_error(
-			c, version ? LP_ERR_VERSION : LP_ERR_BAD_REQUEST,
-			error->message);
+		client_reply_error(c, lp_protocol_error_code(error),
+				   error->message);
 		return;
 	}
 	reply = lp_daemon_handle(c->d, &c->peer, req, &c->pidfd);
