@@ -63,6 +63,8 @@
  * @seq_begin:	Sequence number of BATCH_BEGIN
  * @what:	Description per message (char *), index = seq - seq_begin - 1
  * @hints:	LpNftHint per message (guint8)
+ * @failed:	Index of the message that failed the last commit, -1 if
+ *		none or the batch failed as a whole
  */
 struct LpNftBatch {
 	struct nftnl_batch *nb;
@@ -70,6 +72,7 @@ struct LpNftBatch {
 	uint32_t seq_begin;
 	GPtrArray *what;
 	GByteArray *hints;
+	int failed;
 };
 
 /**
@@ -335,6 +338,7 @@ LpNftBatch *lp_nft_batch_new(uint32_t *seq)
 		lp_oom();
 	b->seq = seq;
 	b->seq_begin = (*seq)++;
+	b->failed = -1;
 	b->what = g_ptr_array_new_with_free_func(g_free);
 	b->hints = g_byte_array_new();
 	nftnl_batch_begin(nftnl_batch_buffer(b->nb), b->seq_begin);
@@ -366,6 +370,18 @@ void lp_nft_batch_free(LpNftBatch *b)
 unsigned int lp_nft_batch_count(const LpNftBatch *b)
 {
 	return b->what->len;
+}
+
+/**
+ * lp_nft_batch_failed() - Which message failed the last commit
+ * @b:		Batch after lp_nft_batch_commit()
+ *
+ * Return: index (0 = first after BATCH_BEGIN), -1 if none or the kernel
+ *	   failed the batch as a whole
+ */
+int lp_nft_batch_failed(const LpNftBatch *b)
+{
+	return b->failed;
 }
 
 /**
@@ -653,6 +669,7 @@ bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error)
 		return true;
 	i = a.error_seq - b->seq_begin - 1;
 	if (a.error_seq != b->seq_begin && i < b->what->len) {
+		b->failed = i;
 		what = g_ptr_array_index(b->what, i);
 		hint = b->hints->data[i];
 	}

@@ -79,6 +79,7 @@ void lp_nft_batch_free(LpNftBatch *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftBatch, lp_nft_batch_free)
 
 unsigned int lp_nft_batch_count(const LpNftBatch *b);
+int lp_nft_batch_failed(const LpNftBatch *b);
 void lp_nft_batch_table(LpNftBatch *b, uint16_t type, uint16_t flags,
 			const struct nftnl_table *t, LpNftHint hint,
 			const char *what);

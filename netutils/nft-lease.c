@@ -154,6 +154,35 @@ static int lp_nft_query_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /**
+ * lp_nft_query_run() - Run the replies to request @seq in one datagram
+ * @nft:	Engine
+ * @buf:	Received bytes
+ * @len:	Length of @buf
+ * @seq:	Sequence number of the request
+ * @q:		Callbacks
+ *
+ * Messages of other sequence numbers (late ACKs of a batch we gave up
+ * on) are skipped rather than failing the request.
+ *
+ * Return: MNL_CB_OK to read on, MNL_CB_STOP when done, -1 with errno set
+ */
+static int lp_nft_query_run(LpNft *nft, const void *buf, size_t len,
+			    uint32_t seq, LpNftQuery *q)
+{
+	const struct nlmsghdr *m = buf;
+	int r = MNL_CB_OK;
+
+	for (; r == MNL_CB_OK && lp_nft_nlmsg_ok(m, len);
+	     m = lp_nft_nlmsg_next(m, &len)) {
+		if (m->nlmsg_seq != seq)
+			continue;
+		r = mnl_cb_run(m, m->nlmsg_len, seq, nft->portid,
+			       lp_nft_query_cb, q);
+	}
+	return r;
+}
+
+/**
  * lp_nft_query() - Send a request and run its replies through @q
  * @nft:	Engine
  * @nlh:	Request, built with nft->seq
@@ -173,8 +202,7 @@ static int lp_nft_query(LpNft *nft, const struct nlmsghdr *nlh, LpNftQuery *q)
 		n = mnl_socket_recvfrom(nft->nl, buf, LP_NFT_DUMP_SIZE);
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run(buf, n, nlh->nlmsg_seq, nft->portid,
-			       lp_nft_query_cb, q);
+		r = lp_nft_query_run(nft, buf, n, nlh->nlmsg_seq, q);
 	} while (r > MNL_CB_STOP);
 	if (r < 0)
 		return -errno;
@@ -284,26 +312,32 @@ static int lp_nft_table_get(LpNft *nft, uint32_t *ret_flags,
  * lp_nft_probe_persist() - Tell whether the kernel has NFT_TABLE_F_PERSIST
  * @nft:	Engine
  *
- * Creates and deletes a scratch table with OWNER|PERSIST in one batch;
- * kernels before 6.9 refuse the unknown flag with EOPNOTSUPP.
+ * Sends a batch that always aborts, so nothing is ever committed: a
+ * scratch table with OWNER|PERSIST (kernels before 6.9 refuse the flag
+ * with EOPNOTSUPP), then deleting a chain that cannot exist in it.
+ * PERSIST is supported if only the second message failed.
  *
  * Return: true if supported
  */
 static bool lp_nft_probe_persist(LpNft *nft)
 {
 	g_autoptr(NftnlTable) t = lp_nft_rules_table(LP_NFT_OWN_FLAGS);
+	g_autoptr(NftnlChain) c = lp_nft_rules_chain("absent");
 	g_autoptr(LpNftBatch) b = lp_nft_batch_new(&nft->seq);
 	g_autoptr(GError) error = NULL;
 
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, LP_NFT_TABLE "-probe");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, LP_NFT_TABLE "-probe");
 	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
 			   LP_NFT_HINT_NONE, "probing table flag persist");
-	lp_nft_batch_table(b, NFT_MSG_DELTABLE, 0, t, LP_NFT_HINT_NONE,
-			   "probing table flag persist");
-	if (lp_nft_batch_commit(b, nft->nl, &error))
-		return true;
-	g_debug("no table flag persist: %s", error->message);
-	return false;
+	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE,
+			   "aborting the probe");
+	if (lp_nft_batch_commit(b, nft->nl, &error)) {
+		g_warning("nftables probe batch was committed, ignoring");
+		return false;
+	}
+	g_debug("probe: %s", error->message);
+	return lp_nft_batch_failed(b) == 1;
 }
 
 /**
