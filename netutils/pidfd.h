@@ -3,6 +3,11 @@
  * pidfd.h - pidfd helpers: open, owner uid, start time, liveness
  *
  * Copyright lowport authors
+ *
+ * All functions return >= 0 on success and negative errno on failure. A
+ * process that has exited (zombie or reaped) gives -ESRCH everywhere: a
+ * pidfd "is alive" until its whole thread group has exited, not until it
+ * is reaped. PIDs are those of the pid namespace of the /proc we read.
  */
 #ifndef LOWPORT_PIDFD_H
 #define LOWPORT_PIDFD_H
