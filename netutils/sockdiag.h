@@ -12,18 +12,26 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
+#include "addr.h"
+
 /*
  * LpSockInfo - one socket bound to a local port
- * @family:	AF_INET or AF_INET6
+ * @family:	AF_INET or AF_INET6 (an IPv6 socket bound to an IPv4-mapped
+ *		address stays AF_INET6; see lp_sockdiag_scope())
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @state:	TCP state (TCP_LISTEN, TCP_ESTABLISHED, ...; UDP: TCP_CLOSE
- *		when unconnected, TCP_ESTABLISHED when connected)
+ * @state:	TCP state (TCP_LISTEN, TCP_ESTABLISHED, TCP_TIME_WAIT, ...;
+ *		UDP: TCP_CLOSE when unconnected, TCP_ESTABLISHED when connected)
  * @addr:	Local address (struct in_addr for AF_INET, in6_addr for AF_INET6)
  * @port:	Local port, host order
- * @v6only:	AF_INET6 socket with IPV6_V6ONLY (does not take IPv4 traffic);
- *		false if unknown
- * @uid:	Owner uid as seen from the initial user namespace
- * @inode:	Socket inode
+ * @v6only:	AF_INET6 socket with IPV6_V6ONLY (does not take IPv4 traffic).
+ *		The kernel reports it for sockets in TCP_LISTEN and TCP_CLOSE
+ *		(every listener, every unconnected UDP socket); for any other
+ *		state it is false ("unknown"), which is the conservative reading
+ *		for overlap checks
+ * @uid:	Owner uid, as seen from the user namespace of the caller
+ *		(idiag_uid). TCP_TIME_WAIT and TCP_NEW_SYN_RECV entries are not
+ *		full sockets: the kernel reports uid 0 and inode 0 for them
+ * @inode:	Socket inode (st_ino of the socket fd), 0 for the above
  */
 typedef struct {
 	int family;
@@ -44,5 +52,7 @@ typedef struct {
 
 int lp_sockdiag_query(uint8_t proto, uint16_t port, LpSockInfo **ret_socks,
 		      size_t *ret_n);
+void lp_sockdiag_scope(const LpSockInfo *s, LpAddr *ret_scope);
+bool lp_sockdiag_overlaps(const LpSockInfo *s, const LpAddr *scope);
 
 #endif /* LOWPORT_SOCKDIAG_H */
