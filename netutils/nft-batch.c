@@ -560,13 +560,35 @@ int lp_nft_socket_open(struct mnl_socket **ret, int flags)
 }
 
 /**
+ * lp_nft_socket_getbuf() - Read a socket buffer size
+ * @nl:		Netlink socket
+ * @opt:	SO_SNDBUF or SO_RCVBUF
+ *
+ * Return: size in bytes, 0 on error
+ */
+static size_t lp_nft_socket_getbuf(struct mnl_socket *nl, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = 0;
+
+	if (getsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, opt, &v, &len) < 0)
+		return 0;
+	return v > 0 ? (size_t)v : 0;
+}
+
+/**
  * lp_nft_batch_send() - Close the batch with BATCH_END and send it
  * @b:		Batch
  * @nl:		Socket
+ * @ret_len:	Size of the batch in bytes
+ *
+ * The kernel takes a batch only in one piece, so the send buffer must
+ * hold all of it (-EMSGSIZE if it cannot be raised that far).
  *
  * Return: 0 on success, negative errno on failure
  */
-static int lp_nft_batch_send(LpNftBatch *b, struct mnl_socket *nl)
+static int lp_nft_batch_send(LpNftBatch *b, struct mnl_socket *nl,
+			     size_t *ret_len)
 {
 	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
 	g_autofree struct iovec *iov = NULL;
@@ -584,6 +606,7 @@ static int lp_nft_batch_send(LpNftBatch *b, struct mnl_socket *nl)
 	nftnl_batch_iovec(b->nb, iov, n);
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
+	*ret_len = total;
 	if (total > LP_NFT_SOCKBUF_MAX / 2)
 		return -E2BIG;
 
@@ -591,6 +614,8 @@ static int lp_nft_batch_send(LpNftBatch *b, struct mnl_socket *nl)
 	lp_nft_socket_bufsize(nl, SO_RCVBUF,
 			      (lp_nft_batch_count(b) + 1) *
 				      LP_NFT_ACK_TRUESIZE);
+	if (lp_nft_socket_getbuf(nl, SO_SNDBUF) < total + 32)
+		return -EMSGSIZE;
 	msg.msg_name = &snl;
 	msg.msg_namelen = sizeof(snl);
 	msg.msg_iov = iov;
@@ -643,15 +668,21 @@ bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error)
 	g_autofree char *msg = NULL;
 	const char *what = "the batch";
 	LpNftHint hint = LP_NFT_HINT_NONE;
+	size_t len = 0;
 	LpNftAcks a;
 	uint32_t i;
 	int r;
 
-	r = lp_nft_batch_send(b, nl);
+	r = lp_nft_batch_send(b, nl, &len);
 	if (r < 0) {
 		g_set_error(error, LP_NFT_ERROR, -r,
-			    "Cannot send nftables batch of %u messages: %s",
-			    lp_nft_batch_count(b), g_strerror(-r));
+			    "Cannot send nftables batch of %u messages (%zu "
+			    "bytes): %s%s",
+			    lp_nft_batch_count(b), len, g_strerror(-r),
+			    r == -EMSGSIZE ? " (socket send buffer too small: "
+					     "needs CAP_NET_ADMIN or a larger "
+					     "net.core.wmem_max)"
+					   : "");
 		return false;
 	}
 	lp_nft_acks_init(&a, mnl_socket_get_portid(nl), b->seq_begin,
@@ -660,8 +691,13 @@ bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error)
 	if (r < 0) {
 		lp_nft_acks_clear(&a);
 		g_set_error(error, LP_NFT_ERROR, -r,
-			    "Lost nftables acknowledgements, state unknown: %s",
-			    g_strerror(-r));
+			    "Lost nftables acknowledgements of a batch of %u "
+			    "messages, its outcome is unknown: %s%s",
+			    lp_nft_batch_count(b), g_strerror(-r),
+			    r == -ENOBUFS ? " (socket receive buffer too "
+					    "small: needs CAP_NET_ADMIN or a "
+					    "larger net.core.rmem_max)"
+					  : "");
 		return false;
 	}
 	lp_nft_acks_clear(&a);

@@ -34,6 +34,9 @@
 static ino_t test_host_netns;
 static ino_t test_own_netns;
 
+/* Started without root: socket buffers cannot be forced past the limits */
+static bool test_rootless;
+
 /**
  * test_netns_inode() - Inode of the current network namespace
  *
@@ -89,6 +92,7 @@ static const char *test_enter_netns(void)
 	lp_autofd int s = -1;
 
 	test_host_netns = test_netns_inode();
+	test_rootless = uid != 0;
 	if (uid == 0) {
 		if (unshare(CLONE_NEWNET) < 0)
 			return "unshare(CLONE_NEWNET) failed";
@@ -739,7 +743,13 @@ static void test_many(gconstpointer data)
 			 1024 + i, 1);
 		g_ptr_array_add(leases, l);
 	}
-	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	if (!lp_nft_rebuild(nft, leases, &error) && test_rootless &&
+	    (g_error_matches(error, LP_NFT_ERROR, EMSGSIZE) ||
+	     g_error_matches(error, LP_NFT_ERROR, ENOBUFS))) {
+		/* no CAP_NET_ADMIN outside: socket buffers stay small */
+		g_test_skip(error->message);
+		return;
+	}
 	g_assert_no_error(error);
 	g_assert_cmpuint(test_count(nft), ==, n);
 
