@@ -35,8 +35,8 @@ typedef struct {
 	int go;
 } TestChild;
 
-/**
- * test_child_setup_fn - What a child does before it reports ready
+/*
+ * TestChildSetupFn - What a child does before it reports ready
  * @data:	User data
  * @out:	Write end of the ready pipe: write exactly 8 bytes to it
  *
