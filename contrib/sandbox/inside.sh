@@ -1,0 +1,320 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# inside.sh - the sandbox's side of sandbox.sh: setup, users, image, lowportd
+#
+# Installed into the sandbox as /usr/local/libexec/lowport-sandbox/inside.sh
+# and only ever run there (sandbox.sh enters the namespaces first).
+#
+#   inside.sh init               PID 1: mounts, network, users, Podman config
+#   inside.sh run [-u USER] [-o] -- CMD...
+#                                run CMD with a clean environment (-u: as USER,
+#                                with XDG_RUNTIME_DIR; -o: in the outside netns)
+#   inside.sh installed          finish a meson install: drop-in, test policy
+#   inside.sh image              build and import the busybox test image
+#   inside.sh lowportd start|stop|kill9|pid
+#
+# Copyright lowport authors
+
+set -euo pipefail
+
+state=/run/lowport-sandbox
+users=(alice:1000 bob:1001 carol:1002)
+image=localhost/lowport-e2e:latest
+path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# Sandbox addresses (documentation prefixes): sandbox host, outside client
+host_if=lp-host
+out_if=lp-out
+host4=192.0.2.1
+out4=192.0.2.2
+host6=2001:db8:1::1
+out6=2001:db8:1::2
+
+die() {
+	echo "inside: $*" >&2
+	exit 1
+}
+
+# dev_setup: a private /dev; the host's device nodes are never touched
+dev_setup() {
+	mount -t tmpfs -o mode=0755,nosuid,size=1m lowport-dev /dev
+	mknod -m 0666 /dev/null c 1 3
+	mknod -m 0666 /dev/zero c 1 5
+	mknod -m 0666 /dev/full c 1 7
+	mknod -m 0666 /dev/random c 1 8
+	mknod -m 0666 /dev/urandom c 1 9
+	mknod -m 0666 /dev/tty c 5 0
+	mkdir -m 0755 /dev/net /dev/pts
+	mknod -m 0666 /dev/net/tun c 10 200
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
+	ln -s pts/ptmx /dev/ptmx
+	mkdir -m 1777 /dev/shm
+	mount -t tmpfs -o mode=1777,nosuid,nodev lowport-shm /dev/shm
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin
+	ln -s /proc/self/fd/1 /dev/stdout
+	ln -s /proc/self/fd/2 /dev/stderr
+}
+
+# fs_setup: fresh proc, sysfs, cgroup2, tmpfs; drop the host's root
+fs_setup() {
+	mount -t proc -o nosuid,nodev,noexec proc /proc
+	mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+	dev_setup
+	mount -t tmpfs -o mode=0755,nosuid,nodev lowport-run /run
+	mount -t tmpfs -o mode=1777,nosuid,nodev lowport-tmp /tmp
+	# Podman's storage wants a file system that can be an overlay upper
+	# layer; the sandbox's root is itself an overlay, so give it tmpfs.
+	mount -t tmpfs -o mode=0755,nosuid,nodev lowport-home /home
+	umount -l /.oldroot
+	rmdir /.oldroot
+	mount --make-rshared /
+	mkdir -p "$state"
+}
+
+# net_setup: loopback, and a veth pair to the "outside" client namespace
+net_setup() {
+	ip link set lo up
+	ip netns add outside
+	ip link add "$host_if" type veth peer name "$out_if" netns outside
+	ip addr add "$host4/24" dev "$host_if"
+	ip -6 addr add "$host6/64" dev "$host_if" nodad
+	ip link set "$host_if" up
+	ip -n outside link set lo up
+	ip -n outside addr add "$out4/24" dev "$out_if"
+	ip -n outside -6 addr add "$out6/64" dev "$out_if" nodad
+	ip -n outside link set "$out_if" up
+	# pasta copies the host's default routes; without an IPv6 one it
+	# leaves IPv6 off in the container.
+	ip route add default via "$out4" dev "$host_if"
+	ip -6 route add default via "$out6" dev "$host_if"
+}
+
+# podman_conf USER HOME: rootless Podman settings that work without systemd
+podman_conf() {
+	mkdir -p "$2/.config/containers"
+	cat >"$2/.config/containers/containers.conf" <<-'EOF'
+		# lowport sandbox: no systemd, no cgroup delegation
+		[containers]
+		cgroups = "disabled"
+
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+	EOF
+	chown -R "$1:$1" "$2/.config"
+}
+
+# users_setup: alice, bob (group lowport) and carol, with subordinate ids
+users_setup() {
+	local u name uid i=1
+	groupadd --system lowport
+	for u in "${users[@]}"; do
+		useradd -m -u "${u#*:}" -U -s /bin/bash "${u%:*}"
+	done
+	# useradd may have added ranges of its own: replace them.
+	: >/etc/subuid
+	: >/etc/subgid
+	for u in "${users[@]}"; do
+		name=${u%:*}
+		uid=${u#*:}
+		echo "$name:$((i * 100000)):65536" >>/etc/subuid
+		echo "$name:$((i * 100000)):65536" >>/etc/subgid
+		i=$((i + 1))
+		install -d -m 0700 -o "$uid" -g "$uid" "/run/user/$uid"
+		podman_conf "$name" "/home/$name"
+	done
+	usermod -aG lowport alice
+	usermod -aG lowport bob
+}
+
+cmd_init() {
+	[ $$ -eq 1 ] || die "init must be PID 1 of the sandbox"
+	fs_setup
+	net_setup
+	users_setup
+	echo "lowport sandbox ready: $(podman --version), $(pasta --version 2>&1 |
+		head -n 1)"
+	touch "$state/ready"
+	# Reap orphans (daemonized pasta, conmon) like a real init.
+	exec catatonit -P
+}
+
+# cmd_run [-u USER] [-o] -- CMD...
+cmd_run() {
+	local user="" outside=0 uid home pre=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-u) user=$2 && shift 2 ;;
+		-o) outside=1 && shift ;;
+		--) shift && break ;;
+		*) break ;;
+		esac
+	done
+	[ $# -gt 0 ] || die "run: no command"
+	[ $outside -eq 1 ] && pre=(ip netns exec outside)
+	if [ -z "$user" ]; then
+		exec "${pre[@]}" env -i PATH="$path" HOME=/root USER=root \
+			LOGNAME=root TERM="${TERM:-dumb}" "$@"
+	fi
+	uid=$(id -u "$user")
+	home=$(getent passwd "$user" | cut -d: -f6)
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	exec "${pre[@]}" setpriv --reuid="$uid" --regid="$(id -g "$user")" \
+		--init-groups env -i PATH="$path" HOME="$home" USER="$user" \
+		LOGNAME="$user" XDG_RUNTIME_DIR="/run/user/$uid" \
+		TERM="${TERM:-dumb}" sh -c 'cd "$HOME" && exec "$@"' sh "$@"
+}
+
+# cmd_installed: after "meson install": Podman drop-in and the test policy
+cmd_installed() {
+	local d=/etc/containers/containers.conf.d
+	# shellcheck source=/dev/null
+	. /etc/lowport-sandbox.paths
+	[ -x "${LOWPORTD:-}" ] || die "lowportd was not installed"
+	[ -x "${LOWPORTCTL:-}" ] || die "lowportctl was not installed"
+	"$LOWPORTD" --help >/dev/null || die "lowportd does not run here"
+	command -v lowportctl >/dev/null ||
+		ln -s "$LOWPORTCTL" /usr/local/bin/lowportctl
+	# A prefix other than /usr puts the drop-in under PREFIX/etc, where
+	# Podman does not look.
+	if [ -n "${DROPIN:-}" ] && [ "$DROPIN" != "$d/50-lowport.conf" ]; then
+		install -D -m 0644 "$DROPIN" "$d/50-lowport.conf"
+	fi
+	mkdir -p /etc/lowport
+	cat >/etc/lowport/lowport.conf <<-'EOF'
+		# lowport sandbox policy: alice and bob (group lowport) may
+		# publish these ports; carol is granted nothing.
+		[allow sandbox]
+		groups = lowport
+		ports = 80, 443, 53, 1020-1030
+		protocols = tcp, udp
+		max-forwards = 64
+	EOF
+}
+
+# image_serve: the image's entry point; HTTP on TCP ports, echo on UDP
+image_serve() {
+	cat <<-'EOF'
+		#!/bin/sh
+		# serve [PORT|FIRST-LAST|udp:PORT]... - what the test image runs
+		trap 'exit 0' TERM INT
+		[ $# -gt 0 ] || set -- 80 443 udp:5353
+		web() {
+			mkdir -p /www/$1
+			echo "lowport-e2e page from $(hostname) port $1" \
+				>/www/$1/index.html
+			ln -sfn /www/cgi-bin /www/$1/cgi-bin
+			httpd -f -p $1 -h /www/$1 &
+		}
+		for spec; do
+			case $spec in
+			udp:*) udp-echo ${spec#udp:} & ;;
+			*-*) for p in $(seq ${spec%-*} ${spec#*-}); do web $p; done ;;
+			*) web $spec ;;
+			esac
+		done
+		wait
+	EOF
+}
+
+# cmd_image: a busybox image (httpd, nc, a peer-address CGI) for every user
+cmd_image() {
+	local d=$state/image a u
+	rm -rf "$d"
+	mkdir -p "$d/bin" "$d/www/cgi-bin" "$d/tmp" "$d/etc" "$d/proc" \
+		"$d/sys" "$d/dev" "$d/run"
+	chmod 1777 "$d/tmp"
+	cp /usr/bin/busybox "$d/bin/busybox"
+	for a in sh httpd nc cat echo sleep hostname seq mkdir ln ls ps \
+		wget kill true false env id; do
+		ln -s busybox "$d/bin/$a"
+	done
+	if [ -d "$state/image-extra" ]; then
+		cp -a "$state/image-extra/." "$d/bin/"
+	fi
+	image_serve >"$d/bin/serve"
+	cat >"$d/www/cgi-bin/peer" <<-'EOF'
+		#!/bin/sh
+		printf 'Content-Type: text/plain\r\n\r\npeer %s\n' "$REMOTE_ADDR"
+	EOF
+	chmod 0755 "$d/bin/serve" "$d/www/cgi-bin/peer"
+	echo "root:x:0:0:root:/:/bin/sh" >"$d/etc/passwd"
+	echo "root:x:0:" >"$d/etc/group"
+	tar -C "$d" --owner=0 --group=0 -cf "$state/image.tar" .
+	chmod 0644 "$state/image.tar"
+	for u in "${users[@]}"; do
+		cmd_run -u "${u%:*}" -- podman import --quiet \
+			--change 'CMD ["/bin/serve"]' "$state/image.tar" \
+			"$image" >/dev/null &
+	done
+	wait_all "image import"
+}
+
+# wait_all WHAT: wait for every background job, fail if any failed
+wait_all() {
+	local pid rc=0
+	for pid in $(jobs -p); do
+		wait "$pid" || rc=1
+	done
+	[ $rc -eq 0 ] || die "$1 failed"
+}
+
+# lowportd_paths: source the installed paths
+lowportd_paths() {
+	# shellcheck source=/dev/null
+	. /etc/lowport-sandbox.paths
+}
+
+# cmd_lowportd start|stop|kill9|pid
+cmd_lowportd() {
+	local pid i
+	lowportd_paths
+	pid=$(cat "$state/lowportd.pid" 2>/dev/null || true)
+	case $1 in
+	pid) echo "$pid" ;;
+	start)
+		mkdir -p /run/lowport
+		chmod 0755 /run/lowport
+		setsid "$LOWPORTD" --socket /run/lowport/lowportd.sock \
+			--config /etc/lowport/lowport.conf \
+			--state-dir /run/lowport --foreground \
+			</dev/null >>"$state/lowportd.log" 2>&1 &
+		pid=$!
+		echo "$pid" >"$state/lowportd.pid"
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null ||
+				die "lowportd exited: $(tail -n 5 "$state/lowportd.log")"
+			timeout 2 "$LOWPORTCTL" --socket /run/lowport/lowportd.sock \
+				status >/dev/null 2>&1 && return 0
+			sleep 0.1
+		done
+		die "lowportd not ready within 10 s"
+		;;
+	stop | kill9)
+		[ -n "$pid" ] || return 0
+		kill "$([ "$1" = kill9 ] && echo -KILL || echo -TERM)" "$pid" \
+			2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && die "lowportd $pid did not stop"
+		rm -f "$state/lowportd.pid"
+		;;
+	*) die "lowportd: start|stop|kill9|pid" ;;
+	esac
+}
+
+[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|image|lowportd"
+cmd=$1
+shift
+case $cmd in
+init) cmd_init ;;
+run) cmd_run "$@" ;;
+installed) cmd_installed ;;
+image) cmd_image ;;
+lowportd) cmd_lowportd "$@" ;;
+*) die "unknown command '$cmd'" ;;
+esac
