@@ -205,42 +205,19 @@ static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
 }
 
 /**
- * admission_sock_scope() - Which local addresses a socket receives on
- * @s:		Socket
- * @ret:	Scope
- */
-static void admission_sock_scope(const LpSockInfo *s, LpAddr *ret)
-{
-	LpAddr a = {.family = s->family};
-
-	if (s->family == AF_INET) {
-		a.u.v4 = s->addr.v4;
-		a.any = a.u.v4.s_addr == htonl(INADDR_ANY);
-	} else if (IN6_IS_ADDR_V4MAPPED(&s->addr.v6)) {
-		a.family = AF_INET;
-		memcpy(&a.u.v4, &s->addr.v6.s6_addr[12], sizeof(a.u.v4));
-	} else {
-		a.u.v6 = s->addr.v6;
-		a.any = IN6_IS_ADDR_UNSPECIFIED(&a.u.v6);
-		if (a.any && !s->v6only)
-			a = LP_ADDR_ALL;
-	}
-	*ret = a;
-}
-
-/**
  * admission_query() - Sockets on a port whose addresses overlap a scope
  * @proto:	Protocol
  * @port:	Port
  * @scope:	Scope
- * @listen_only: TCP: only listening sockets (they take new connections)
+ * @tcp_states: TCP: bit mask (1 << TCP_*) of the states that count; UDP
+ *		sockets count in every state
  * @ret_n:	Number of sockets
  * @error:	Return location for a GError
  *
  * Return: array (g_free), NULL with @error set on failure
  */
 static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
-				   const LpAddr *scope, bool listen_only,
+				   const LpAddr *scope, unsigned int tcp_states,
 				   size_t *ret_n, GError **error)
 {
 	g_autofree LpSockInfo *all = NULL;
@@ -248,6 +225,12 @@ static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
 	size_t n, i, k = 0;
 	int r = lp_sockdiag_query(proto, port, &all, &n);
 
+	if (r == -E2BIG) {
+		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,
+			    "port %u/%s has more than %u sockets", port,
+			    lp_proto_name(proto), LP_SOCKDIAG_MAX);
+		return NULL;
+	}
 	if (r < 0) {
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL,
 			    "cannot list sockets on port %u/%s: %s", port,
@@ -256,14 +239,10 @@ static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
 	}
 	out = g_new0(LpSockInfo, n + 1);
 	for (i = 0; i < n; i++) {
-		LpAddr a;
-
 		if (proto == IPPROTO_TCP &&
-		    (listen_only ? all[i].state != TCP_LISTEN
-				 : all[i].state == TCP_TIME_WAIT))
+		    !(tcp_states & (1u << all[i].state)))
 			continue;
-		admission_sock_scope(&all[i], &a);
-		if (lp_addr_overlaps(&a, scope))
+		if (lp_sockdiag_overlaps(&all[i], scope))
 			out[k++] = all[i];
 	}
 	*ret_n = k;
@@ -286,7 +265,9 @@ static bool admission_host_port(LpDaemon *d, const LpMapping *m, uint16_t port,
 	char addr[LP_ADDR_STRLEN];
 	size_t n, i;
 
-	s = admission_query(m->proto, port, &m->addr, false, &n, error);
+	/* Listening, or bound and not yet listening where the kernel shows it */
+	s = admission_query(m->proto, port, &m->addr,
+			    1u << TCP_LISTEN | 1u << TCP_CLOSE, &n, error);
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {
@@ -319,7 +300,9 @@ static bool admission_backend(const LpPeer *peer, const LpMapping *m,
 	bool own = false;
 	size_t n, i;
 
-	s = admission_query(m->proto, port, &m->addr, true, &n, error);
+	/* Only listeners take new connections (and TIME_WAIT shows uid 0) */
+	s = admission_query(m->proto, port, &m->addr, 1u << TCP_LISTEN, &n,
+			    error);
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {
