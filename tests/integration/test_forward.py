@@ -5,12 +5,13 @@ Copyright lowport authors
 """
 
 import json
+import re
 import sys
 import time
 
 sys.dont_write_bytecode = True
 import lptest as lp  # noqa: E402
-from lptest import (ALICE, CAROL, HOST4, HOST6, PEER4, PEER6, PEER_NS, Env,
+from lptest import (ALICE, BOB, CAROL, HOST4, HOST6, PEER4, PEER6, PEER_NS, Env,
                     User, check, eq, expect_error, expect_ok, mapping, test,
                     tcp_get, udp_ask, wait_until)
 
@@ -218,6 +219,29 @@ def outgoing_not_hijacked():
                        'host -> 127.0.0.1:80 (lease still live)')
 
 
+def json_objects(doc):
+    """json_objects() - every JSON object (dict) inside @doc"""
+    if isinstance(doc, dict):
+        yield doc
+        for v in doc.values():
+            yield from json_objects(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from json_objects(v)
+
+
+def json_scalars(doc):
+    """json_scalars() - every non-container value inside @doc"""
+    if isinstance(doc, dict):
+        for v in doc.values():
+            yield from json_scalars(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from json_scalars(v)
+    else:
+        yield doc
+
+
 def ctl_ok(env, user, *args):
     res = env.ctl(user, *args)
     check(res.returncode == 0,
@@ -232,8 +256,12 @@ def ctl_list():
     with Env() as env:
         _, lease_id = web_lease(env)
         out = ctl_ok(env, ALICE, 'list')
-        for word in (lease_id, '80', '30080'):
-            check(word in out, f'lowportctl list lacks {word!r}:\n{out}')
+        rows = [line.split() for line in out.splitlines()
+                if lease_id in line.split()]
+        check(len(rows) == 1, f'lowportctl list: no single row for lease '
+              f'{lease_id}:\n{out}')
+        for word in ('80', '30080'):
+            check(word in rows[0], f'lowportctl list row lacks {word}:\n{out}')
 
 
 @test('lowportctl list --json prints the lease as JSON')
@@ -247,9 +275,12 @@ def ctl_list_json():
         except ValueError as e:
             raise lp.TestFailure(f'lowportctl list --json: not JSON ({e}):'
                                  f'\n{out}')
-        flat = json.dumps(doc)
-        for word in (f'"{lease_id}"', '30080', '80'):
-            check(word in flat, f'list --json lacks {word}:\n{out}')
+        found = [x for x in json_objects(doc) if x.get('id') == lease_id]
+        check(len(found) == 1, f'list --json: no object with id {lease_id}:'
+              f'\n{out}')
+        values = set(json_scalars(found[0]))
+        for want in (80, 30080):
+            check(want in values, f'list --json: lease lacks {want}:\n{out}')
 
 
 @test('lowportctl status prints the daemon status')
@@ -259,14 +290,21 @@ def ctl_status():
         web_lease(env)
         out = ctl_ok(env, ALICE, 'status')
         check(out.strip(), 'lowportctl status printed nothing')
-        check('1' in out, f'lowportctl status does not show 1 lease:\n{out}')
+        check(re.search(r'lease.*\b1\b', out, re.I),
+              f'lowportctl status does not show 1 lease:\n{out}')
 
 
-@test('lowportctl release ID removes the lease')
+@test('lowportctl release ID: refused for another user, removes the lease for its owner')
 def ctl_release():
     lp.lowportctl_or_skip()
     with Env() as env:
         b, lease_id = web_lease(env)
+        res = env.ctl(BOB, 'release', lease_id)
+        check(res.returncode != 0 and
+              'belongs to another user' in res.stdout + res.stderr,
+              f'lowportctl release of another user\'s lease: rc='
+              f'{res.returncode}\n{res.stdout}{res.stderr}')
+        eq(env.lease_ids(ALICE), {lease_id}, 'leases after refused release')
         ctl_ok(env, ALICE, 'release', lease_id)
         eq(env.lease_ids(ALICE), set(), 'leases after lowportctl release')
         check(wait_until(lambda: lease_id not in lp.nft_lease_ids(), 1.0),
