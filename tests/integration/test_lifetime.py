@@ -73,6 +73,7 @@ def daemon_restart():
         dead = env.lease(BOB, [mapping('tcp', 443, 30443)], b)
         before = lp.nft_rule_fingerprint(f'lease-{live}')
         check(before, f'chain lease-{live} has no rules')
+        chain_handle = lp.nft_chains()[f'lease-{live}'].get('handle')
         env.kill9()
         expect_flows(a, 80, 'lowportd down')
         expect_flows(b, 443, 'lowportd down')
@@ -84,6 +85,8 @@ def daemon_restart():
            'leases of the dead owner after restart')
         eq(lp.nft_rule_fingerprint(f'lease-{live}'), before,
            f'rules (handles) of lease-{live} after restart')
+        eq(lp.nft_chains().get(f'lease-{live}', {}).get('handle'),
+           chain_handle, f'handle of chain lease-{live} after restart')
         check(wait_until(lambda: dead not in lp.nft_lease_ids(), 1.0),
               f'chain lease-{dead} of the dead lease still there')
         expect_flows(a, 80, 'after restart')
