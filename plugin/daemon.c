@@ -46,9 +46,6 @@ static LpDaemon *daemon_new(void)
 {
 	LpDaemon *d = g_new0(LpDaemon, 1);
 
-	d->socket_path = g_strdup(LOWPORT_SOCKET_PATH);
-	d->config_path = g_strdup(LOWPORT_POLICY_PATH);
-	d->state_dir = g_strdup(LOWPORT_STATE_DIR);
 	d->request_timeout_s = LP_DAEMON_REQUEST_TIMEOUT_S;
 	d->max_clients = LP_DAEMON_MAX_CLIENTS;
 	d->listen_fd = -1;
@@ -136,6 +133,13 @@ static bool daemon_parse_options(LpDaemon *d, int *argc, char ***argv,
 	}
 	d->request_timeout_s = timeout;
 	d->max_clients = max_clients;
+	/* GOption does not free what it overwrites: defaults go in after */
+	if (!d->socket_path)
+		d->socket_path = g_strdup(LOWPORT_SOCKET_PATH);
+	if (!d->config_path)
+		d->config_path = g_strdup(LOWPORT_POLICY_PATH);
+	if (!d->state_dir)
+		d->state_dir = g_strdup(LOWPORT_STATE_DIR);
 	return true;
 }
 

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib-unix.h>
@@ -43,12 +44,52 @@ static void leases_release_reservations(LpDaemon *d, LpLease *lease)
 }
 
 /**
+ * leases_reserve_one() - Bind the reservation socket of one port
+ * @d:		Daemon
+ * @lease:	Lease, gets the socket
+ * @m:		Mapping
+ * @port:	Port of @m
+ * @error:	Return location for a GError (LP_DAEMON_ERROR)
+ *
+ * Return: true on success
+ */
+static bool leases_reserve_one(LpDaemon *d, LpLease *lease, const LpMapping *m,
+			       uint16_t port, GError **error)
+{
+	int fd = lp_reserve_port(m->proto, &m->addr, port);
+	char addr[LP_ADDR_STRLEN];
+	uint64_t ino;
+	int r = fd;
+
+	if (fd >= 0)
+		r = lp_reserve_inode(fd, &ino);
+	if (r >= 0) {
+		g_array_append_val(lease->reservations, fd);
+		g_hash_table_add(d->reserved, g_memdup2(&ino, sizeof(ino)));
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	lp_addr_format(&m->addr, addr, sizeof(addr));
+	if (r == -EADDRINUSE)
+		g_set_error(
+			error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,
+			"port %u/%s on %s is already in use by a host socket",
+			port, lp_proto_name(m->proto), addr);
+	else
+		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL,
+			    "cannot reserve port %u/%s on %s: %s", port,
+			    lp_proto_name(m->proto), addr, g_strerror(-r));
+	return false;
+}
+
+/**
  * leases_reserve() - Bind reservation sockets for every port of a lease
  * @d:		Daemon
  * @lease:	Lease
  * @error:	Return location for a GError (LP_DAEMON_ERROR)
  *
- * Return: true if every port is held
+ * Return: true if every port is held; on failure none is
  */
 static bool leases_reserve(LpDaemon *d, LpLease *lease, GError **error)
 {
@@ -57,26 +98,12 @@ static bool leases_reserve(LpDaemon *d, LpLease *lease, GError **error)
 	for (i = 0; i < lease->mappings->len; i++) {
 		const LpMapping *m =
 			&g_array_index(lease->mappings, LpMapping, i);
-		unsigned int p;
+		unsigned int k;
 
-		for (p = m->host_port;
-		     p < (unsigned int)m->host_port + m->range; p++) {
-			char addr[LP_ADDR_STRLEN];
-			uint64_t *ino = g_new(uint64_t, 1);
-			int fd = lp_reserve_port(m->proto, &m->addr, p);
-
-			if (fd >= 0 && lp_reserve_inode(fd, ino) == 0) {
-				g_array_append_val(lease->reservations, fd);
-				g_hash_table_add(d->reserved, ino);
+		for (k = 0; k < m->range; k++) {
+			if (leases_reserve_one(d, lease, m, m->host_port + k,
+					       error))
 				continue;
-			}
-			g_free(ino);
-			lp_closep(&fd);
-			g_set_error(
-				error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,
-				"port %u/%s on %s is already in use by a host socket",
-				p, lp_proto_name(m->proto),
-				lp_addr_format(&m->addr, addr, sizeof(addr)));
 			leases_release_reservations(d, lease);
 			return false;
 		}

@@ -2,11 +2,20 @@
 /*
  * reserve.c - reservation sockets holding a lease's privileged ports
  *
- * While a lease forwards port 80, lowportd keeps a socket bound to port 80 on
- * the lease's addresses (bound, never listening, no SO_REUSEADDR). Packets
- * never reach it: the DNAT in prerouting/output rewrites them first. Its only
- * job is to make a host service's bind() fail with EADDRINUSE instead of
- * silently serving nothing underneath the forward.
+ * While a lease forwards port 80, lowportd keeps a socket on port 80 of the
+ * lease's addresses. Its only job is to make a host service's bind() fail
+ * with EADDRINUSE instead of silently serving nothing underneath the forward.
+ *
+ * TCP: SO_REUSEADDR, so that TIME_WAIT connections of a service that just
+ * stopped do not block the lease, then listen(), because only a listening
+ * socket keeps other SO_REUSEADDR sockets (nginx, ...) from binding. A
+ * socket filter drops every packet that reaches it: normally none do (the
+ * DNAT rewrites them first); if the rules were flushed, SYNs are dropped
+ * and retried instead of piling up in a queue nobody accepts, and the
+ * client gets through once lowportd has rebuilt the table.
+ *
+ * UDP: plain bind, no SO_REUSEADDR (which would let others share the port),
+ * with the same drop-all filter.
  *
  * Copyright lowport authors
  */
@@ -17,9 +26,27 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <linux/filter.h>
 
 #include "reserve.h"
 #include "util.h"
+
+/**
+ * reserve_drop_all() - Attach a socket filter that drops every packet
+ * @fd:		Socket
+ *
+ * Return: 0 on success, -errno on failure
+ */
+static int reserve_drop_all(int fd)
+{
+	struct sock_filter code[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+	struct sock_fprog prog = {.len = 1, .filter = code};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+	    0)
+		return -errno;
+	return 0;
+}
 
 /**
  * reserve_bind() - Create and bind one socket
@@ -36,13 +63,22 @@ static int reserve_bind(int family, uint8_t proto, const struct sockaddr *sa,
 {
 	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 	lp_autofd int fd = socket(family, type | SOCK_CLOEXEC, proto);
+	int one = 1, r;
 
 	if (fd < 0)
 		return -errno;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 					     &v6only, sizeof(v6only)) < 0)
 		return -errno;
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		return -errno;
+	r = reserve_drop_all(fd);
+	if (r < 0)
+		return r;
 	if (bind(fd, sa, salen) < 0)
+		return -errno;
+	if (type == SOCK_STREAM && listen(fd, 1) < 0)
 		return -errno;
 	return lp_steal_fd(&fd);
 }
