@@ -30,57 +30,12 @@
 #include <glib.h>
 
 #include "sockdiag.h"
+#include "test-netns.h"
 #include "util.h"
 
 #define NOBODY 65534
 
 static bool private_netns;
-
-/**
- * test_write_file() - Write a short string to a /proc file
- * @path:	File
- * @s:		Contents
- *
- * Return: true on success
- */
-static bool test_write_file(const char *path, const char *s)
-{
-	lp_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	return fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-}
-
-/**
- * test_enter_netns() - Move into a new network namespace with lo up
- *
- * Return: true on success
- */
-static bool test_enter_netns(void)
-{
-	struct ifreq ifr = {.ifr_name = "lo"};
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	lp_autofd int s = -1;
-
-	if (unshare(CLONE_NEWNET)) {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-			return false;
-		snprintf(map, sizeof(map), "%u %u 1", uid, uid);
-		if (!test_write_file("/proc/self/uid_map", map) ||
-		    !test_write_file("/proc/self/setgroups", "deny"))
-			return false;
-		snprintf(map, sizeof(map), "%u %u 1", gid, gid);
-		if (!test_write_file("/proc/self/gid_map", map))
-			return false;
-	}
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
-		return false;
-	ifr.ifr_flags |= IFF_UP;
-	return !ioctl(s, SIOCSIFFLAGS, &ifr);
-}
 
 /**
  * test_sock() - Open a bound socket, listening if TCP
@@ -588,7 +543,7 @@ static void test_too_many(void)
 
 int main(int argc, char **argv)
 {
-	private_netns = test_enter_netns();
+	private_netns = lp_test_enter_netns() == NULL;
 	g_test_init(&argc, &argv, NULL);
 	if (!private_netns)
 		g_test_message(
