@@ -181,6 +181,14 @@ cmd_installed() {
 	# Podman does not look.
 	if [ -n "${DROPIN:-}" ] && [ "$DROPIN" != "$d/50-lowport.conf" ]; then
 		install -D -m 0644 "$DROPIN" "$d/50-lowport.conf"
+	elif [ -z "${DROPIN:-}" ] && [ -n "${PASTA_SHIM:-}" ]; then
+		echo "inside: the build installs no 50-lowport.conf;" \
+			"writing one for ${PASTA_SHIM%/*}" >&2
+		mkdir -p "$d"
+		cat >"$d/50-lowport.conf" <<-EOF
+			[engine]
+			helper_binaries_dir = ["${PASTA_SHIM%/*}", "/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]
+		EOF
 	fi
 	mkdir -p /etc/lowport
 	cat >/etc/lowport/lowport.conf <<-'EOF'

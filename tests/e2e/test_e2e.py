@@ -1,0 +1,801 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""test_e2e.py - lowport end to end: real rootless Podman 5 + pasta, real users
+
+Runs in the sandbox of contrib/sandbox/sandbox.sh: a Debian trixie root
+(Podman 5, pasta) in its own network, mount and PID namespaces, with users
+alice and bob (group lowport, granted 80, 443, 53 and 1020-1030 over TCP and
+UDP), carol (granted nothing), and an "outside" client namespace joined by a
+veth pair (sandbox 192.0.2.1 / 2001:db8:1::1, outside 192.0.2.2 /
+2001:db8:1::2). This build of lowport is installed into the sandbox with
+"meson install", and lowportd runs there as root. Every check is something a
+user sees: what `podman run` prints, which page comes back on which address,
+what lowportctl lists, what is left in `table inet lowport`.
+
+The host's own network, ruleset and devices are never touched: everything
+happens inside the sandbox's namespaces, which die with it.
+
+Copyright lowport authors
+"""
+
+import json
+import re
+import os
+import select
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(
+    os.environ.get('LOWPORT_SOURCE_ROOT',
+                   os.path.join(os.path.dirname(__file__), '..', '..')),
+    'tests', 'integration'))
+import lptest as T  # noqa: E402
+
+SOURCE_ROOT = os.path.abspath(os.environ.get(
+    'LOWPORT_SOURCE_ROOT', os.path.join(os.path.dirname(__file__), '..', '..')))
+BUILD_ROOT = os.environ.get('LOWPORT_BUILD_ROOT', '')
+SANDBOX = os.path.join(SOURCE_ROOT, 'contrib', 'sandbox', 'sandbox.sh')
+INSIDE = '/usr/local/libexec/lowport-sandbox/inside.sh'
+IMAGE = 'localhost/lowport-e2e:latest'
+USERS = ('alice', 'bob', 'carol')
+
+HOST4, OUT4 = '192.0.2.1', '192.0.2.2'
+HOST6, OUT6 = '2001:db8:1::1', '2001:db8:1::2'
+
+PODMAN_TIMEOUT = 90  # one podman command
+RELEASE_WITHIN = 1.0  # lease removal after pasta exits (DESIGN.md)
+CLONE_NEWNET = 0x40000000
+
+
+class Sandbox:
+    """Sandbox - one running sandbox and the commands run inside it"""
+
+    def __init__(self):
+        base = os.environ.get('TMPDIR', '/var/tmp')
+        self.rundir = tempfile.mkdtemp(prefix='lowport-e2e-', dir=base)
+        self.pid = None
+        self.paths = {}
+        self.spawned = []  # PIDs (inside) of helper servers
+        self.udp_echo = False  # the image has udp-echo
+
+    # --- lifetime (host side)
+
+    def start(self):
+        r = subprocess.run([SANDBOX, 'start', self.rundir],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise T.TestFailure(f'sandbox start: {r.stderr.strip()}')
+        with open(os.path.join(self.rundir, 'pid')) as f:
+            self.pid = int(f.read())
+
+    def install(self, builddir):
+        r = subprocess.run([SANDBOX, 'install', self.rundir, builddir],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise T.TestFailure(f'sandbox install: {r.stderr.strip()}')
+        text = self.run(['cat', '/etc/lowport-sandbox.paths']).stdout
+        self.paths = dict(line.split('=', 1) for line in text.split())
+
+    def image(self, extra):
+        r = subprocess.run([SANDBOX, 'image', self.rundir, *extra],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise T.TestFailure(f'sandbox image: {r.stderr.strip()}')
+
+    def stop(self):
+        subprocess.run([SANDBOX, 'stop', self.rundir], timeout=60)
+
+    # --- commands inside
+
+    def run(self, argv, user=None, outside=False, timeout=T.OP_TIMEOUT * 2,
+            check=True, stdin=None):
+        """run() - run @argv in the sandbox (as @user, in the outside netns)
+
+        Return: CompletedProcess with text output
+        """
+        cmd = [SANDBOX, 'exec', self.rundir]
+        if user:
+            cmd += ['-u', user]
+        if outside:
+            cmd += ['-o']
+        cmd += ['--', *argv]
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True,
+                                 timeout=timeout, input=stdin)
+        except subprocess.TimeoutExpired:
+            raise T.TestFailure(f'{shlex.join(argv)} (as {user or "root"}) '
+                                f'did not finish within {timeout} s')
+        if check and res.returncode != 0:
+            raise T.TestFailure(
+                f'{shlex.join(argv)} (as {user or "root"}) failed '
+                f'({res.returncode}): {res.stderr.strip()}')
+        return res
+
+    def podman(self, user, *args, check=True):
+        return self.run(['podman', *args], user=user, check=check,
+                        timeout=PODMAN_TIMEOUT)
+
+    def lowportd(self, action):
+        return self.run([INSIDE, 'lowportd', action], timeout=30)
+
+    def lowportd_log(self, lines=40):
+        r = self.run(['tail', '-n', str(lines),
+                      '/run/lowport-sandbox/lowportd.log'], check=False)
+        return r.stdout
+
+    def spawn(self, shell_cmd, outside=False):
+        """spawn() - start a root helper server in the background
+
+        Return: its PID inside the sandbox; stopped by reset()
+        """
+        r = self.run(['sh', '-c', f'setsid {shell_cmd} </dev/null '
+                      '>/dev/null 2>&1 & echo $!'], outside=outside)
+        pid = int(r.stdout.strip())
+        self.spawned.append(pid)
+        return pid
+
+    def kill(self, pid, sig='KILL'):
+        self.run(['sh', '-c', f'kill -{sig} {int(pid)}'], check=False)
+
+    # --- what users see
+
+    def get(self, url, outside=False, user=None):
+        """get() - fetch @url with curl; the body, or None if it failed"""
+        r = self.run(['curl', '-sS', '-g', '--max-time', '3', '--noproxy',
+                      '*', url], user=user, outside=outside, check=False)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    def netns_path(self, outside):
+        if outside:
+            return f'/proc/{self.pid}/root/run/netns/outside'
+        return f'/proc/{self.pid}/ns/net'
+
+    def udp(self, addr, port, payload, outside=False):
+        """udp() - one datagram to @addr:@port; the reply or None"""
+        return in_ns(self.netns_path(outside), T._udp_ask, addr, port,
+                     payload, 2.0)
+
+    def leases(self):
+        """leases() - what `lowportctl list --json` reports, as root"""
+        r = self.run(['lowportctl', 'list', '--json'])
+        data = json.loads(r.stdout or '[]')
+        if isinstance(data, dict):
+            data = data.get('leases', [])
+        return data
+
+    def table_lease_ids(self):
+        """table_lease_ids() - lease IDs named in table inet lowport
+
+        Both layouts count: a chain lease-<ID> or a comment lease=<ID>.
+        """
+        text = self.ruleset()
+        return set(re.findall(r'lease[-=]([0-9A-Za-z_]+)', text))
+
+    def ruleset(self):
+        return self.run(['nft', 'list', 'table', 'inet', 'lowport'],
+                        check=False).stdout
+
+    def host_pid(self, ns_pid, netns):
+        """host_pid() - the host's PID of the sandbox's pasta @ns_pid
+
+        pasta moves itself into a PID namespace of its own, so the
+        sandbox's PID is the second NSpid entry; its --netns argument
+        @netns tells it apart from processes of other sandboxes.
+        """
+        for d in os.listdir('/proc'):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f'/proc/{d}/status') as f:
+                    nspid = [ln.split()[1:] for ln in f
+                             if ln.startswith('NSpid:')][0]
+                if len(nspid) < 2 or int(nspid[1]) != ns_pid:
+                    continue
+                with open(f'/proc/{d}/cmdline', 'rb') as f:
+                    argv = f.read().decode(errors='replace').split('\0')
+                if netns in argv:
+                    return int(d)
+            except (OSError, ValueError, IndexError):
+                continue
+        return None
+
+    # --- between tests
+
+    def reset(self):
+        """reset() - remove every container and helper, check no lease is left
+
+        Return: list of problems found
+        """
+        problems = []
+        for pid in self.spawned:
+            self.kill(pid)
+        self.spawned = []
+        for user in USERS:
+            r = self.podman(user, 'rm', '-a', '-f', '-t', '0', check=False)
+            if r.returncode != 0:
+                problems.append(f'podman rm -a -f as {user}: '
+                                f'{r.stderr.strip()}')
+        pid = self.lowportd('pid').stdout.strip()
+        if not pid or self.run(['sh', '-c', f'kill -0 {int(pid)}'],
+                               check=False).returncode:
+            problems.append('lowportd was not running after the test')
+            self.lowportd('start')
+        left = T.wait_until(lambda: not self.leases(), 5.0, 0.05)
+        if not left:
+            problems.append(f'leases left after every container is gone: '
+                            f'{self.leases()!r}')
+        elif self.table_lease_ids():
+            problems.append(f'lease rules left in table inet lowport: '
+                            f'{self.table_lease_ids()}')
+        return problems
+
+
+def in_ns(path, fn, *args, timeout=10.0):
+    """in_ns() - call @fn(*args) in a thread that joined netns @path"""
+    box = {}
+
+    def body():
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                if T._libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(T.ctypes.get_errno(), f'setns {path}')
+            finally:
+                os.close(fd)
+            box['value'] = fn(*args)
+        except BaseException as e:  # handed to the caller
+            box['error'] = e
+    t = threading.Thread(target=body, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise T.TestFailure(f'operation in netns {path} did not finish')
+    if 'error' in box:
+        raise box['error']
+    return box['value']
+
+
+SB = None  # the Sandbox of this run
+
+# ------------------------------------------------------------ helpers
+
+
+def page(cid, port=80):
+    """page() - the page container @cid serves on its port @port"""
+    return f'lowport-e2e page from {cid[:12]} port {port}'
+
+
+def run_ctr(user, *args, cmd=()):
+    """run_ctr() - `podman run -d ARGS IMAGE CMD` as @user; the container ID"""
+    r = SB.podman(user, 'run', '-d', *args, IMAGE, *cmd, check=False)
+    if r.returncode != 0:
+        raise T.TestFailure(f'podman run -d {shlex.join(args)} as {user} '
+                            f'failed ({r.returncode}):\n{r.stderr.strip()}')
+    return r.stdout.strip().splitlines()[-1]
+
+
+def refused_run(user, *args):
+    """refused_run() - `podman run -d` that must fail; Podman's stderr"""
+    r = SB.podman(user, 'run', '-d', *args, IMAGE, check=False)
+    T.check(r.returncode != 0,
+            f'podman run -d {shlex.join(args)} as {user} succeeded')
+    return r.stderr
+
+
+def expect_refusal(err, *parts):
+    """expect_refusal() - Podman shows pasta's exit 1 and lowport's reason"""
+    T.check('pasta failed with exit code 1' in err,
+            f'Podman does not report pasta exit code 1:\n{err.strip()}')
+    lines = [ln.strip() for ln in err.splitlines()]
+    mine = [ln for ln in lines if 'lowport: ' in ln]
+    T.check(mine, f'no "lowport: " line in Podman\'s error:\n{err.strip()}')
+    for part in parts:
+        T.check(any(part in ln for ln in mine),
+                f'lowport\'s reason lacks {part!r}: {mine}')
+    T.info(f'podman says: {" / ".join(ln for ln in lines if ln)}')
+
+
+def lease_of(user, port, proto='tcp'):
+    """lease_of() - the lease of @user covering @port/@proto, or None"""
+    uid = {'alice': 1000, 'bob': 1001, 'carol': 1002}[user]
+    for lease in SB.leases():
+        if lease.get('uid') != uid:
+            continue
+        for m in lease.get('mappings', []):
+            first = m.get('host_port', 0)
+            if (m.get('proto') == proto and
+                    first <= port < first + m.get('range', 1)):
+                return lease
+    return None
+
+
+def need_shim():
+    shim = SB.paths.get('PASTA_SHIM')
+    if not shim:
+        T.skip('the lowport pasta shim is not built yet (plugin/pasta-shim.c)')
+    return shim
+
+
+def expect_served(cid, port=80, outside=True):
+    want = page(cid, port)
+    T.eq(SB.get(f'http://127.0.0.1:{port}/'), want,
+         f'page on 127.0.0.1:{port}')
+    if outside:
+        T.eq(SB.get(f'http://{HOST4}:{port}/', outside=True), want,
+             f'page on {HOST4}:{port} from the outside client')
+
+
+def released_after(action, lease):
+    """released_after() - run @action; time pasta's exit and the lease's end
+
+    Waits (bounded) for the lease's pasta to exit, then for the lease, its
+    map entries and its chain to be gone.
+    Return: (seconds from pasta's exit to the lease gone, seconds total)
+    """
+    hpid = SB.host_pid(lease['pid'], lease['netns'])
+    T.check(hpid, f'pasta {lease["pid"]} of lease {lease["id"]} not found')
+    pidfd = os.pidfd_open(hpid)
+    try:
+        start = time.monotonic()
+        action()
+        ready, _, _ = select.select([pidfd], [], [], 30.0)
+        T.check(ready, 'pasta did not exit within 30 s')
+        exited = time.monotonic()
+    finally:
+        os.close(pidfd)
+    def gone():
+        ids = {x.get('id') for x in SB.leases()}
+        return (lease['id'] not in ids and
+                lease['id'] not in SB.table_lease_ids())
+    T.check(T.wait_until(gone, 10.0, 0.01),
+            f'lease {lease["id"]} still there 10 s after pasta exited')
+    done = time.monotonic()
+    return done - exited, done - start
+
+
+def expect_release(action, lease, what):
+    after_exit, total = released_after(action, lease)
+    T.info(f'{what}: lease gone {after_exit * 1000:.0f} ms after pasta '
+           f'exited ({total:.2f} s after the command started)')
+    T.check(after_exit <= RELEASE_WITHIN,
+            f'{what}: lease removed {after_exit:.2f} s after pasta exited')
+
+
+# ------------------------------------------------------------ tests
+
+
+@T.test('Podman finds the lowport pasta shim through the containers.conf '
+        'drop-in')
+def t_shim_found():
+    shim = need_shim()
+    r = SB.podman('alice', 'info', '--format', '{{.Host.Pasta.Executable}}')
+    T.check(SB.paths.get('DROPIN'),
+            'meson install installs no containers.conf.d/50-lowport.conf')
+    T.eq(r.stdout.strip(), shim, 'podman info: pasta executable')
+
+
+@T.test('alice: podman run -d -p 80:80 is served on 127.0.0.1:80 and to the '
+        'outside client, which the container sees as itself')
+def t_publish_80():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    peer = SB.get(f'http://{HOST4}/cgi-bin/peer', outside=True)
+    T.check(peer and OUT4 in peer and '127.' not in peer,
+            f'the container saw the outside client as {peer!r}, '
+            f'want {OUT4}')
+    lease = lease_of('alice', 80)
+    T.check(lease, f'lowportctl list has no lease on 80/tcp for alice: '
+                   f'{SB.leases()!r}')
+    T.check(lease['id'] in SB.table_lease_ids(),
+            f'lease {lease["id"]} has no rules in table inet lowport')
+
+
+@T.test('-p 127.0.0.1:80:80 is served on 127.0.0.1:80, not to the outside')
+def t_publish_loopback():
+    need_shim()
+    cid = run_ctr('alice', '-p', '127.0.0.1:80:80')
+    expect_served(cid, outside=False)
+    T.eq(SB.get(f'http://{HOST4}:80/', outside=True), None,
+         f'{HOST4}:80 from the outside client')
+    lease = lease_of('alice', 80)
+    T.check(lease, 'no lease for -p 127.0.0.1:80:80')
+    addrs = {m.get('host_addr') for m in lease.get('mappings', [])}
+    T.eq(addrs, {'127.0.0.1'}, 'lease host addresses')
+
+
+@T.test('UDP: -p 53:5353/udp answers on 127.0.0.1, ::1 and to the outside '
+        'client over IPv4 and IPv6')
+def t_udp():
+    need_shim()
+    if not SB.udp_echo:
+        T.skip('no static udp-echo for the image (static linking failed)')
+    cid = run_ctr('alice', '-p', '53:5353/udp', cmd=('serve', 'udp:5353'))
+    host = cid[:12]
+    for addr, outside, peer in (('127.0.0.1', False, None),
+                                ('::1', False, None),
+                                (HOST4, True, OUT4),
+                                (HOST6, True, OUT6)):
+        def ask():
+            return SB.udp(addr, 53, 'ping', outside)
+        reply = T.wait_until(ask, 3.0, 0.2)
+        T.check(reply and reply.startswith('lowport-e2e udp 5353 from ')
+                and f'host {host} echo ping' in reply,
+                f'UDP {addr}:53 (outside={outside}): reply {reply!r}')
+        if peer:
+            T.check(f' from {peer} ' in reply,
+                    f'container saw the outside client as: {reply!r}')
+    T.check(lease_of('alice', 53, 'udp'), 'no lease on 53/udp')
+
+
+@T.test('IPv6: -p 80:80 is served on [::1]:80 and to the outside client '
+        'over IPv6')
+def t_ipv6():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    T.eq(SB.get('http://[::1]:80/'), page(cid), 'page on [::1]:80')
+    T.eq(SB.get(f'http://[{HOST6}]:80/', outside=True), page(cid),
+         f'page on [{HOST6}]:80 from the outside client')
+    peer = SB.get(f'http://[{HOST6}]/cgi-bin/peer', outside=True)
+    T.check(peer and OUT6 in peer,
+            f'the container saw the outside client as {peer!r}')
+
+
+@T.test('two privileged ports in one container: -p 80:80 -p 443:443')
+def t_two_ports():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80', '-p', '443:443')
+    expect_served(cid, 80)
+    expect_served(cid, 443)
+    T.check(lease_of('alice', 80) and lease_of('alice', 443),
+            f'leases: {SB.leases()!r}')
+
+
+@T.test('a range: -p 1020-1030:1020-1030 serves every port of it')
+def t_range():
+    need_shim()
+    cid = run_ctr('alice', '-p', '1020-1030:1020-1030',
+                  cmd=('serve', '1020-1030'))
+    for port in range(1020, 1031):
+        expect_served(cid, port, outside=port in (1020, 1023, 1024, 1030))
+    # Only 1020-1023 are privileged (ip_unprivileged_port_start = 1024)
+    T.check(all(lease_of('alice', p) for p in range(1020, 1024)),
+            f'1020-1023 not all leased: {SB.leases()!r}')
+    T.check(not any(lease_of('alice', p) for p in range(1024, 1031)),
+            f'a lease covers an unprivileged port: {SB.leases()!r}')
+
+
+def lifecycle(action_of, what):
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    lease = lease_of('alice', 80)
+    T.check(lease, 'no lease for the running container')
+    expect_release(lambda: action_of(cid, lease), lease, what)
+    T.eq(SB.get('http://127.0.0.1:80/'), None,
+         f'port 80 after {what}')
+    return cid
+
+
+@T.test('podman stop: lease and rules gone within 1 s of pasta\'s exit')
+def t_stop():
+    need_shim()
+    lifecycle(lambda cid, _: SB.podman('alice', 'stop', '-t', '2', cid),
+              'podman stop')
+
+
+@T.test('podman rm -f: lease and rules gone within 1 s of pasta\'s exit')
+def t_rm_f():
+    need_shim()
+    lifecycle(lambda cid, _: SB.podman('alice', 'rm', '-f', '-t', '2', cid),
+              'podman rm -f')
+
+
+@T.test('podman kill: lease and rules gone within 1 s of pasta\'s exit')
+def t_kill():
+    need_shim()
+    lifecycle(lambda cid, _: SB.podman('alice', 'kill', cid), 'podman kill')
+
+
+@T.test('kill -9 of the container\'s pasta: lease and rules gone within 1 s')
+def t_kill_pasta():
+    need_shim()
+
+    def kill_pasta(_cid, lease):
+        comm = SB.run(['cat', f'/proc/{lease["pid"]}/comm']).stdout.strip()
+        T.check(comm.startswith('pasta'),
+                f'lease pid {lease["pid"]} is {comm!r}, not pasta')
+        SB.kill(lease['pid'])
+    lifecycle(kill_pasta, 'kill -9 pasta')
+
+
+@T.test('podman restart: served again, with a new lease')
+def t_restart():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    old = lease_of('alice', 80)
+    r = SB.podman('alice', 'restart', '-t', '2', cid, check=False)
+    if r.returncode != 0:
+        # For the diagnosis: does plain pasta restart on 8080?
+        other = run_ctr('alice', '-p', '8080:80')
+        plain = SB.podman('alice', 'restart', '-t', '2', other, check=False)
+        T.info(f'for comparison, podman restart of -p 8080:80 (no lowport) '
+               f'{"worked" if plain.returncode == 0 else "failed too"}: '
+               f'{plain.stderr.strip()}')
+        raise T.TestFailure(f'podman restart failed ({r.returncode}):\n'
+                            f'{r.stderr.strip()}')
+
+    def new_lease():
+        lease = lease_of('alice', 80)
+        return lease if lease and lease['id'] != old['id'] else None
+    lease = T.wait_until(new_lease, 5.0, 0.05)
+    T.check(lease, f'no new lease after restart: {SB.leases()!r}')
+    T.check(T.wait_until(lambda: SB.get('http://127.0.0.1:80/') == page(cid),
+                         5.0, 0.1), 'page not served after podman restart')
+    expect_served(cid)
+
+
+@T.test('refused: bob while alice holds port 80 (Podman shows lowport\'s '
+        'reason)')
+def t_refuse_taken():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    err = refused_run('bob', '-p', '80:80')
+    expect_refusal(err, 'lowport: port 80/tcp on 0.0.0.0 is already '
+                   'forwarded for another user')
+    T.check(lease_of('bob', 80) is None, 'bob got a lease')
+    expect_served(cid)
+
+
+@T.test('refused: carol is not granted port 80')
+def t_refuse_carol():
+    need_shim()
+    err = refused_run('carol', '-p', '80:80')
+    expect_refusal(err, 'carol', 'not granted')
+    T.eq(SB.leases(), [], 'leases after the refusal')
+    T.eq(SB.get('http://127.0.0.1:80/'), None, 'port 80 after the refusal')
+
+
+def host_service(port=80):
+    """host_service() - root's busybox httpd on @port; (pid, its page)"""
+    text = f'lowport-e2e host service on {port}'
+    SB.run(['sh', '-c', f'mkdir -p /tmp/host-www && echo "{text}" '
+            '>/tmp/host-www/index.html'])
+    pid = SB.spawn(f'busybox httpd -f -p {port} -h /tmp/host-www')
+
+    def up():
+        return SB.get(f'http://127.0.0.1:{port}/') == text
+    return pid, T.wait_until(up, 3.0, 0.05) and text
+
+
+@T.test('refused: a host service already serves port 80; it keeps serving')
+def t_refuse_host_service():
+    need_shim()
+    pid, text = host_service()
+    T.check(text, 'the host service on port 80 did not start')
+    err = refused_run('alice', '-p', '80:80')
+    expect_refusal(err, 'port 80/tcp on 0.0.0.0 is already in use by a '
+                   'host socket')
+    T.eq(SB.get('http://127.0.0.1:80/'), text, 'port 80 after the refusal')
+    T.eq(SB.get(f'http://{HOST4}:80/', outside=True), text,
+         'port 80 from outside after the refusal')
+    T.eq(SB.leases(), [], 'leases after the refusal')
+
+
+@T.test('while a lease holds port 80 root cannot bind it; after the lease '
+        'ends root can')
+def t_host_bind_after():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    r = SB.run(['timeout', '1', 'busybox', 'nc', '-l', '-p', '80'],
+               check=False)
+    T.check(r.returncode not in (0, 124),
+            f'root could listen on port 80 under the lease ({r.returncode})')
+    T.info(f'root binding port 80 under the lease: {r.stderr.strip()}')
+    lease = lease_of('alice', 80)
+    expect_release(lambda: SB.podman('alice', 'stop', '-t', '2', cid), lease,
+                   'podman stop')
+    pid, text = host_service()
+    T.check(text, 'root could not serve port 80 after the lease ended')
+
+
+@T.test('-p 8080:80 passes through the shim with no lease')
+def t_unprivileged():
+    need_shim()
+    cid = run_ctr('alice', '-p', '8080:80')
+    want = page(cid)
+    T.eq(SB.get('http://127.0.0.1:8080/'), want, 'page on 127.0.0.1:8080')
+    T.eq(SB.get(f'http://{HOST4}:8080/', outside=True), want,
+         'page on 8080 from the outside client')
+    T.eq(SB.leases(), [], 'leases for an unprivileged port')
+    T.eq(SB.table_lease_ids(), set(), 'lease rules for an unprivileged port')
+
+
+@T.test('while port 80 is forwarded, the sandbox\'s own connections to port '
+        '80 elsewhere reach that server, not the container')
+def t_outgoing_not_hijacked():
+    need_shim()
+    text = 'lowport-e2e outside server'
+    SB.run(['sh', '-c', f'mkdir -p /tmp/out-www && echo "{text}" '
+            '>/tmp/out-www/index.html'])
+    SB.spawn('busybox httpd -f -p 80 -h /tmp/out-www', outside=True)
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    T.check(T.wait_until(lambda: SB.get(f'http://{OUT4}:80/') == text,
+                         3.0, 0.1),
+            f'{OUT4}:80 from the sandbox: {SB.get(f"http://{OUT4}:80/")!r}')
+    T.eq(SB.get(f'http://[{OUT6}]:80/'), text, f'[{OUT6}]:80 from the sandbox')
+    T.eq(SB.get(f'http://{OUT4}:80/', user='bob'), text,
+         f'{OUT4}:80 from the sandbox as bob')
+
+
+def quadlet_unit():
+    return (f'[Container]\nImage={IMAGE}\nContainerName=lowport-quadlet-web\n'
+            'PublishPort=80:80\n')
+
+
+def quadlet_exec(unit_text, key, unit='web'):
+    """quadlet_exec() - one Exec* command line of a generated unit, argv"""
+    for line in unit_text.splitlines():
+        if line.startswith(f'{key}='):
+            cmd = line.split('=', 1)[1].lstrip('-')
+            cmd = (cmd.replace('%t', '/run/user/1000').replace('%N', unit)
+                   .replace('%n', f'{unit}.service'))
+            return shlex.split(cmd)
+    raise T.TestFailure(f'no {key}= in the generated unit:\n{unit_text}')
+
+
+@T.test('Quadlet: a .container with PublishPort=80:80, run from the '
+        'generated ExecStart, is served on port 80')
+def t_quadlet():
+    need_shim()
+    d = '/home/alice/.config/containers/systemd'
+    SB.run(['sh', '-c', f'mkdir -p {d} && cat >{d}/web.container'],
+           user='alice', stdin=quadlet_unit())
+    r = SB.run(['env', f'QUADLET_UNIT_DIRS={d}',
+                '/usr/libexec/podman/quadlet', '-user', '-dryrun'],
+               user='alice')
+    start = quadlet_exec(r.stdout, 'ExecStart')
+    T.check('--publish' in start and '80:80' in start,
+            f'ExecStart does not publish 80:80: {shlex.join(start)}')
+    # No systemd in the sandbox: no cgroup to split, no notify socket.
+    start = ['--cgroups=disabled' if a == '--cgroups=split' else a
+             for a in start]
+    T.info(f'ExecStart: {shlex.join(start)}')
+    res = SB.run(start, user='alice', timeout=PODMAN_TIMEOUT, check=False)
+    T.check(res.returncode == 0,
+            f'ExecStart failed ({res.returncode}): {res.stderr.strip()}')
+    cid = SB.podman('alice', 'inspect', '--format', '{{.Id}}',
+                    'lowport-quadlet-web').stdout.strip()
+    expect_served(cid)
+    lease = lease_of('alice', 80)
+    T.check(lease, 'no lease for the Quadlet container')
+    stop = quadlet_exec(r.stdout, 'ExecStop')
+    expect_release(lambda: SB.run(stop, user='alice',
+                                  timeout=PODMAN_TIMEOUT), lease, 'ExecStop')
+
+
+@T.test('lowportd kill -9: port 80 keeps being served; after restart '
+        'lowportctl lists the lease; stopping the container removes it')
+def t_helper_crash():
+    need_shim()
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    lease = lease_of('alice', 80)
+    SB.lowportd('kill9')
+    for _ in range(5):
+        expect_served(cid)
+    T.eq(SB.get(f'http://[{HOST6}]:80/', outside=True), page(cid),
+         'IPv6 from outside while lowportd is down')
+    SB.lowportd('start')
+    T.check(lease_of('alice', 80) and lease_of('alice', 80)['id'] ==
+            lease['id'], f'lease {lease["id"]} not adopted: {SB.leases()!r}')
+    expect_served(cid)
+    expect_release(lambda: SB.podman('alice', 'stop', '-t', '2', cid), lease,
+                   'podman stop after the restart')
+
+
+# ------------------------------------------------------------ runner
+
+
+def with_reset(fn):
+    """with_reset() - run test @fn, then clean the sandbox for the next"""
+    def wrapped():
+        try:
+            fn()
+        except T.Skip:
+            SB.reset()
+            raise
+        except BaseException as e:
+            log = SB.lowportd_log()
+            table = SB.ruleset()
+            try:
+                SB.reset()
+            except BaseException:
+                pass
+            if isinstance(e, T.TestFailure):
+                raise T.TestFailure(f'{e}\n--- lowportd log (tail):\n{log}'
+                                    f'--- table inet lowport:\n{table}') \
+                    from e
+            raise
+        problems = SB.reset()
+        if problems:
+            raise T.TestFailure('; '.join(problems))
+    return wrapped
+
+
+def skip_all(reason):
+    print(f'1..0 # SKIP {reason}', flush=True)
+    sys.exit(0)
+
+
+def prepare():
+    """prepare() - build/reuse the root, start the sandbox, install lowport"""
+    global SB
+    t0 = time.monotonic()
+    r = subprocess.run([SANDBOX, 'build'], capture_output=True, text=True,
+                       timeout=1500)
+    if r.returncode == 77:
+        skip_all(r.stderr.strip().splitlines()[-1])
+    if r.returncode != 0:
+        print(f'Bail out! sandbox build failed: {r.stderr.strip()}',
+              flush=True)
+        sys.exit(1)
+    t1 = time.monotonic()
+    SB = Sandbox()
+    SB.start()
+    SB.install(BUILD_ROOT)
+    udp_echo = os.environ.get('LOWPORT_E2E_UDP_ECHO', '')
+    SB.udp_echo = bool(udp_echo) and os.access(udp_echo, os.X_OK)
+    SB.image([udp_echo] if SB.udp_echo else [])
+    SB.lowportd('start')
+    t2 = time.monotonic()
+    T.info(f'sandbox root {r.stdout.strip()} ready in {t1 - t0:.1f} s; '
+           f'started, lowport installed, image imported in {t2 - t1:.1f} s')
+    T.info(SB.run(['sh', '-c', 'podman --version; dpkg-query -W -f '
+                   '"pasta (passt) \\${Version}\\n" passt']).stdout)
+
+
+def main():
+    if os.geteuid() != 0:
+        skip_all('needs root (runs as root in CI)')
+    reason = os.environ.get('LOWPORT_E2E_SKIP')
+    if reason:
+        skip_all(reason)
+    if not BUILD_ROOT:
+        print('Bail out! LOWPORT_BUILD_ROOT is not set', flush=True)
+        sys.exit(1)
+    T.TEST_TIMEOUT = 300
+    signal.signal(signal.SIGALRM, T._on_alarm)
+    signal.signal(signal.SIGTERM, T._on_term)
+    start = time.monotonic()
+    failed = 0
+    try:
+        try:
+            prepare()
+        except T.TestFailure as e:
+            print(f'Bail out! {e}', flush=True)
+            sys.exit(1)
+        tests = T.TESTS
+        only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b
+        if only:
+            tests = [t for t in tests
+                     if any(w in t[0] for w in only.split(','))]
+        print(f'1..{len(tests)}', flush=True)
+        for num, (name, fn) in enumerate(tests, 1):
+            if not T._run_one(num, name, with_reset(fn)):
+                failed += 1
+    finally:
+        if SB is not None:
+            SB.stop()
+        T.info(f'e2e run took {time.monotonic() - start:.1f} s')
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
