@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "client.h"
+#include "ctl-check.h"
 #include "ctl.h"
 
 #define CTL_SUMMARY                                                            \
@@ -161,7 +162,7 @@ static gboolean ctl_dispatch(const LpCtl *ctl, const CtlCommand *cmd,
 	if (!strcmp(cmd->name, "release"))
 		return lp_ctl_release(ctl, argv[2], error);
 	if (!strcmp(cmd->name, "check"))
-		return lp_ctl_check(ctl, error);
+		return lp_ctl_check_host(ctl, error);
 	return lp_ctl_status(ctl, error);
 }
 
