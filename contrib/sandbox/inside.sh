@@ -134,8 +134,9 @@ cmd_init() {
 	fs_setup
 	net_setup
 	users_setup
-	echo "lowport sandbox ready: $(podman --version), $(pasta --version 2>&1 |
-		head -n 1)"
+	# (pasta --version prints nothing into a pipe: it exits unflushed)
+	echo "lowport sandbox ready: $(podman --version), passt" \
+		"$(dpkg-query -W -f '${Version}' passt)"
 	touch "$state/ready"
 	# Reap orphans (daemonized pasta, conmon) like a real init.
 	exec catatonit -P
