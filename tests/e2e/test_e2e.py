@@ -29,14 +29,12 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(
-    os.environ.get('LOWPORT_SOURCE_ROOT',
-                   os.path.join(os.path.dirname(__file__), '..', '..')),
-    'tests', 'integration'))
+SOURCE_ROOT = os.path.abspath(os.environ.get(
+    'LOWPORT_SOURCE_ROOT',
+    os.path.join(os.path.dirname(__file__), '..', '..')))
+sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
 import lptest as T  # noqa: E402
 
-SOURCE_ROOT = os.path.abspath(os.environ.get(
-    'LOWPORT_SOURCE_ROOT', os.path.join(os.path.dirname(__file__), '..', '..')))
 BUILD_ROOT = os.environ.get('LOWPORT_BUILD_ROOT', '')
 SANDBOX = os.path.join(SOURCE_ROOT, 'contrib', 'sandbox', 'sandbox.sh')
 INSIDE = '/usr/local/libexec/lowport-sandbox/inside.sh'
