@@ -12,11 +12,15 @@
  * failed. A batch-level failure (no CAP_NET_ADMIN, out of memory, commit
  * failure) comes back as one error carrying the BATCH_BEGIN sequence.
  *
- * Each message is recorded with a human description ("creating chain
- * lease-abc") and a hint, so an error ACK becomes a message a person can
- * act on. Buffers are nftnl_batch pages, sent with one sendmsg(); socket
- * buffers are raised to fit the batch and its ACKs, so 10,000-lease
- * rebuilds fit in one transaction.
+ * Each message is recorded with a human description ("creating map
+ * any") and a hint, so an error ACK becomes a message a person can act
+ * on. A set element message may carry one description per element: the
+ * kernel names the failing element by its attribute offset in the
+ * extended ACK, so the error says which port was refused.
+ *
+ * Buffers are nftnl_batch pages, sent with one sendmsg(); socket buffers
+ * are raised to fit the batch and its ACKs, so 10,000-lease rebuilds fit
+ * in one transaction.
  *
  * Copyright lowport authors
  */
@@ -63,8 +67,11 @@
  * @seq_begin:	Sequence number of BATCH_BEGIN
  * @what:	Description per message (char *), index = seq - seq_begin - 1
  * @hints:	LpNftHint per message (guint8)
+ * @elems:	LpNftBatchElems per message, NULL if not an element message
  * @failed:	Index of the message that failed the last commit, -1 if
  *		none or the batch failed as a whole
+ * @failed_elem: Index of the element that failed in that message, -1 if
+ *		unknown
  */
 struct LpNftBatch {
 	struct nftnl_batch *nb;
@@ -72,8 +79,36 @@ struct LpNftBatch {
 	uint32_t seq_begin;
 	GPtrArray *what;
 	GByteArray *hints;
+	GPtrArray *elems;
 	int failed;
+	int failed_elem;
 };
+
+/*
+ * LpNftBatchElems - the elements of one set element message
+ * @what:	Description per element (char *), may be NULL
+ * @offs:	Offset of each element's attribute from the message header
+ */
+typedef struct {
+	GPtrArray *what;
+	GArray *offs;
+} LpNftBatchElems;
+
+/**
+ * lp_nft_batch_elems_free() - Free an LpNftBatchElems
+ * @data:	LpNftBatchElems, may be NULL
+ */
+static void lp_nft_batch_elems_free(gpointer data)
+{
+	LpNftBatchElems *e = data;
+
+	if (!e)
+		return;
+	if (e->what)
+		g_ptr_array_unref(e->what);
+	g_array_unref(e->offs);
+	g_free(e);
+}
 
 /**
  * lp_nft_nlmsg_ok() - Tell whether a whole netlink message fits in @len
@@ -269,7 +304,7 @@ static const char *lp_nft_batch_hint_text(int err, LpNftHint hint)
 {
 	switch (err) {
 	case ENOENT:
-		if (hint == LP_NFT_HINT_TABLE)
+		if (hint == LP_NFT_HINT_TABLE || hint == LP_NFT_HINT_ELEM)
 			return "table inet " LP_NFT_TABLE
 			       " is missing (was the ruleset flushed?)";
 		if (hint == LP_NFT_HINT_NAT)
@@ -298,7 +333,7 @@ static const char *lp_nft_batch_hint_text(int err, LpNftHint hint)
 /**
  * lp_nft_batch_describe_error() - Turn a failed batch message into words
  * @err:	Negative or positive errno
- * @what:	What the message did, "creating chain lease-abc"
+ * @what:	What the message did, "creating map any"
  * @hint:	Hint recorded with the message
  * @extack:	Extended ACK text from the kernel, NULL or "" if none
  *
@@ -339,8 +374,10 @@ LpNftBatch *lp_nft_batch_new(uint32_t *seq)
 	b->seq = seq;
 	b->seq_begin = (*seq)++;
 	b->failed = -1;
+	b->failed_elem = -1;
 	b->what = g_ptr_array_new_with_free_func(g_free);
 	b->hints = g_byte_array_new();
+	b->elems = g_ptr_array_new_with_free_func(lp_nft_batch_elems_free);
 	nftnl_batch_begin(nftnl_batch_buffer(b->nb), b->seq_begin);
 	if (nftnl_batch_update(b->nb) < 0)
 		lp_oom();
@@ -358,6 +395,7 @@ void lp_nft_batch_free(LpNftBatch *b)
 	nftnl_batch_free(b->nb);
 	g_ptr_array_unref(b->what);
 	g_byte_array_unref(b->hints);
+	g_ptr_array_unref(b->elems);
 	g_free(b);
 }
 
@@ -385,6 +423,18 @@ int lp_nft_batch_failed(const LpNftBatch *b)
 }
 
 /**
+ * lp_nft_batch_failed_elem() - Which element failed the last commit
+ * @b:		Batch after lp_nft_batch_commit()
+ *
+ * Return: index of the element in the message lp_nft_batch_failed()
+ *	   names, -1 if not an element message or the kernel did not say
+ */
+int lp_nft_batch_failed_elem(const LpNftBatch *b)
+{
+	return b->failed_elem;
+}
+
+/**
  * lp_nft_batch_hdr() - Start one message of the batch
  * @b:		Batch
  * @type:	NFT_MSG_* type
@@ -402,6 +452,7 @@ static struct nlmsghdr *lp_nft_batch_hdr(LpNftBatch *b, uint16_t type,
 
 	g_ptr_array_add(b->what, g_strdup(what));
 	g_byte_array_append(b->hints, &h, 1);
+	g_ptr_array_add(b->elems, NULL);
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->nb), type,
 				     NFPROTO_INET, flags | NLM_F_ACK,
 				     (*b->seq)++);
@@ -492,6 +543,31 @@ void lp_nft_batch_set(LpNftBatch *b, uint16_t type, uint16_t flags,
 }
 
 /**
+ * lp_nft_batch_elem_offsets() - Record where each element of a message is
+ * @nlh:	NEWSETELEM or DELSETELEM message, complete
+ *
+ * Return: offsets of the NFTA_LIST_ELEM nests from @nlh, in order
+ */
+static GArray *lp_nft_batch_elem_offsets(const struct nlmsghdr *nlh)
+{
+	GArray *offs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	const struct nlattr *list, *e;
+
+	mnl_attr_for_each(list, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, list)
+		{
+			uint32_t off = (const char *)e - (const char *)nlh;
+
+			g_array_append_val(offs, off);
+		}
+	}
+	return offs;
+}
+
+/**
  * lp_nft_batch_elems() - Append a set element message
  * @b:		Batch
  * @type:	NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM
@@ -499,14 +575,21 @@ void lp_nft_batch_set(LpNftBatch *b, uint16_t type, uint16_t flags,
  * @s:		Set naming the map, holding the elements
  * @hint:	What a failure most likely means
  * @what:	Description for error messages
+ * @elem_what:	Description per element of @s, in order, replacing @what
+ *		when the kernel names the failing element; NULL if none.
+ *		A reference is taken
  */
 void lp_nft_batch_elems(LpNftBatch *b, uint16_t type, uint16_t flags,
 			const struct nftnl_set *s, LpNftHint hint,
-			const char *what)
+			const char *what, GPtrArray *elem_what)
 {
-	nftnl_set_elems_nlmsg_build_payload(
-		lp_nft_batch_hdr(b, type, flags, hint, what),
-		(struct nftnl_set *)s);
+	struct nlmsghdr *nlh = lp_nft_batch_hdr(b, type, flags, hint, what);
+	LpNftBatchElems *e = g_new0(LpNftBatchElems, 1);
+
+	nftnl_set_elems_nlmsg_build_payload(nlh, (struct nftnl_set *)s);
+	e->what = elem_what ? g_ptr_array_ref(elem_what) : NULL;
+	e->offs = lp_nft_batch_elem_offsets(nlh);
+	g_ptr_array_index(b->elems, b->elems->len - 1) = e;
 	lp_nft_batch_next(b);
 }
 
@@ -656,6 +739,31 @@ static int lp_nft_batch_recv_acks(struct mnl_socket *nl, LpNftAcks *a)
 }
 
 /**
+ * lp_nft_batch_failed_elem_what() - Find the element an error points at
+ * @b:		Batch
+ * @i:		Index of the failed message
+ * @offs:	Extended ACK attribute offset, 0 if none
+ * @what:	Description, replaced by the element's if known
+ */
+static void lp_nft_batch_failed_elem_what(LpNftBatch *b, unsigned int i,
+					  uint32_t offs, const char **what)
+{
+	const LpNftBatchElems *e = g_ptr_array_index(b->elems, i);
+	unsigned int j;
+
+	if (!e || !offs)
+		return;
+	for (j = 0; j < e->offs->len; j++) {
+		if (g_array_index(e->offs, uint32_t, j) != offs)
+			continue;
+		b->failed_elem = j;
+		if (e->what && j < e->what->len)
+			*what = g_ptr_array_index(e->what, j);
+		return;
+	}
+}
+
+/**
  * lp_nft_batch_commit() - Send a batch and check every ACK
  * @b:		Batch; BATCH_END is appended here
  * @nl:		Socket
@@ -673,6 +781,7 @@ bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error)
 	uint32_t i;
 	int r;
 
+	b->failed = b->failed_elem = -1;
 	r = lp_nft_batch_send(b, nl, &len);
 	if (r < 0) {
 		g_set_error(error, LP_NFT_ERROR, -r,
@@ -708,6 +817,7 @@ bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error)
 		b->failed = i;
 		what = g_ptr_array_index(b->what, i);
 		hint = b->hints->data[i];
+		lp_nft_batch_failed_elem_what(b, i, a.error_offs, &what);
 	}
 	if (a.error_offs)
 		g_debug("nftables error at attribute offset %u of '%s'",

@@ -21,7 +21,8 @@
  * @LP_NFT_HINT_TABLE:	The message needs table inet lowport to exist
  * @LP_NFT_HINT_NAT:	The message needs nf_tables nat support
  * @LP_NFT_HINT_FIB:	The message needs nf_tables fib support
- * @LP_NFT_HINT_ELEM:	A map element: EEXIST means the port is taken
+ * @LP_NFT_HINT_ELEM:	Map elements to add: EEXIST means a port is taken,
+ *			ENOENT that the table is missing
  */
 typedef enum {
 	LP_NFT_HINT_NONE,
@@ -80,6 +81,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftBatch, lp_nft_batch_free)
 
 unsigned int lp_nft_batch_count(const LpNftBatch *b);
 int lp_nft_batch_failed(const LpNftBatch *b);
+int lp_nft_batch_failed_elem(const LpNftBatch *b);
 void lp_nft_batch_table(LpNftBatch *b, uint16_t type, uint16_t flags,
 			const struct nftnl_table *t, LpNftHint hint,
 			const char *what);
@@ -94,7 +96,7 @@ void lp_nft_batch_set(LpNftBatch *b, uint16_t type, uint16_t flags,
 		      const char *what);
 void lp_nft_batch_elems(LpNftBatch *b, uint16_t type, uint16_t flags,
 			const struct nftnl_set *s, LpNftHint hint,
-			const char *what);
+			const char *what, GPtrArray *elem_what);
 bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error);
 
 int lp_nft_socket_open(struct mnl_socket **ret, int flags);
