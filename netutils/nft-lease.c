@@ -8,17 +8,20 @@
  * can only be changed through the socket that owns it, and the kernel
  * drops ownership (PERSIST) or the table (OWNER alone) when it closes.
  *
- * Every change is one nf_tables batch (nft-batch.c): adding a lease
- * creates its chain, its DNAT rules and its map elements; removing it
- * deletes its map elements, then its chain. Neither touches other leases,
- * so their cost does not grow with the number of leases. A rebuild
- * replaces the whole table atomically: the old table (if any) is deleted
- * and the skeleton and every lease are created in the same transaction,
- * so traffic never sees a half-built table.
+ * The table is static but for the elements of three data maps (address
+ * . protocol . port -> backend port), looked up by three port-only DNAT
+ * rules. Every change is one nf_tables batch (nft-batch.c): adding a
+ * lease adds its elements, one NEWSETELEM per map touched; removing it
+ * deletes them. Data map elements, unlike rules with nat or jumps and
+ * verdict map elements, never make the kernel re-validate the table at
+ * commit, so adding or removing costs the same at 10,000 leases as at 1.
+ * A rebuild replaces the whole table atomically: the old table (if any)
+ * is deleted and the skeleton and every lease are created in the same
+ * transaction, so traffic never sees a half-built table.
  *
- * Listing reads the kernel (chains lease-*, their rules, their comments)
- * under a generation check: if the ruleset changes during the dumps, they
- * are repeated, like nft's check_genid.
+ * Each element carries the comment "lease=<ID> uid=<UID>". Listing dumps
+ * the three maps under a generation check (repeated if the ruleset
+ * changes meanwhile, like nft's check_genid) and groups elements by ID.
  *
  * Copyright lowport authors
  */
@@ -43,7 +46,7 @@
 /* Not in libmnl 1.0.4; the kernel's dump skbs stay below this */
 #define LP_NFT_DUMP_SIZE 65536
 
-/* A request buffer: our GET requests are a header and two names */
+/* A request buffer: our GET requests are a header, names and one key */
 #define LP_NFT_REQ_SIZE	  4096
 #define LP_NFT_REQ_BUF(b) char b[LP_NFT_REQ_SIZE] __attribute__((aligned(8)))
 
@@ -438,7 +441,7 @@ static const struct {
 };
 
 /**
- * lp_nft_batch_maps() - Append chain leases, the maps and dispatch rules
+ * lp_nft_batch_maps() - Append chain leases, the maps and DNAT rules
  * @b:		Batch
  */
 static void lp_nft_batch_maps(LpNftBatch *b)
@@ -450,7 +453,7 @@ static void lp_nft_batch_maps(LpNftBatch *b)
 			   LP_NFT_HINT_NONE, "creating chain leases");
 	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
 		g_autoptr(NftnlSet) s = lp_nft_rules_map(i);
-		g_autoptr(NftnlRule) r = lp_nft_rules_dispatch(i);
+		g_autoptr(NftnlRule) r = lp_nft_rules_dnat(i);
 		g_autofree char *what = NULL;
 
 		what = g_strdup_printf("creating map %s",
@@ -458,16 +461,16 @@ static void lp_nft_batch_maps(LpNftBatch *b)
 		lp_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s,
 				 LP_NFT_HINT_NONE, what);
 		g_free(what);
-		what = g_strdup_printf("adding the dispatch rule for map %s",
+		what = g_strdup_printf("adding the dnat rule for map %s",
 				       lp_nft_rules_map_name(i));
 		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
 				  NLM_F_CREATE | NLM_F_APPEND, r,
-				  LP_NFT_HINT_NONE, what);
+				  LP_NFT_HINT_NAT, what);
 	}
 }
 
 /**
- * lp_nft_batch_skeleton() - Append table, base chains, maps, dispatch rules
+ * lp_nft_batch_skeleton() - Append table, base chains, maps, DNAT rules
  * @b:		Batch
  * @flags:	Table flags
  *
@@ -506,64 +509,153 @@ static void lp_nft_batch_skeleton(LpNftBatch *b, uint32_t flags)
 	}
 }
 
-/**
- * lp_nft_batch_lease_port() - Append one port of a lease: rule and element
- * @b:		Batch
- * @lease:	Lease
- * @m:		Mapping of @lease
- * @i:		Port index in @m
+/*
+ * LpNftElems - the map elements of one lease, sorted by map, for a batch
+ * @s:		Element container per map, NULL until the first element
+ * @keys:	LpNftKey per element, per map, in container order
+ * @what:	Description per element (char *), per map
+ * @msg:	Batch message index of each map's container, -1 if none
  */
-static void lp_nft_batch_lease_port(LpNftBatch *b, const LpNftLease *lease,
-				    const LpMapping *m, unsigned int i)
+typedef struct {
+	struct nftnl_set *s[LP_NFT_MAP_MAX];
+	GArray *keys[LP_NFT_MAP_MAX];
+	GPtrArray *what[LP_NFT_MAP_MAX];
+	int msg[LP_NFT_MAP_MAX];
+} LpNftElems;
+
+/**
+ * lp_nft_elems_clear() - Empty an LpNftElems, ready for the next lease
+ * @el:		Elements
+ */
+static void lp_nft_elems_clear(LpNftElems *el)
 {
-	g_autoptr(NftnlRule) r = NULL;
-	g_autoptr(NftnlSet) s = NULL;
-	g_autofree char *what = NULL;
-	char port[LP_NFT_PORT_DESC_MAX];
+	unsigned int i;
 
-	lp_nft_rules_port_desc(m, i, port, sizeof(port));
-	r = lp_nft_rules_lease_rule(lease->id, lease->uid, m, i);
-	what = g_strdup_printf(
-		"adding the dnat rule for %s to chain " LP_NFT_LEASE_PREFIX
-		"%s",
-		port, lease->id);
-	lp_nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r,
-			  LP_NFT_HINT_NAT, what);
-	g_free(what);
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_clear_pointer(&el->s[i], nftnl_set_free);
+		g_clear_pointer(&el->keys[i], g_array_unref);
+		g_clear_pointer(&el->what[i], g_ptr_array_unref);
+		el->msg[i] = -1;
+	}
+}
 
-	s = lp_nft_rules_elem(lease->id, m, i, true);
-	what = g_strdup_printf(
-		"adding map element %s to @%s for lease %s", port,
-		lp_nft_rules_map_name(lp_nft_rules_map_of(&m->addr)),
-		lease->id);
-	lp_nft_batch_elems(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, s,
-			   LP_NFT_HINT_ELEM, what);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LpNftElems, lp_nft_elems_clear)
+
+/**
+ * lp_nft_elems_add() - Add one element
+ * @el:		Elements
+ * @k:		Key
+ * @lease:	Lease, for ID and owner; its data and comment are only set
+ *		when adding
+ * @add:	Element to add (key, backend port, comment), else key only
+ * @backend:	Backend port
+ */
+static void lp_nft_elems_add(LpNftElems *el, const LpNftKey *k,
+			     const LpNftLease *lease, bool add,
+			     uint16_t backend)
+{
+	char desc[LP_NFT_KEY_DESC_MAX];
+	LpNftMap map = k->map;
+
+	if (!el->s[map]) {
+		el->s[map] = lp_nft_rules_elems(map);
+		el->keys[map] = g_array_new(FALSE, FALSE, sizeof(LpNftKey));
+		el->what[map] = g_ptr_array_new_with_free_func(g_free);
+	}
+	lp_nft_rules_elem_add(el->s[map], k, add ? lease->id : NULL, lease->uid,
+			      backend);
+	g_array_append_val(el->keys[map], *k);
+	lp_nft_rules_key_desc(k, desc, sizeof(desc));
+	if (add)
+		g_ptr_array_add(el->what[map],
+				g_strdup_printf("adding %s -> port %u to map "
+						"%s for lease %s",
+						desc, backend,
+						lp_nft_rules_map_name(map),
+						lease->id));
+	else
+		g_ptr_array_add(el->what[map],
+				g_strdup_printf("removing %s from map %s for "
+						"lease %s",
+						desc,
+						lp_nft_rules_map_name(map),
+						lease->id));
 }
 
 /**
- * lp_nft_batch_lease_add() - Append a lease: its chain, rules, elements
- * @b:		Batch
+ * lp_nft_elems_add_lease() - Add the elements of every port of a lease
+ * @el:		Elements
  * @lease:	Lease, checked with lp_nft_lease_check()
+ * @add:	Elements to add, else key-only elements to delete
  */
-static void lp_nft_batch_lease_add(LpNftBatch *b, const LpNftLease *lease)
+static void lp_nft_elems_add_lease(LpNftElems *el, const LpNftLease *lease,
+				   bool add)
 {
-	char name[LP_NFT_CHAIN_NAME_MAX];
-	g_autoptr(NftnlChain) c = NULL;
-	g_autofree char *what = NULL;
-	unsigned int i, j;
+	LpNftKey keys[LP_NFT_KEYS_PER_PORT];
+	unsigned int i, j, k, n;
 
-	g_snprintf(name, sizeof(name), LP_NFT_LEASE_PREFIX "%s", lease->id);
-	c = lp_nft_rules_chain(name);
-	what = g_strdup_printf("creating chain %s", name);
-	lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, c,
-			   LP_NFT_HINT_TABLE, what);
 	for (i = 0; i < lease->mappings->len; i++) {
 		const LpMapping *m =
 			&g_array_index(lease->mappings, LpMapping, i);
 
-		for (j = 0; j < m->range; j++)
-			lp_nft_batch_lease_port(b, lease, m, j);
+		for (j = 0; j < m->range; j++) {
+			n = lp_nft_rules_keys(m, j, keys);
+			for (k = 0; k < n; k++)
+				lp_nft_elems_add(el, &keys[k], lease, add,
+						 m->backend_port + j);
+		}
 	}
+}
+
+/**
+ * lp_nft_elems_flush() - Append one element message per map touched
+ * @el:		Elements; keeps its contents, records message indexes
+ * @b:		Batch
+ * @add:	NEWSETELEM (create, exclusive) rather than DELSETELEM
+ * @id:		Lease ID, for descriptions
+ */
+static void lp_nft_elems_flush(LpNftElems *el, LpNftBatch *b, bool add,
+			       const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_autofree char *what = NULL;
+
+		if (!el->s[i])
+			continue;
+		what = g_strdup_printf("%s map %s elements of lease %s",
+				       add ? "adding" : "removing",
+				       lp_nft_rules_map_name(i), id);
+		el->msg[i] = lp_nft_batch_count(b);
+		if (add)
+			lp_nft_batch_elems(b, NFT_MSG_NEWSETELEM,
+					   NLM_F_CREATE | NLM_F_EXCL, el->s[i],
+					   LP_NFT_HINT_ELEM, what, el->what[i]);
+		else
+			lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, el->s[i],
+					   LP_NFT_HINT_NONE, what, el->what[i]);
+	}
+}
+
+/**
+ * lp_nft_elems_failed() - The key of the element that failed a batch
+ * @el:		Elements, flushed into @b
+ * @b:		Batch after a failed lp_nft_batch_commit()
+ *
+ * Return: the key, owned by @el, or NULL if the kernel did not name one
+ */
+static const LpNftKey *lp_nft_elems_failed(const LpNftElems *el,
+					   const LpNftBatch *b)
+{
+	int msg = lp_nft_batch_failed(b), elem = lp_nft_batch_failed_elem(b);
+	unsigned int i;
+
+	for (i = 0; msg >= 0 && elem >= 0 && i < LP_NFT_MAP_MAX; i++) {
+		if (el->msg[i] == msg && (guint)elem < el->keys[i]->len)
+			return &g_array_index(el->keys[i], LpNftKey, elem);
+	}
+	return NULL;
 }
 
 /**
@@ -622,112 +714,225 @@ static bool lp_nft_lease_check(const LpNftLease *lease, GError **error)
 	return true;
 }
 
+/*
+ * LpNftHolder - who holds one map element
+ * @map:	Map of the element
+ * @found:	The element exists and carries a lease comment
+ * @id:		Lease ID from the comment
+ * @uid:	Owner from the comment
+ */
+typedef struct {
+	LpNftMap map;
+	bool found;
+	char id[LP_LEASE_ID_MAX + 1];
+	uid_t uid;
+} LpNftHolder;
+
+/**
+ * lp_nft_holder_elem_cb() - nftnl_set_elem_foreach() callback
+ * @e:		Element
+ * @data:	LpNftHolder
+ *
+ * Return: 0
+ */
+static int lp_nft_holder_elem_cb(struct nftnl_set_elem *e, void *data)
+{
+	LpNftHolder *h = data;
+	LpMapping m;
+
+	if (lp_nft_rules_parse_elem(h->map, e, h->id, &h->uid, &m) == 0)
+		h->found = true;
+	return 0;
+}
+
+/**
+ * lp_nft_holder_cb() - GETSETELEM reply callback
+ * @nlh:	NEWSETELEM message
+ * @data:	LpNftHolder
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_holder_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlSet) s = nftnl_set_alloc();
+
+	if (!s)
+		lp_oom();
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, lp_nft_holder_elem_cb, data);
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_holder() - Read which lease holds a map key
+ * @nft:	Engine
+ * @k:		Key
+ * @ret:	Holder, ret->found false if nobody
+ *
+ * Return: 0 on success (also if absent), negative errno on failure
+ */
+static int lp_nft_holder(LpNft *nft, const LpNftKey *k, LpNftHolder *ret)
+{
+	g_autoptr(NftnlSet) s = lp_nft_rules_elems(k->map);
+	LpNftQuery q = {.cb = lp_nft_holder_cb, .data = ret};
+	LP_NFT_REQ_BUF(buf);
+	struct nlmsghdr *nlh;
+	int r;
+
+	*ret = (LpNftHolder){.map = k->map};
+	lp_nft_rules_elem_add(s, k, NULL, 0, 0);
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETSETELEM, false);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	r = lp_nft_query(nft, nlh, &q);
+	return r == -ENOENT ? 0 : r;
+}
+
+/**
+ * lp_nft_explain_exists() - Say who holds the port a lease could not get
+ * @nft:	Engine
+ * @lease:	Lease that failed
+ * @k:		Key the kernel refused with EEXIST
+ * @error:	Error to rewrite, code stays EEXIST
+ */
+static void lp_nft_explain_exists(LpNft *nft, const LpNftLease *lease,
+				  const LpNftKey *k, GError *error)
+{
+	char desc[LP_NFT_KEY_DESC_MAX];
+	LpNftHolder h;
+	char *msg;
+
+	if (lp_nft_holder(nft, k, &h) < 0)
+		return;
+	lp_nft_rules_key_desc(k, desc, sizeof(desc));
+	if (!h.found)
+		msg = g_strdup_printf("Cannot add lease %s: it forwards %s "
+				      "more than once",
+				      lease->id, desc);
+	else if (!strcmp(h.id, lease->id))
+		msg = g_strdup_printf("Cannot add lease %s: it is already "
+				      "installed (it holds %s)",
+				      lease->id, desc);
+	else
+		msg = g_strdup_printf("Cannot add lease %s: %s is already "
+				      "forwarded by lease %s (uid %u)",
+				      lease->id, desc, h.id,
+				      (unsigned int)h.uid);
+	g_free(error->message);
+	error->message = msg;
+}
+
 /**
  * lp_nft_lease_add() - Install a lease in one batch
  * @nft:	Engine
  * @lease:	Lease: ID, owner and mappings
  * @error:	Return location for a GError, code a positive errno
  *
- * Creates chain lease-ID, one DNAT rule and one map element per port. If
- * anything fails (chain exists, port taken, table gone), nothing changes.
+ * One NEWSETELEM message per map touched, created exclusively: if any key
+ * is taken (EEXIST, the error then says by which lease) or the table is
+ * gone, nothing changes. Data map elements never make the kernel
+ * validate the table, so the cost does not grow with the number of
+ * leases.
  *
  * Return: true on success
  */
 bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error)
 {
+	g_auto(LpNftElems) el = {.msg = {-1, -1, -1}};
 	g_autoptr(LpNftBatch) b = NULL;
+	g_autoptr(GError) local = NULL;
+	const LpNftKey *k;
 
 	if (!lp_nft_lease_check(lease, error))
 		return false;
 	b = lp_nft_batch_new(&nft->seq);
-	lp_nft_batch_lease_add(b, lease);
-	return lp_nft_batch_commit(b, nft->nl, error);
+	lp_nft_elems_add_lease(&el, lease, true);
+	lp_nft_elems_flush(&el, b, true, lease->id);
+	if (lp_nft_batch_commit(b, nft->nl, &local))
+		return true;
+	k = lp_nft_elems_failed(&el, b);
+	if (k && g_error_matches(local, LP_NFT_ERROR, EEXIST))
+		lp_nft_explain_exists(nft, lease, k, local);
+	g_propagate_error(error, g_steal_pointer(&local));
+	return false;
 }
 
 /*
  * LpNftList - state of one listing pass
  * @only:	List only this lease ID, NULL for all
- * @leases:	LpNftLease found, in kernel order
+ * @map:	Map being dumped
+ * @leases:	LpNftLease found, raw: one mapping per element
  * @by_id:	Lease ID -> LpNftLease in @leases (borrowed)
+ * @keys:	If not NULL, gets the LpNftKey of every element listed
  */
 typedef struct {
 	const char *only;
+	LpNftMap map;
 	GPtrArray *leases;
 	GHashTable *by_id;
+	GArray *keys;
 } LpNftList;
 
 /**
- * lp_nft_list_chain_cb() - Chain dump callback: note lease chains
- * @nlh:	NEWCHAIN message
+ * lp_nft_list_elem_cb() - nftnl_set_elem_foreach() callback: one element
+ * @e:		Element
  * @data:	LpNftList
  *
- * Return: MNL_CB_OK
+ * Elements without our comment (added from outside) are skipped.
+ *
+ * Return: 0
  */
-static int lp_nft_list_chain_cb(const struct nlmsghdr *nlh, void *data)
+static int lp_nft_list_elem_cb(struct nftnl_set_elem *e, void *data)
 {
-	g_autoptr(NftnlChain) c = nftnl_chain_alloc();
 	char id[LP_LEASE_ID_MAX + 1];
 	LpNftList *l = data;
 	LpNftLease *lease;
-
-	if (!c)
-		lp_oom();
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
-	    g_strcmp0(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
-		      LP_NFT_TABLE) ||
-	    !nftnl_chain_is_set(c, NFTNL_CHAIN_NAME) ||
-	    !lp_nft_rules_chain_id(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
-				   id))
-		return MNL_CB_OK;
-	if ((l->only && strcmp(id, l->only)) ||
-	    g_hash_table_contains(l->by_id, id))
-		return MNL_CB_OK;
-	lease = lp_nft_lease_new(id, (uid_t)-1);
-	g_ptr_array_add(l->leases, lease);
-	g_hash_table_insert(l->by_id, lease->id, lease);
-	return MNL_CB_OK;
-}
-
-/**
- * lp_nft_list_rule_cb() - Rule dump callback: add a lease rule's mapping
- * @nlh:	NEWRULE message
- * @data:	LpNftList
- *
- * Rules in lease chains that do not parse (changed from outside) are
- * skipped.
- *
- * Return: MNL_CB_OK
- */
-static int lp_nft_list_rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	g_autoptr(NftnlRule) r = nftnl_rule_alloc();
-	char id[LP_LEASE_ID_MAX + 1], cid[LP_LEASE_ID_MAX + 1];
-	LpNftList *l = data;
-	LpNftLease *lease;
+	LpNftKey k = {.map = l->map};
+	const void *key;
 	LpMapping m;
 	uid_t uid;
 
-	if (!r)
-		lp_oom();
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0 ||
-	    !nftnl_rule_is_set(r, NFTNL_RULE_CHAIN) ||
-	    !lp_nft_rules_chain_id(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), id))
-		return MNL_CB_OK;
-	lease = g_hash_table_lookup(l->by_id, id);
-	if (!lease)
-		return MNL_CB_OK;
-	if (lp_nft_rules_parse_comment(r, cid, &uid) < 0 || strcmp(cid, id) ||
-	    lp_nft_rules_parse_lease_rule(r, &m) < 0) {
-		g_debug("skipping unknown rule in chain lease-%s", id);
-		return MNL_CB_OK;
+	if (lp_nft_rules_parse_elem(l->map, e, id, &uid, &m) < 0) {
+		g_debug("skipping a foreign element of map %s",
+			lp_nft_rules_map_name(l->map));
+		return 0;
 	}
-	lease->uid = uid;
+	if (l->only && strcmp(id, l->only))
+		return 0;
+	lease = g_hash_table_lookup(l->by_id, id);
+	if (!lease) {
+		lease = lp_nft_lease_new(id, uid);
+		g_ptr_array_add(l->leases, lease);
+		g_hash_table_insert(l->by_id, lease->id, lease);
+	}
 	g_array_append_val(lease->mappings, m);
+	if (l->keys) {
+		key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &k.len);
+		memcpy(k.key, key, k.len); /* length checked by the parser */
+		g_array_append_val(l->keys, k);
+	}
+	return 0;
+}
+
+/**
+ * lp_nft_list_cb() - Element dump callback
+ * @nlh:	NEWSETELEM message
+ * @data:	LpNftList
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	g_autoptr(NftnlSet) s = nftnl_set_alloc();
+
+	if (!s)
+		lp_oom();
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
+		nftnl_set_elem_foreach(s, lp_nft_list_elem_cb, data);
 	return MNL_CB_OK;
 }
 
 /**
- * lp_nft_list_once() - One listing pass: chains, then rules
+ * lp_nft_list_once() - One listing pass: the elements of the three maps
  * @nft:	Engine
  * @l:		State to fill
  * @genid:	Generation every dump message must carry
@@ -736,71 +941,172 @@ static int lp_nft_list_rule_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int lp_nft_list_once(LpNft *nft, LpNftList *l, uint32_t genid)
 {
-	LpNftQuery q = {.check_genid = true, .genid = genid & 0xffff};
-	g_autoptr(NftnlRule) filter = nftnl_rule_alloc();
+	LpNftQuery q = {.cb = lp_nft_list_cb,
+			.data = l,
+			.check_genid = true,
+			.genid = genid & 0xffff};
 	LP_NFT_REQ_BUF(buf);
-	char chain[LP_NFT_CHAIN_NAME_MAX];
-	struct nlmsghdr *nlh;
+	unsigned int i;
 	int r;
 
-	if (!filter)
-		lp_oom();
-	q.cb = lp_nft_list_chain_cb;
-	q.data = l;
-	nlh = lp_nft_request(nft, buf, NFT_MSG_GETCHAIN, true);
-	r = lp_nft_query(nft, nlh, &q);
-	if (r < 0)
-		return r;
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		g_autoptr(NftnlSet) s = lp_nft_rules_elems(i);
+		struct nlmsghdr *nlh;
 
-	nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, LP_NFT_TABLE);
-	if (l->only) {
-		g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s",
-			   l->only);
-		nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain);
+		l->map = i;
+		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSETELEM, true);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		r = lp_nft_query(nft, nlh, &q);
+		if (r < 0)
+			return r;
 	}
-	q.cb = lp_nft_list_rule_cb;
-	nlh = lp_nft_request(nft, buf, NFT_MSG_GETRULE, true);
-	nftnl_rule_nlmsg_build_payload(nlh, filter);
-	return lp_nft_query(nft, nlh, &q);
+	return 0;
+}
+
+/**
+ * lp_nft_mapping_cmp() - Order of mappings in a listing
+ * @a:		LpMapping
+ * @b:		LpMapping
+ *
+ * Every address first, then IPv4, then IPv6; by address, protocol, port.
+ *
+ * Return: <0, 0, >0
+ */
+static gint lp_nft_mapping_cmp(gconstpointer a, gconstpointer b)
+{
+	const LpMapping *x = a, *y = b;
+	int r;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family - y->addr.family;
+	if (x->addr.any != y->addr.any)
+		return y->addr.any - x->addr.any;
+	r = memcmp(&x->addr.u, &y->addr.u, sizeof(x->addr.u));
+	if (r)
+		return r;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return x->host_port - y->host_port;
+}
+
+/**
+ * lp_nft_fold_key() - Hash key of a wildcard port within its protocol
+ * @m:		Mapping
+ *
+ * Return: host and backend port, for a GHashTable with direct hashing
+ */
+static gpointer lp_nft_fold_key(const LpMapping *m)
+{
+	return GUINT_TO_POINTER((guint)m->host_port << 16 | m->backend_port);
+}
+
+/**
+ * lp_nft_lease_fold() - Pair up wildcard elements into "every address"
+ * @lease:	Lease as listed, one mapping per element
+ *
+ * An IPv4 and an IPv6 wildcard element of the same protocol, port and
+ * backend port become one mapping on every address (AF_UNSPEC), which is
+ * what lp_nft_lease_add() made of it. Mappings are then sorted.
+ */
+static void lp_nft_lease_fold(LpNftLease *lease)
+{
+	GHashTable *v6[2] = {g_hash_table_new(NULL, NULL),
+			     g_hash_table_new(NULL, NULL)};
+	GArray *ms = lease->mappings;
+	unsigned int i, n = 0;
+	LpMapping *m;
+	gpointer j;
+
+	for (i = 0; i < ms->len; i++) {
+		m = &g_array_index(ms, LpMapping, i);
+		if (m->addr.family == AF_INET6 && m->addr.any)
+			g_hash_table_insert(v6[m->proto == IPPROTO_UDP],
+					    lp_nft_fold_key(m),
+					    GUINT_TO_POINTER(i + 1));
+	}
+	for (i = 0; i < ms->len; i++) {
+		m = &g_array_index(ms, LpMapping, i);
+		if (m->addr.family != AF_INET || !m->addr.any)
+			continue;
+		j = g_hash_table_lookup(v6[m->proto == IPPROTO_UDP],
+					lp_nft_fold_key(m));
+		if (!j)
+			continue;
+		g_hash_table_remove(v6[m->proto == IPPROTO_UDP],
+				    lp_nft_fold_key(m));
+		m->addr = LP_ADDR_ALL;
+		g_array_index(ms, LpMapping, GPOINTER_TO_UINT(j) - 1).range = 0;
+	}
+	g_hash_table_unref(v6[0]);
+	g_hash_table_unref(v6[1]);
+	for (i = 0; i < ms->len; i++) {
+		if (g_array_index(ms, LpMapping, i).range)
+			g_array_index(ms, LpMapping, n++) =
+				g_array_index(ms, LpMapping, i);
+	}
+	g_array_set_size(ms, n);
+	g_array_sort(ms, lp_nft_mapping_cmp);
+}
+
+/**
+ * lp_nft_lease_cmp() - Order of leases in a listing: by ID
+ * @a:		LpNftLease **
+ * @b:		LpNftLease **
+ *
+ * Return: <0, 0, >0
+ */
+static gint lp_nft_lease_cmp(gconstpointer a, gconstpointer b)
+{
+	const LpNftLease *x = *(LpNftLease *const *)a;
+	const LpNftLease *y = *(LpNftLease *const *)b;
+
+	return strcmp(x->id, y->id);
 }
 
 /**
  * lp_nft_list() - List leases consistently, retrying on ruleset changes
  * @nft:	Engine
  * @only:	Lease ID to list, NULL for all
- * @ret:	Leases (LpNftLease), caller frees
+ * @keys:	If not NULL, filled with the key of every element listed
+ * @ret:	Leases (LpNftLease), folded and sorted, caller frees
  *
  * Return: 0 on success, -ENOENT if the table is missing, negative errno
  */
-static int lp_nft_list(LpNft *nft, const char *only, GPtrArray **ret)
+static int lp_nft_list(LpNft *nft, const char *only, GArray *keys,
+		       GPtrArray **ret)
 {
 	uint32_t genid, flags, owner;
-	unsigned int tries;
+	unsigned int tries, i;
 	int r = -EAGAIN;
 
 	for (tries = 0; tries < LP_NFT_GENID_TRIES; tries++) {
-		g_autoptr(GPtrArray) leases = NULL;
-		g_autoptr(GHashTable) by_id = NULL;
-		LpNftList l;
+		g_autoptr(GPtrArray) leases = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)lp_nft_lease_free);
+		g_autoptr(GHashTable) by_id =
+			g_hash_table_new(g_str_hash, g_str_equal);
+		LpNftList l = {.only = only,
+			       .leases = leases,
+			       .by_id = by_id,
+			       .keys = keys};
 
+		if (keys)
+			g_array_set_size(keys, 0);
 		r = lp_nft_genid(nft, &genid);
 		if (!r)
 			r = lp_nft_table_get(nft, &flags, &owner);
-		if (r < 0)
-			return r;
-		leases = g_ptr_array_new_with_free_func(
-			(GDestroyNotify)lp_nft_lease_free);
-		by_id = g_hash_table_new(g_str_hash, g_str_equal);
-		l = (LpNftList){.only = only, .leases = leases, .by_id = by_id};
-		r = lp_nft_list_once(nft, &l, genid);
+		if (!r)
+			r = lp_nft_list_once(nft, &l, genid);
 		if (r == -EINTR)
 			continue;
 		if (r < 0)
 			return r;
+		for (i = 0; i < leases->len; i++)
+			lp_nft_lease_fold(leases->pdata[i]);
+		g_ptr_array_sort(leases, lp_nft_lease_cmp);
 		*ret = g_steal_pointer(&leases);
 		return 0;
 	}
-	return -EAGAIN;
+	return r;
 }
 
 /**
@@ -808,10 +1114,11 @@ static int lp_nft_list(LpNft *nft, const char *only, GPtrArray **ret)
  * @nft:	Engine
  * @error:	Return location for a GError
  *
- * Chains lease-* and their rules are read back; each rule becomes one
- * LpMapping (range 1) and its comment gives the owner. A lease chain
- * without rules is listed with no mappings and uid (uid_t)-1. A missing
- * table lists as empty.
+ * The elements of the three maps are read back and grouped by the lease
+ * ID of their comments; each port becomes one LpMapping (range 1), an
+ * IPv4 and IPv6 wildcard pair one mapping on every address. Leases come
+ * sorted by ID, mappings by scope, protocol and port. A missing table
+ * lists as empty.
  *
  * Return: GPtrArray of LpNftLease (caller unrefs), NULL on error
  */
@@ -820,7 +1127,7 @@ GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error)
 	GPtrArray *leases = NULL;
 	int r;
 
-	r = lp_nft_list(nft, NULL, &leases);
+	r = lp_nft_list(nft, NULL, NULL, &leases);
 	if (r == -ENOENT)
 		return g_ptr_array_new_with_free_func(
 			(GDestroyNotify)lp_nft_lease_free);
@@ -831,90 +1138,28 @@ GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error)
 	return leases;
 }
 
-/*
- * LpNftScan - map elements pointing at one lease chain
- * @chain:	"lease-<ID>"
- * @map:	Map being dumped
- * @elems:	struct nftnl_set, one element each, to delete
- */
-typedef struct {
-	const char *chain;
-	LpNftMap map;
-	GPtrArray *elems;
-} LpNftScan;
-
 /**
- * lp_nft_scan_elem_cb() - nftnl_set_elem_foreach() callback
- * @e:		Element
- * @data:	LpNftScan
- *
- * Return: 0
- */
-static int lp_nft_scan_elem_cb(struct nftnl_set_elem *e, void *data)
-{
-	LpNftScan *s = data;
-	const void *key;
-	uint32_t len;
-
-	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN) ||
-	    g_strcmp0(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN),
-		      s->chain))
-		return 0;
-	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
-	if (key && len <= LP_NFT_KEY_MAX)
-		g_ptr_array_add(s->elems,
-				lp_nft_rules_elem_key(s->map, key, len));
-	return 0;
-}
-
-/**
- * lp_nft_scan_cb() - Element dump callback
- * @nlh:	NEWSETELEM message
- * @data:	LpNftScan
- *
- * Return: MNL_CB_OK
- */
-static int lp_nft_scan_cb(const struct nlmsghdr *nlh, void *data)
-{
-	g_autoptr(NftnlSet) s = nftnl_set_alloc();
-
-	if (!s)
-		lp_oom();
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) >= 0)
-		nftnl_set_elem_foreach(s, lp_nft_scan_elem_cb, data);
-	return MNL_CB_OK;
-}
-
-/**
- * lp_nft_scan_elems() - Find the map elements that jump to a lease chain
+ * lp_nft_remove_keys() - Delete map elements by key in one batch
  * @nft:	Engine
- * @chain:	"lease-<ID>"
- * @elems:	Filled with struct nftnl_set, one element each
+ * @id:		Lease ID, for messages
+ * @keys:	LpNftKey array
+ * @error:	Return location for a GError
  *
- * Only used to recover a half-removed lease: it reads all three maps.
- *
- * Return: 0 on success, negative errno on failure
+ * Return: true on success
  */
-static int lp_nft_scan_elems(LpNft *nft, const char *chain, GPtrArray *elems)
+static bool lp_nft_remove_keys(LpNft *nft, const char *id, GArray *keys,
+			       GError **error)
 {
-	LP_NFT_REQ_BUF(buf);
-	LpNftScan s = {.chain = chain, .elems = elems};
-	LpNftQuery q = {.cb = lp_nft_scan_cb, .data = &s};
+	g_auto(LpNftElems) el = {.msg = {-1, -1, -1}};
+	g_autoptr(LpNftLease) lease = lp_nft_lease_new(id, 0);
+	g_autoptr(LpNftBatch) b = lp_nft_batch_new(&nft->seq);
 	unsigned int i;
-	int r;
 
-	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
-		g_autoptr(NftnlSet) set = lp_nft_rules_map(i);
-		struct nlmsghdr *nlh;
-
-		s.map = i;
-		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSETELEM, true);
-		nftnl_set_elems_nlmsg_build_payload(nlh, set);
-		r = lp_nft_query(nft, nlh, &q);
-		if (r < 0 && r != -ENOENT)
-			return r;
-	}
-	return 0;
+	for (i = 0; i < keys->len; i++)
+		lp_nft_elems_add(&el, &g_array_index(keys, LpNftKey, i), lease,
+				 false, 0);
+	lp_nft_elems_flush(&el, b, false, id);
+	return lp_nft_batch_commit(b, nft->nl, error);
 }
 
 /**
@@ -923,83 +1168,37 @@ static int lp_nft_scan_elems(LpNft *nft, const char *chain, GPtrArray *elems)
  * @id:		Lease ID
  * @error:	Return location for a GError
  *
+ * The maps are listed for elements carrying @id and those are deleted;
+ * if some vanish in between (ENOENT), once more.
+ *
  * Return: true on success, also if nothing of the lease is left
  */
 static bool lp_nft_remove_found(LpNft *nft, const char *id, GError **error)
 {
-	g_autoptr(GPtrArray) elems =
-		g_ptr_array_new_with_free_func((GDestroyNotify)nftnl_set_free);
-	g_autoptr(GPtrArray) leases = NULL;
-	g_autoptr(LpNftBatch) b = NULL;
-	char chain[LP_NFT_CHAIN_NAME_MAX];
-	unsigned int i;
-	int r;
+	unsigned int tries;
 
-	g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s", id);
-	r = lp_nft_list(nft, id, &leases);
-	if (!r)
-		r = lp_nft_scan_elems(nft, chain, elems);
-	if (r == -ENOENT)
-		return true;
-	if (r < 0) {
-		lp_nft_set_errno(error, r, "listing a half-removed lease");
-		return false;
-	}
-	if (!leases->len && !elems->len)
-		return true;
-	b = lp_nft_batch_new(&nft->seq);
-	for (i = 0; i < elems->len; i++)
-		lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, elems->pdata[i],
-				   LP_NFT_HINT_NONE,
-				   "removing a leftover map element");
-	if (leases->len) {
-		g_autoptr(NftnlChain) c = lp_nft_rules_chain(chain);
-		g_autofree char *what =
-			g_strdup_printf("deleting chain %s", chain);
+	for (tries = 0;; tries++) {
+		g_autoptr(GArray) keys =
+			g_array_new(FALSE, FALSE, sizeof(LpNftKey));
+		g_autoptr(GPtrArray) leases = NULL;
+		g_autoptr(GError) local = NULL;
+		int r;
 
-		lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE,
-				   what);
-	}
-	return lp_nft_batch_commit(b, nft->nl, error);
-}
-
-/**
- * lp_nft_batch_lease_del() - Append deletion of a lease's elements, chain
- * @b:		Batch
- * @lease:	Lease, checked with lp_nft_lease_check()
- */
-static void lp_nft_batch_lease_del(LpNftBatch *b, const LpNftLease *lease)
-{
-	char name[LP_NFT_CHAIN_NAME_MAX], port[LP_NFT_PORT_DESC_MAX];
-	g_autoptr(NftnlChain) c = NULL;
-	g_autofree char *what = NULL;
-	unsigned int i, j;
-
-	for (i = 0; i < lease->mappings->len; i++) {
-		const LpMapping *m =
-			&g_array_index(lease->mappings, LpMapping, i);
-
-		for (j = 0; j < m->range; j++) {
-			g_autoptr(NftnlSet) s = NULL;
-
-			s = lp_nft_rules_elem(lease->id, m, j, false);
-			lp_nft_rules_port_desc(m, j, port, sizeof(port));
-			g_free(what);
-			what = g_strdup_printf(
-				"removing map element %s from @%s for lease %s",
-				port,
-				lp_nft_rules_map_name(
-					lp_nft_rules_map_of(&m->addr)),
-				lease->id);
-			lp_nft_batch_elems(b, NFT_MSG_DELSETELEM, 0, s,
-					   LP_NFT_HINT_NONE, what);
+		r = lp_nft_list(nft, id, keys, &leases);
+		if (r == -ENOENT)
+			return true;
+		if (r < 0) {
+			lp_nft_set_errno(error, r, "listing a lease to remove");
+			return false;
+		}
+		if (!keys->len || lp_nft_remove_keys(nft, id, keys, &local))
+			return true;
+		if (tries > 0 ||
+		    !g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return false;
 		}
 	}
-	g_snprintf(name, sizeof(name), LP_NFT_LEASE_PREFIX "%s", lease->id);
-	c = lp_nft_rules_chain(name);
-	g_free(what);
-	what = g_strdup_printf("deleting chain %s", name);
-	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE, what);
 }
 
 /**
@@ -1009,14 +1208,15 @@ static void lp_nft_batch_lease_del(LpNftBatch *b, const LpNftLease *lease)
  *		no mappings, what the kernel holds for the ID is removed
  * @error:	Return location for a GError
  *
- * Map elements go first, then the chain (a referenced chain is EBUSY).
- * A lease already gone is success. If part of it is gone (ENOENT), what
- * is really left of it is listed and removed instead.
+ * One DELSETELEM message per map touched. A lease already gone is
+ * success. If part of it is gone (ENOENT aborts the batch), the elements
+ * the kernel still holds for the lease ID are listed and removed.
  *
  * Return: true on success
  */
 bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
 {
+	g_auto(LpNftElems) el = {.msg = {-1, -1, -1}};
 	g_autoptr(GError) local = NULL;
 	g_autoptr(LpNftBatch) b = NULL;
 
@@ -1031,7 +1231,8 @@ bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
 	if (!lp_nft_lease_check(lease, error))
 		return false;
 	b = lp_nft_batch_new(&nft->seq);
-	lp_nft_batch_lease_del(b, lease);
+	lp_nft_elems_add_lease(&el, lease, false);
+	lp_nft_elems_flush(&el, b, false, lease->id);
 	if (lp_nft_batch_commit(b, nft->nl, &local))
 		return true;
 	if (!g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
@@ -1075,12 +1276,14 @@ static bool lp_nft_leases_check(GPtrArray *leases, GError **error)
  *
  * The old table is destroyed portably (no NFT_MSG_DESTROYTABLE before
  * 6.3): NEWTABLE with its current flags, which is a no-op if it exists,
- * then DELTABLE, in the same batch as the new table.
+ * then DELTABLE, in the same batch as the new table. Each lease gets its
+ * own element messages, so an error names the lease.
  *
  * Return: true on success
  */
 static bool lp_nft_rebuild_once(LpNft *nft, GPtrArray *leases, GError **error)
 {
+	g_auto(LpNftElems) el = {.msg = {-1, -1, -1}};
 	g_autoptr(LpNftBatch) b = NULL;
 	g_autoptr(NftnlTable) old = NULL;
 	uint32_t flags = 0, owner, want = lp_nft_want_flags(nft);
@@ -1100,8 +1303,13 @@ static bool lp_nft_rebuild_once(LpNft *nft, GPtrArray *leases, GError **error)
 	lp_nft_batch_table(b, NFT_MSG_DELTABLE, 0, old, LP_NFT_HINT_NONE,
 			   "deleting the old table inet " LP_NFT_TABLE);
 	lp_nft_batch_skeleton(b, want);
-	for (i = 0; leases && i < leases->len; i++)
-		lp_nft_batch_lease_add(b, leases->pdata[i]);
+	for (i = 0; leases && i < leases->len; i++) {
+		const LpNftLease *lease = leases->pdata[i];
+
+		lp_nft_elems_add_lease(&el, lease, true);
+		lp_nft_elems_flush(&el, b, true, lease->id);
+		lp_nft_elems_clear(&el);
+	}
 	if (!lp_nft_batch_commit(b, nft->nl, error))
 		return false;
 	nft->owned = want & NFT_TABLE_F_OWNER;
@@ -1176,6 +1384,73 @@ static int lp_nft_chain_rules(LpNft *nft, const char *chain, unsigned int *ret)
 	return r == -ENOENT ? 0 : r;
 }
 
+/*
+ * LpNftMapCheck - comparing a listed map with the one we build
+ * @want:	Map as lp_nft_rules_map() builds it
+ * @ok:		The listed map has the same flags, key and data
+ */
+typedef struct {
+	const struct nftnl_set *want;
+	bool ok;
+} LpNftMapCheck;
+
+/**
+ * lp_nft_map_cb() - GETSET reply callback: does the map have our layout?
+ * @nlh:	NEWSET message
+ * @data:	LpNftMapCheck
+ *
+ * Return: MNL_CB_OK
+ */
+static int lp_nft_map_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const uint16_t attrs[] = {
+		NFTNL_SET_FLAGS,     NFTNL_SET_KEY_TYPE, NFTNL_SET_KEY_LEN,
+		NFTNL_SET_DATA_TYPE, NFTNL_SET_DATA_LEN,
+	};
+	g_autoptr(NftnlSet) got = nftnl_set_alloc();
+	LpNftMapCheck *c = data;
+	unsigned int i;
+
+	if (!got)
+		lp_oom();
+	if (nftnl_set_nlmsg_parse(nlh, got) < 0)
+		return MNL_CB_OK;
+	c->ok = true;
+	for (i = 0; i < LP_ELEMENTSOF(attrs); i++) {
+		if (nftnl_set_get_u32(got, attrs[i]) !=
+		    nftnl_set_get_u32(c->want, attrs[i]))
+			c->ok = false;
+	}
+	return MNL_CB_OK;
+}
+
+/**
+ * lp_nft_map_ok() - Check that a map exists with our key and data types
+ * @nft:	Engine
+ * @map:	Map
+ *
+ * A map of another layout (an older lowport's verdict map) is as good as
+ * missing: the table must be rebuilt.
+ *
+ * Return: 1 if right, 0 if missing or different, negative errno
+ */
+static int lp_nft_map_ok(LpNft *nft, LpNftMap map)
+{
+	g_autoptr(NftnlSet) s = lp_nft_rules_map(map);
+	LpNftMapCheck c = {.want = s};
+	LpNftQuery q = {.cb = lp_nft_map_cb, .data = &c};
+	LP_NFT_REQ_BUF(buf);
+	struct nlmsghdr *nlh;
+	int r;
+
+	nlh = lp_nft_request(nft, buf, NFT_MSG_GETSET, false);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	r = lp_nft_query(nft, nlh, &q);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : c.ok;
+}
+
 /**
  * lp_nft_skeleton_ok() - Check the skeleton: chains, their rules, maps
  * @nft:	Engine
@@ -1192,7 +1467,6 @@ static int lp_nft_skeleton_ok(LpNft *nft)
 		{LP_NFT_CHAIN_OUTPUT, 1},
 		{LP_NFT_CHAIN_LEASES, LP_NFT_MAP_MAX},
 	};
-	LP_NFT_REQ_BUF(buf);
 	unsigned int i, n;
 	int r;
 
@@ -1204,16 +1478,8 @@ static int lp_nft_skeleton_ok(LpNft *nft)
 			return 0;
 	}
 	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
-		g_autoptr(NftnlSet) s = lp_nft_rules_map(i);
-		LpNftQuery q = {0};
-		struct nlmsghdr *nlh;
-
-		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSET, false);
-		nftnl_set_nlmsg_build_payload(nlh, s);
-		r = lp_nft_query(nft, nlh, &q);
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0)
+		r = lp_nft_map_ok(nft, i);
+		if (r <= 0)
 			return r;
 	}
 	return 1;
@@ -1241,7 +1507,7 @@ static bool lp_nft_heal(LpNft *nft, const char *why, GError **error)
 	for (i = 0; i < leases->len; i++) {
 		LpNftLease *l = leases->pdata[i];
 
-		if (l->mappings->len && l->uid != (uid_t)-1)
+		if (l->mappings->len)
 			g_ptr_array_add(good, l);
 	}
 	return lp_nft_rebuild(nft, good, error);

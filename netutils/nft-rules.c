@@ -2,11 +2,12 @@
 /*
  * nft-rules.c - libnftnl objects of table inet lowport (no I/O)
  *
- * Builders for the skeleton (table, base chains, dispatch maps and rules)
- * and for one lease (its chain, one DNAT rule and one map element per
- * port), and the parser that turns a lease rule listed from the kernel
- * back into an LpMapping. Expression sequences follow what nft 1.0.6
- * generates, so `nft list ruleset` prints them in the usual syntax.
+ * Builders for the skeleton (table, base chains, the three data maps and
+ * the three DNAT rules that look the backend port up in them) and for the
+ * map elements of a lease (one or two per port, each carrying the comment
+ * "lease=<ID> uid=<UID>"), and the parser that turns an element listed
+ * from the kernel back into an LpMapping. Expression sequences follow
+ * what nft 1.0.6 generates, so `nft list ruleset` prints them readably.
  *
  * Copyright lowport authors
  */
@@ -26,6 +27,7 @@
 
 /* nft's datatype ids for concatenated map keys (nftables datatype.h) */
 #define LP_NFT_TYPE_BITS	  6
+#define LP_NFT_TYPE_NFPROTO	  2
 #define LP_NFT_TYPE_IPADDR	  7
 #define LP_NFT_TYPE_IP6ADDR	  8
 #define LP_NFT_TYPE_INET_PROTOCOL 12
@@ -61,26 +63,6 @@ bool lp_nft_rules_id_valid(const char *id)
 }
 
 /**
- * lp_nft_rules_chain_id() - Extract the lease ID from a chain name
- * @chain:	Chain name, "lease-<ID>" for a lease chain
- * @ret_id:	Lease ID, LP_LEASE_ID_MAX + 1 bytes
- *
- * Return: true if @chain is a lease chain with a valid ID
- */
-bool lp_nft_rules_chain_id(const char *chain, char *ret_id)
-{
-	const char *id;
-
-	if (!g_str_has_prefix(chain, LP_NFT_LEASE_PREFIX))
-		return false;
-	id = chain + strlen(LP_NFT_LEASE_PREFIX);
-	if (!lp_nft_rules_id_valid(id))
-		return false;
-	g_strlcpy(ret_id, id, LP_LEASE_ID_MAX + 1);
-	return true;
-}
-
-/**
  * lp_nft_rules_map_name() - Name of a dispatch map
  * @map:	Map
  *
@@ -90,21 +72,6 @@ const char *lp_nft_rules_map_name(LpNftMap map)
 {
 	g_return_val_if_fail(map < LP_NFT_MAP_MAX, "?");
 	return lp_nft_map_names[map];
-}
-
-/**
- * lp_nft_rules_map_of() - Which map dispatches a scope
- * @addr:	Host address scope
- *
- * Return: LP_NFT_MAP_ADDR4/6 for a specific address, else LP_NFT_MAP_ANY
- */
-LpNftMap lp_nft_rules_map_of(const LpAddr *addr)
-{
-	if (addr->family == AF_INET && !addr->any)
-		return LP_NFT_MAP_ADDR4;
-	if (addr->family == AF_INET6 && !addr->any)
-		return LP_NFT_MAP_ADDR6;
-	return LP_NFT_MAP_ANY;
 }
 
 /**
@@ -261,7 +228,7 @@ static void lp_nft_rules_nfproto(struct nftnl_rule *r, int family)
 }
 
 /**
- * lp_nft_rules_verdict() - Append an immediate verdict "jump @chain"
+ * lp_nft_rules_jump() - Append an immediate verdict "jump @chain"
  * @r:		Rule
  * @chain:	Target chain
  */
@@ -295,72 +262,66 @@ struct nftnl_rule *lp_nft_rules_hook_rule(const char *chain)
 	return r;
 }
 
-/**
- * lp_nft_rules_key_type() - Concatenated key type and length of a map
- * @map:	Map
- * @ret_len:	Key length in bytes, each field padded to 4 bytes
- *
- * Return: nft concat type id, (t1 << 6 | t2) << 6 | t3
+/*
+ * lp_nft_key_layout - key of each map: nft type of the first field, its
+ * length, and the key length (each field padded to 4 bytes)
  */
-static uint32_t lp_nft_rules_key_type(LpNftMap map, uint32_t *ret_len)
-{
-	uint32_t tail = LP_NFT_TYPE_INET_PROTOCOL << LP_NFT_TYPE_BITS |
-			LP_NFT_TYPE_INET_SERVICE;
-	uint32_t head_shift = 2 * LP_NFT_TYPE_BITS;
-
-	switch (map) {
-	case LP_NFT_MAP_ADDR4:
-		*ret_len = 4 + 4 + 4;
-		return LP_NFT_TYPE_IPADDR << head_shift | tail;
-	case LP_NFT_MAP_ADDR6:
-		*ret_len = 16 + 4 + 4;
-		return LP_NFT_TYPE_IP6ADDR << head_shift | tail;
-	default:
-		*ret_len = 4 + 4;
-		return tail;
-	}
-}
+static const struct {
+	uint32_t head_type;
+	uint32_t head_len;
+	uint32_t key_len;
+} lp_nft_key_layout[LP_NFT_MAP_MAX] = {
+	[LP_NFT_MAP_ADDR4] = {LP_NFT_TYPE_IPADDR, 4, 4 + 4 + 4},
+	[LP_NFT_MAP_ADDR6] = {LP_NFT_TYPE_IP6ADDR, 16, 16 + 4 + 4},
+	[LP_NFT_MAP_ANY] = {LP_NFT_TYPE_NFPROTO, 4, 4 + 4 + 4},
+};
 
 /**
- * lp_nft_rules_map() - Build map @map: key -> verdict
+ * lp_nft_rules_map() - Build map @map: key -> inet_service
  * @map:	Map
+ *
+ * The key type is nft's concatenation id, (t1 << 6 | t2) << 6 | t3; the
+ * data is the backend port. Data maps, unlike verdict maps, never make
+ * the kernel validate the table when elements come and go.
  *
  * Return: new set, caller frees
  */
 struct nftnl_set *lp_nft_rules_map(LpNftMap map)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	uint32_t type, len;
+	uint32_t type;
 
 	if (!s)
 		lp_oom();
-	type = lp_nft_rules_key_type(map, &len);
+	g_return_val_if_fail(map < LP_NFT_MAP_MAX, s);
+	type = (lp_nft_key_layout[map].head_type << LP_NFT_TYPE_BITS |
+		LP_NFT_TYPE_INET_PROTOCOL)
+		       << LP_NFT_TYPE_BITS |
+	       LP_NFT_TYPE_INET_SERVICE;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, LP_NFT_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, lp_nft_rules_map_name(map));
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, map + 1);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, len);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, lp_nft_key_layout[map].key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, LP_NFT_TYPE_INET_SERVICE);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, LP_NFT_DATA_LEN);
 	return s;
 }
 
 /**
- * lp_nft_rules_dispatch() - Build "[ip|ip6 daddr .] meta l4proto . th dport
- *			     vmap @map"
- * @map:	Map to look up
+ * lp_nft_rules_dnat_key() - Append the loads of a map's key, one register
+ *			     per field from NFT_REG32_00 on
+ * @r:		Rule
+ * @map:	Map
  *
- * Each field of the key lands in its own 32-bit register, as the map's
- * concatenated key expects.
- *
- * Return: new rule in chain leases, caller frees
+ * Specific addresses are checked for their family first, so an IPv6
+ * header is never read as an IPv4 one.
  */
-struct nftnl_rule *lp_nft_rules_dispatch(LpNftMap map)
+static void lp_nft_rules_dnat_key(struct nftnl_rule *r, LpNftMap map)
 {
-	struct nftnl_rule *r = lp_nft_rules_new_rule(LP_NFT_CHAIN_LEASES);
 	uint32_t reg = NFT_REG32_00;
-	struct nftnl_expr *e;
 
 	if (map == LP_NFT_MAP_ADDR4) {
 		lp_nft_rules_nfproto(r, AF_INET);
@@ -372,27 +333,140 @@ struct nftnl_rule *lp_nft_rules_dispatch(LpNftMap map)
 		lp_nft_rules_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
 				     LP_NFT_IP6_DADDR_OFF, 16, reg);
 		reg += 4;
+	} else {
+		lp_nft_rules_meta(r, NFT_META_NFPROTO, reg);
+		reg += 1;
 	}
 	lp_nft_rules_meta(r, NFT_META_L4PROTO, reg);
 	lp_nft_rules_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg + 1);
+}
 
+/**
+ * lp_nft_rules_dnat() - Build the port-only DNAT rule of map @map
+ * @map:	Map to look the backend port up in
+ *
+ * "[ip|ip6 daddr | meta nfproto] . meta l4proto . th dport" is looked up
+ * in @map; on a hit the backend port lands in reg 1 and the packet is
+ * DNATed to it, keeping its destination address. No match: the rule
+ * does nothing and the next one is tried.
+ *
+ * Return: new rule in chain leases, caller frees
+ */
+struct nftnl_rule *lp_nft_rules_dnat(LpNftMap map)
+{
+	static const uint32_t nat_family[LP_NFT_MAP_MAX] = {
+		[LP_NFT_MAP_ADDR4] = NFPROTO_IPV4,
+		[LP_NFT_MAP_ADDR6] = NFPROTO_IPV6,
+		[LP_NFT_MAP_ANY] = NFPROTO_INET,
+	};
+	struct nftnl_rule *r = lp_nft_rules_new_rule(LP_NFT_CHAIN_LEASES);
+	struct nftnl_expr *e;
+
+	g_return_val_if_fail(map < LP_NFT_MAP_MAX, r);
+	lp_nft_rules_dnat_key(r, map);
 	e = lp_nft_rules_expr(r, "lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
 			   lp_nft_rules_map_name(map));
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, map + 1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+
+	e = lp_nft_rules_expr(r, "nat");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, nat_family[map]);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
+			   NF_NAT_RANGE_PROTO_SPECIFIED);
 	return r;
 }
 
 /**
- * lp_nft_rules_comment() - Attach comment "lease=<ID> uid=<UID>" to a rule
- * @r:		Rule
+ * lp_nft_rules_key_fill() - Fill one key: head field, protocol, port
+ * @k:		Key to fill
+ * @map:	Map
+ * @head:	First field (address, or nfproto byte), its map's length
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @port:	Host port
+ */
+static void lp_nft_rules_key_fill(LpNftKey *k, LpNftMap map, const void *head,
+				  uint8_t proto, uint16_t port)
+{
+	uint32_t off = lp_nft_key_layout[map].head_len;
+	uint16_t nport = htons(port);
+
+	memset(k, 0, sizeof(*k));
+	k->map = map;
+	k->len = lp_nft_key_layout[map].key_len;
+	memcpy(k->key, head, map == LP_NFT_MAP_ANY ? 1 : off);
+	k->key[off] = proto;
+	memcpy(k->key + off + 4, &nport, sizeof(nport));
+}
+
+/**
+ * lp_nft_rules_keys() - Map element keys of one port of a mapping
+ * @m:		Mapping
+ * @i:		Port index in @m, below @m->range
+ * @ret:	Keys, LP_NFT_KEYS_PER_PORT entries
+ *
+ * A specific address is one key in addr4 or addr6; a family's wildcard is
+ * one key in any; every address is two keys in any, one per family.
+ *
+ * Return: number of keys, 1 or 2
+ */
+unsigned int lp_nft_rules_keys(const LpMapping *m, unsigned int i,
+			       LpNftKey ret[LP_NFT_KEYS_PER_PORT])
+{
+	static const uint8_t v4 = NFPROTO_IPV4, v6 = NFPROTO_IPV6;
+	uint16_t port = m->host_port + i;
+
+	if (m->addr.family == AF_INET && !m->addr.any) {
+		lp_nft_rules_key_fill(ret, LP_NFT_MAP_ADDR4, &m->addr.u.v4,
+				      m->proto, port);
+		return 1;
+	}
+	if (m->addr.family == AF_INET6 && !m->addr.any) {
+		lp_nft_rules_key_fill(ret, LP_NFT_MAP_ADDR6, &m->addr.u.v6,
+				      m->proto, port);
+		return 1;
+	}
+	if (m->addr.family == AF_INET6) {
+		lp_nft_rules_key_fill(ret, LP_NFT_MAP_ANY, &v6, m->proto, port);
+		return 1;
+	}
+	lp_nft_rules_key_fill(ret, LP_NFT_MAP_ANY, &v4, m->proto, port);
+	if (m->addr.family == AF_INET)
+		return 1;
+	lp_nft_rules_key_fill(ret + 1, LP_NFT_MAP_ANY, &v6, m->proto, port);
+	return 2;
+}
+
+/**
+ * lp_nft_rules_elems() - Build an empty element container for a map
+ * @map:	Map
+ *
+ * Return: new set naming @map, for lp_nft_rules_elem_add(), caller frees
+ */
+struct nftnl_set *lp_nft_rules_elems(LpNftMap map)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		lp_oom();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, LP_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, lp_nft_rules_map_name(map));
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	return s;
+}
+
+/**
+ * lp_nft_rules_elem_comment() - Attach "lease=<ID> uid=<UID>" to an element
+ * @e:		Element
  * @id:		Lease ID
  * @uid:	Lease owner
  */
-static void lp_nft_rules_comment(struct nftnl_rule *r, const char *id,
-				 uid_t uid)
+static void lp_nft_rules_elem_comment(struct nftnl_set_elem *e, const char *id,
+				      uid_t uid)
 {
 	g_autoptr(NftnlUdataBuf) ud = nftnl_udata_buf_alloc(256);
 	char comment[LP_NFT_COMMENT_MAX];
@@ -401,186 +475,63 @@ static void lp_nft_rules_comment(struct nftnl_rule *r, const char *id,
 		lp_oom();
 	g_snprintf(comment, sizeof(comment), "lease=%s uid=%u", id,
 		   (unsigned int)uid);
-	if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment))
+	if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, comment))
 		lp_oom();
-	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
-			    nftnl_udata_buf_len(ud));
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
 }
 
 /**
- * lp_nft_rules_lease_rule() - Build one port's DNAT rule of a lease
- * @id:		Lease ID
+ * lp_nft_rules_elem_add() - Add one element to a container
+ * @s:		Container from lp_nft_rules_elems() for @k->map
+ * @k:		Key
+ * @id:		Lease ID; NULL for a key-only element (to delete)
  * @uid:	Lease owner, for the comment
- * @m:		Mapping
- * @i:		Port index in @m, below @m->range
- *
- * "[ip daddr A | ip6 daddr A | meta nfproto ipv4|ipv6] tcp dport P
- *  dnat to :B comment "lease=ID uid=UID"". Port-only DNAT keeps the
- * original destination address.
- *
- * Return: new rule in chain lease-@id, caller frees
+ * @backend:	Backend port, the element's data
  */
-struct nftnl_rule *lp_nft_rules_lease_rule(const char *id, uid_t uid,
-					   const LpMapping *m, unsigned int i)
+void lp_nft_rules_elem_add(struct nftnl_set *s, const LpNftKey *k,
+			   const char *id, uid_t uid, uint16_t backend)
 {
-	char chain[LP_NFT_CHAIN_NAME_MAX];
-	uint16_t dport = htons(m->host_port + i);
-	uint16_t to = htons(m->backend_port + i);
-	struct nftnl_rule *r;
-	struct nftnl_expr *e;
-
-	g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s", id);
-	r = lp_nft_rules_new_rule(chain);
-	if (m->addr.family == AF_INET || m->addr.family == AF_INET6)
-		lp_nft_rules_nfproto(r, m->addr.family);
-	if (m->addr.family == AF_INET && !m->addr.any) {
-		lp_nft_rules_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
-				     LP_NFT_IP_DADDR_OFF, 4, NFT_REG_1);
-		lp_nft_rules_cmp(r, NFT_REG_1, &m->addr.u.v4, 4);
-	} else if (m->addr.family == AF_INET6 && !m->addr.any) {
-		lp_nft_rules_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
-				     LP_NFT_IP6_DADDR_OFF, 16, NFT_REG_1);
-		lp_nft_rules_cmp(r, NFT_REG_1, &m->addr.u.v6, 16);
-	}
-	lp_nft_rules_meta(r, NFT_META_L4PROTO, NFT_REG_1);
-	lp_nft_rules_cmp(r, NFT_REG_1, &m->proto, 1);
-	lp_nft_rules_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	lp_nft_rules_cmp(r, NFT_REG_1, &dport, 2);
-
-	e = lp_nft_rules_expr(r, "immediate");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-	nftnl_expr_set_data(e, NFTNL_EXPR_IMM_DATA, &to, sizeof(to));
-	e = lp_nft_rules_expr(r, "nat");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_INET);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
-			   NF_NAT_RANGE_PROTO_SPECIFIED);
-	lp_nft_rules_comment(r, id, uid);
-	return r;
-}
-
-/**
- * lp_nft_rules_key() - Map key of one port of a mapping
- * @m:		Mapping
- * @i:		Port index in @m
- * @key:	Output, LP_NFT_KEY_MAX bytes
- *
- * Fields are padded to 4 bytes, in the map's order: [address .] protocol
- * . port, address and port in network byte order.
- *
- * Return: key length
- */
-size_t lp_nft_rules_key(const LpMapping *m, unsigned int i, uint8_t *key)
-{
-	uint16_t port = htons(m->host_port + i);
-	size_t off = 0;
-
-	memset(key, 0, LP_NFT_KEY_MAX);
-	switch (lp_nft_rules_map_of(&m->addr)) {
-	case LP_NFT_MAP_ADDR4:
-		memcpy(key, &m->addr.u.v4, 4);
-		off = 4;
-		break;
-	case LP_NFT_MAP_ADDR6:
-		memcpy(key, &m->addr.u.v6, 16);
-		off = 16;
-		break;
-	default:
-		break;
-	}
-	key[off] = m->proto;
-	memcpy(key + off + 4, &port, sizeof(port));
-	return off + 8;
-}
-
-/**
- * lp_nft_rules_elem() - Build the map element of one port of a lease
- * @id:		Lease ID
- * @m:		Mapping
- * @i:		Port index in @m
- * @verdict:	Add the verdict "jump lease-@id" (for adding; deleting
- *		needs the key only)
- *
- * Return: new set naming the map and holding one element, caller frees
- */
-struct nftnl_set *lp_nft_rules_elem(const char *id, const LpMapping *m,
-				    unsigned int i, bool verdict)
-{
-	LpNftMap map = lp_nft_rules_map_of(&m->addr);
-	struct nftnl_set *s = nftnl_set_alloc();
-	char chain[LP_NFT_CHAIN_NAME_MAX];
-	uint8_t key[LP_NFT_KEY_MAX];
-	struct nftnl_set_elem *e;
-	size_t len;
-
-	e = nftnl_set_elem_alloc();
-	if (!s || !e)
-		lp_oom();
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, LP_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, lp_nft_rules_map_name(map));
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-
-	len = lp_nft_rules_key(m, i, key);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	if (verdict) {
-		g_snprintf(chain, sizeof(chain), LP_NFT_LEASE_PREFIX "%s", id);
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
-	}
-	nftnl_set_elem_add(s, e); /* s owns e */
-	return s;
-}
-
-/**
- * lp_nft_rules_elem_key() - Build a map element by its raw key (to delete)
- * @map:	Map
- * @key:	Key bytes as listed from the kernel
- * @len:	Length of @key
- *
- * Return: new set naming the map and holding one element, caller frees
- */
-struct nftnl_set *lp_nft_rules_elem_key(LpNftMap map, const void *key,
-					size_t len)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint16_t data = htons(backend);
 
-	if (!s || !e)
+	if (!e)
 		lp_oom();
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, LP_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, lp_nft_rules_map_name(map));
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k->key, k->len);
+	if (id) {
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, &data, sizeof(data));
+		lp_nft_rules_elem_comment(e, id, uid);
+	}
 	nftnl_set_elem_add(s, e); /* s owns e */
-	return s;
 }
 
 /**
- * lp_nft_rules_port_desc() - Describe one port of a mapping for messages
- * @m:		Mapping
- * @i:		Port index in @m
- * @buf:	Output, LP_NFT_PORT_DESC_MAX bytes
+ * lp_nft_rules_key_desc() - Describe a key for messages
+ * @k:		Key
+ * @buf:	Output, LP_NFT_KEY_DESC_MAX bytes
  * @len:	Size of @buf
  *
- * Return: @buf: "80/tcp", "192.0.2.1:80/tcp", "[::1]:80/udp"
+ * Return: @buf: "192.0.2.1:80/tcp", "[::1]:80/udp", "80/tcp on every
+ *	   IPv4 address"
  */
-const char *lp_nft_rules_port_desc(const LpMapping *m, unsigned int i,
-				   char *buf, size_t len)
+const char *lp_nft_rules_key_desc(const LpNftKey *k, char *buf, size_t len)
 {
+	uint32_t off = lp_nft_key_layout[k->map].head_len;
+	const char *proto = lp_proto_name(k->key[off]);
 	char a[INET6_ADDRSTRLEN];
-	const char *proto = lp_proto_name(m->proto);
-	unsigned int port = m->host_port + i;
+	uint16_t port;
 
-	if (m->addr.family == AF_INET) {
-		inet_ntop(AF_INET, &m->addr.u.v4, a, sizeof(a));
+	memcpy(&port, k->key + off + 4, sizeof(port));
+	port = ntohs(port);
+	if (k->map == LP_NFT_MAP_ADDR4) {
+		inet_ntop(AF_INET, k->key, a, sizeof(a));
 		g_snprintf(buf, len, "%s:%u/%s", a, port, proto);
-	} else if (m->addr.family == AF_INET6) {
-		inet_ntop(AF_INET6, &m->addr.u.v6, a, sizeof(a));
+	} else if (k->map == LP_NFT_MAP_ADDR6) {
+		inet_ntop(AF_INET6, k->key, a, sizeof(a));
 		g_snprintf(buf, len, "[%s]:%u/%s", a, port, proto);
 	} else {
-		g_snprintf(buf, len, "%u/%s", port, proto);
+		g_snprintf(buf, len, "%u/%s on every IPv%c address", port,
+			   proto, k->key[0] == NFPROTO_IPV4 ? '4' : '6');
 	}
 	return buf;
 }
@@ -598,22 +549,22 @@ static int lp_nft_rules_comment_cb(const struct nftnl_udata *attr, void *data)
 	const char *value = nftnl_udata_get(attr);
 	uint8_t len = nftnl_udata_len(attr);
 
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len > 0 &&
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_SET_ELEM_COMMENT && len > 0 &&
 	    value[len - 1] == '\0')
 		*comment = value;
 	return 0;
 }
 
 /**
- * lp_nft_rules_parse_comment() - Read "lease=<ID> uid=<UID>" from a rule
- * @r:		Rule listed from the kernel
+ * lp_nft_rules_parse_comment() - Read "lease=<ID> uid=<UID>" of an element
+ * @e:		Element listed from the kernel
  * @ret_id:	Lease ID, LP_LEASE_ID_MAX + 1 bytes
  * @ret_uid:	Lease owner
  *
- * Return: 0 on success, -EINVAL if the rule has no such comment
+ * Return: 0 on success, -EINVAL if the element has no such comment
  */
-int lp_nft_rules_parse_comment(const struct nftnl_rule *r, char *ret_id,
-			       uid_t *ret_uid)
+static int lp_nft_rules_parse_comment(struct nftnl_set_elem *e, char *ret_id,
+				      uid_t *ret_uid)
 {
 	g_autofree char *id = NULL;
 	const char *comment = NULL;
@@ -622,9 +573,9 @@ int lp_nft_rules_parse_comment(const struct nftnl_rule *r, char *ret_id,
 	guint64 uid;
 	uint32_t len;
 
-	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA))
 		return -EINVAL;
-	data = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+	data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
 	if (nftnl_udata_parse(data, len, lp_nft_rules_comment_cb, &comment) <
 		    0 ||
 	    !comment || !g_str_has_prefix(comment, "lease="))
@@ -643,159 +594,79 @@ int lp_nft_rules_parse_comment(const struct nftnl_rule *r, char *ret_id,
 	return 0;
 }
 
-/*
- * LpNftRuleParse - state while walking the expressions of a lease rule
- * @loaded:	What the last load expression put in reg 1
- * @m:		Mapping being filled
- * @seen:	Bit set of LP_NFT_LOAD_* values compared so far, plus DNAT
- */
-enum {
-	LP_NFT_LOAD_NONE,
-	LP_NFT_LOAD_NFPROTO,
-	LP_NFT_LOAD_DADDR,
-	LP_NFT_LOAD_L4PROTO,
-	LP_NFT_LOAD_DPORT,
-	LP_NFT_LOAD_IMMEDIATE,
-	LP_NFT_LOAD_DNAT,
-};
-
-typedef struct {
-	int loaded;
-	LpMapping m;
-	unsigned int seen;
-} LpNftRuleParse;
-
 /**
- * lp_nft_rules_parse_load() - Note what a meta or payload expression loads
- * @e:		Expression
- * @name:	Its type name
+ * lp_nft_rules_parse_key() - Turn a key back into scope, protocol, port
+ * @map:	Map the key was listed from
+ * @key:	Key bytes
+ * @len:	Length of @key
+ * @ret:	Mapping to fill: addr, proto, host_port
  *
- * Return: LP_NFT_LOAD_* value, LP_NFT_LOAD_NONE if not one of ours
+ * Return: 0 on success, -EINVAL if the key is not one we build
  */
-static int lp_nft_rules_parse_load(const struct nftnl_expr *e, const char *name)
+static int lp_nft_rules_parse_key(LpNftMap map, const uint8_t *key,
+				  uint32_t len, LpMapping *ret)
 {
-	uint32_t base, off;
+	static const uint8_t zero[4];
+	uint32_t off = lp_nft_key_layout[map].head_len;
+	uint16_t port;
 
-	if (!strcmp(name, "meta")) {
-		switch (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY)) {
-		case NFT_META_NFPROTO:
-			return LP_NFT_LOAD_NFPROTO;
-		case NFT_META_L4PROTO:
-			return LP_NFT_LOAD_L4PROTO;
-		}
-		return LP_NFT_LOAD_NONE;
-	}
-	base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE);
-	off = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
-	if (base == NFT_PAYLOAD_TRANSPORT_HEADER && off == 2)
-		return LP_NFT_LOAD_DPORT;
-	if (base == NFT_PAYLOAD_NETWORK_HEADER &&
-	    (off == LP_NFT_IP_DADDR_OFF || off == LP_NFT_IP6_DADDR_OFF))
-		return LP_NFT_LOAD_DADDR;
-	return LP_NFT_LOAD_NONE;
-}
-
-/**
- * lp_nft_rules_parse_cmp() - Apply a "cmp eq" to the value last loaded
- * @p:		Parse state
- * @e:		cmp expression
- *
- * Return: 0 on success, -EINVAL if the comparison is not one we build
- */
-static int lp_nft_rules_parse_cmp(LpNftRuleParse *p, const struct nftnl_expr *e)
-{
-	const uint8_t *d;
-	uint32_t len;
-
-	d = nftnl_expr_get_data(e, NFTNL_EXPR_CMP_DATA, &len);
-	if (!d || nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ)
+	if (len != lp_nft_key_layout[map].key_len ||
+	    memcmp(key + off + 1, zero, 3) || memcmp(key + off + 6, zero, 2))
 		return -EINVAL;
-	if (p->loaded == LP_NFT_LOAD_NFPROTO && len == 1) {
-		if (*d != NFPROTO_IPV4 && *d != NFPROTO_IPV6)
-			return -EINVAL;
-		p->m.addr.family = *d == NFPROTO_IPV4 ? AF_INET : AF_INET6;
-		p->m.addr.any = true;
-	} else if (p->loaded == LP_NFT_LOAD_DADDR &&
-		   len == (p->m.addr.family == AF_INET ? 4u : 16u)) {
-		memcpy(&p->m.addr.u, d, len);
-		p->m.addr.any = false;
-	} else if (p->loaded == LP_NFT_LOAD_L4PROTO && len == 1) {
-		p->m.proto = *d;
-	} else if (p->loaded == LP_NFT_LOAD_DPORT && len == 2) {
-		uint16_t port;
-
-		memcpy(&port, d, sizeof(port));
-		p->m.host_port = ntohs(port);
-	} else {
+	memcpy(&port, key + off + 4, sizeof(port));
+	ret->proto = key[off];
+	ret->host_port = ntohs(port);
+	if ((ret->proto != IPPROTO_TCP && ret->proto != IPPROTO_UDP) ||
+	    !ret->host_port)
 		return -EINVAL;
+	memset(&ret->addr, 0, sizeof(ret->addr));
+	if (map != LP_NFT_MAP_ANY) {
+		ret->addr.family = map == LP_NFT_MAP_ADDR4 ? AF_INET : AF_INET6;
+		memcpy(&ret->addr.u, key, off);
+		return 0;
 	}
-	p->seen |= 1u << p->loaded;
-	p->loaded = LP_NFT_LOAD_NONE;
+	if (memcmp(key + 1, zero, 3) ||
+	    (key[0] != NFPROTO_IPV4 && key[0] != NFPROTO_IPV6))
+		return -EINVAL;
+	ret->addr.family = key[0] == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	ret->addr.any = true;
 	return 0;
 }
 
 /**
- * lp_nft_rules_parse_expr() - nftnl_expr_foreach() callback for a lease rule
- * @e:		Expression
- * @data:	LpNftRuleParse
+ * lp_nft_rules_parse_elem() - Turn a listed element back into one port
+ * @map:	Map the element was listed from
+ * @e:		Element
+ * @ret_id:	Lease ID from its comment, LP_LEASE_ID_MAX + 1 bytes
+ * @ret_uid:	Lease owner from its comment
+ * @ret:	One-port mapping (range 1); elements of map any come back as
+ *		a family's wildcard, the caller pairs them up
  *
- * Return: 0 to go on, -1 on an expression a lease rule does not have
+ * Return: 0 on success, -EINVAL if @e is not an element we build
  */
-static int lp_nft_rules_parse_expr(struct nftnl_expr *e, void *data)
+int lp_nft_rules_parse_elem(LpNftMap map, struct nftnl_set_elem *e,
+			    char *ret_id, uid_t *ret_uid, LpMapping *ret)
 {
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	LpNftRuleParse *p = data;
-	const void *d;
+	LpMapping m = {.range = 1};
+	const uint8_t *key;
+	const void *data;
 	uint16_t port;
 	uint32_t len;
 
-	if (!strcmp(name, "meta") || !strcmp(name, "payload")) {
-		p->loaded = lp_nft_rules_parse_load(e, name);
-		return p->loaded == LP_NFT_LOAD_NONE ? -1 : 0;
-	}
-	if (!strcmp(name, "cmp"))
-		return lp_nft_rules_parse_cmp(p, e) ? -1 : 0;
-	if (!strcmp(name, "immediate")) {
-		d = nftnl_expr_get_data(e, NFTNL_EXPR_IMM_DATA, &len);
-		if (!d || len != 2)
-			return -1;
-		memcpy(&port, d, sizeof(port));
-		p->m.backend_port = ntohs(port);
-		p->seen |= 1u << LP_NFT_LOAD_IMMEDIATE;
-		return 0;
-	}
-	if (!strcmp(name, "nat") &&
-	    nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE) == NFT_NAT_DNAT) {
-		p->seen |= 1u << LP_NFT_LOAD_DNAT;
-		return 0;
-	}
-	return -1;
-}
-
-/**
- * lp_nft_rules_parse_lease_rule() - Turn a lease rule back into a mapping
- * @r:		Rule listed from the kernel
- * @ret:	One-port mapping (range 1)
- *
- * Return: 0 on success, -EINVAL if @r is not a rule we build
- */
-int lp_nft_rules_parse_lease_rule(const struct nftnl_rule *r, LpMapping *ret)
-{
-	unsigned int need =
-		1u << LP_NFT_LOAD_L4PROTO | 1u << LP_NFT_LOAD_DPORT |
-		1u << LP_NFT_LOAD_IMMEDIATE | 1u << LP_NFT_LOAD_DNAT;
-	LpNftRuleParse p = {.m = {.addr = {.family = AF_UNSPEC}}};
-
-	if (nftnl_expr_foreach((struct nftnl_rule *)r, lp_nft_rules_parse_expr,
-			       &p) < 0)
+	if (map >= LP_NFT_MAP_MAX ||
+	    !nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY) ||
+	    !nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA))
 		return -EINVAL;
-	if ((p.seen & need) != need || !p.m.host_port || !p.m.backend_port ||
-	    (p.m.proto != IPPROTO_TCP && p.m.proto != IPPROTO_UDP))
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (lp_nft_rules_parse_key(map, key, len, &m) < 0)
 		return -EINVAL;
-	if ((p.seen & 1u << LP_NFT_LOAD_DADDR) &&
-	    !(p.seen & 1u << LP_NFT_LOAD_NFPROTO))
+	data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+	if (len != LP_NFT_DATA_LEN)
 		return -EINVAL;
-	p.m.range = 1;
-	*ret = p.m;
+	memcpy(&port, data, sizeof(port));
+	m.backend_port = ntohs(port);
+	if (!m.backend_port || lp_nft_rules_parse_comment(e, ret_id, ret_uid))
+		return -EINVAL;
+	*ret = m;
 	return 0;
 }

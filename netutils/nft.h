@@ -22,7 +22,7 @@ GQuark lp_nft_error_quark(void);
 
 /* GError codes in LP_NFT_ERROR are positive errno values from the kernel */
 
-/* Bounds: ports (map elements and rules) per lease, leases per rebuild */
+/* Bounds: ports per lease (1-2 map elements each), leases per rebuild */
 #define LP_NFT_LEASE_PORTS_MAX 1024
 #define LP_NFT_LEASES_MAX      65536
 
@@ -33,9 +33,12 @@ typedef enum {
 
 /*
  * LpNftLease - a lease as the kernel holds it
- * @id:		Lease ID (chain "lease-<id>")
- * @uid:	Owner uid (from the rule comment "lease=<id> uid=<uid>")
+ * @id:		Lease ID
+ * @uid:	Owner uid; listed from the element comments
+ *		"lease=<id> uid=<uid>"
  * @mappings:	GArray of LpMapping; from a kernel listing one per port
+ *		(range 1), sorted, an IPv4 and IPv6 wildcard pair of the same
+ *		port and backend folded into one on every address
  */
 typedef struct {
 	char id[LP_LEASE_ID_MAX + 1];

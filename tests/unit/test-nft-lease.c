@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "nft.h"
 #include "util.h"
@@ -222,7 +224,8 @@ static LpNftLease *test_find(GPtrArray *leases, const char *id)
 }
 
 /**
- * test_assert_listed() - The kernel holds @want, one mapping per port
+ * test_assert_listed() - The kernel holds exactly @want, one mapping per
+ *			  port (in any order)
  * @nft:	Engine
  * @want:	Lease as added
  */
@@ -230,7 +233,8 @@ static void test_assert_listed(LpNft *nft, const LpNftLease *want)
 {
 	g_autoptr(GPtrArray) leases = NULL;
 	g_autoptr(GError) error = NULL;
-	unsigned int i, j, k = 0;
+	g_autofree bool *used = NULL;
+	unsigned int i, j, k, n = 0;
 	LpNftLease *got;
 
 	leases = lp_nft_lease_list(nft, &error);
@@ -238,24 +242,31 @@ static void test_assert_listed(LpNft *nft, const LpNftLease *want)
 	got = test_find(leases, want->id);
 	g_assert_nonnull(got);
 	g_assert_cmpuint(got->uid, ==, want->uid);
+	used = g_new0(bool, got->mappings->len);
 	for (i = 0; i < want->mappings->len; i++) {
 		const LpMapping *m =
 			&g_array_index(want->mappings, LpMapping, i);
 
-		for (j = 0; j < m->range; j++, k++) {
-			const LpMapping *g;
+		for (j = 0; j < m->range; j++, n++) {
+			for (k = 0; k < got->mappings->len; k++) {
+				const LpMapping *g = &g_array_index(
+					got->mappings, LpMapping, k);
 
-			g_assert_cmpuint(k, <, got->mappings->len);
-			g = &g_array_index(got->mappings, LpMapping, k);
-			g_assert_cmpuint(g->proto, ==, m->proto);
-			g_assert_true(lp_addr_equal(&g->addr, &m->addr));
-			g_assert_cmpuint(g->host_port, ==, m->host_port + j);
-			g_assert_cmpuint(g->backend_port, ==,
-					 m->backend_port + j);
-			g_assert_cmpuint(g->range, ==, 1);
+				if (!used[k] && g->proto == m->proto &&
+				    lp_addr_equal(&g->addr, &m->addr) &&
+				    g->host_port == m->host_port + j &&
+				    g->backend_port == m->backend_port + j &&
+				    g->range == 1)
+					break;
+			}
+			if (k == got->mappings->len)
+				g_error("lease %s: port %u/%s not listed",
+					want->id, m->host_port + j,
+					lp_proto_name(m->proto));
+			used[k] = true;
 		}
 	}
-	g_assert_cmpuint(k, ==, got->mappings->len);
+	g_assert_cmpuint(n, ==, got->mappings->len);
 }
 
 /**
@@ -274,16 +285,31 @@ static unsigned int test_count(LpNft *nft)
 	return leases->len;
 }
 
+/**
+ * test_table_has() - Tell whether `nft list table inet lowport` shows @s
+ * @s:		Text
+ *
+ * Return: true if the table is there and its listing contains @s
+ */
+static bool test_table_has(const char *s)
+{
+	g_autofree char *out = NULL;
+
+	if (!test_nft(&out, "list", "table", "inet", "lowport", NULL))
+		return false;
+	return strstr(out, s) != NULL;
+}
+
 static const char test_skeleton_text[] =
 	"table inet lowport {\n"
 	"\tmap addr4 {\n"
-	"\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n"
 	"\t}\n\n"
 	"\tmap addr6 {\n"
-	"\t\ttype ipv6_addr . inet_proto . inet_service : verdict\n"
+	"\t\ttype ipv6_addr . inet_proto . inet_service : inet_service\n"
 	"\t}\n\n"
 	"\tmap any {\n"
-	"\t\ttype inet_proto . inet_service : verdict\n"
+	"\t\ttype nf_proto . inet_proto . inet_service : inet_service\n"
 	"\t}\n\n"
 	"\tchain prerouting {\n"
 	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
@@ -294,11 +320,31 @@ static const char test_skeleton_text[] =
 	"\t\tfib daddr type local jump leases\n"
 	"\t}\n\n"
 	"\tchain leases {\n"
-	"\t\tip daddr . meta l4proto . th dport vmap @addr4\n"
-	"\t\tip6 daddr . meta l4proto . th dport vmap @addr6\n"
-	"\t\tmeta l4proto . th dport vmap @any\n"
+	"\t\tmeta nfproto ipv4 dnat ip to :ip daddr . meta l4proto . "
+	"th dport map @addr4\n"
+	"\t\tmeta nfproto ipv6 dnat ip6 to :ip6 daddr . meta l4proto . "
+	"th dport map @addr6\n"
+	"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"
 	"\t}\n"
 	"}\n";
+
+/* The layout of lowport before data maps: same names, verdict maps */
+static const char test_old_layout[] =
+	"table inet lowport {\n"
+	"map addr4 { type ipv4_addr . inet_proto . inet_service : verdict; }\n"
+	"map addr6 { type ipv6_addr . inet_proto . inet_service : verdict; }\n"
+	"map any { type inet_proto . inet_service : verdict; }\n"
+	"chain prerouting { type nat hook prerouting priority dstnat;\n"
+	"  fib daddr type local jump leases; }\n"
+	"chain output { type nat hook output priority -100;\n"
+	"  fib daddr type local jump leases; }\n"
+	"chain lease-old { tcp dport 80 dnat to :30080; }\n"
+	"chain leases {\n"
+	"  ip daddr . meta l4proto . th dport vmap @addr4\n"
+	"  ip6 daddr . meta l4proto . th dport vmap @addr6\n"
+	"  meta l4proto . th dport vmap @any; }\n"
+	"}\n"
+	"add element inet lowport any { tcp . 80 : jump lease-old }\n";
 
 /**
  * test_skeleton() - ensure_table creates exactly the documented layout
@@ -324,6 +370,36 @@ static void test_skeleton(void)
 }
 
 /**
+ * test_old_layout_replaced() - A table of the verdict map layout is rebuilt
+ */
+static void test_old_layout_replaced(void)
+{
+	g_autoptr(LpNft) nft = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *path = NULL;
+	int fd;
+
+	test_assert_netns();
+	test_reset();
+	fd = g_file_open_tmp("lowport-old-XXXXXX.nft", &path, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_file_set_contents(path, test_old_layout, -1, &error);
+	g_assert_no_error(error);
+	g_assert_true(test_nft(NULL, "-f", path, NULL));
+	g_unlink(path);
+	g_assert_true(test_table_has("lease-old"));
+
+	nft = lp_nft_new(LP_NFT_OWNER_NEVER, &error);
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_cmpstr(out, ==, test_skeleton_text);
+}
+
+/**
  * test_roundtrip() - add, list, remove for every scope, both protocols
  */
 static void test_roundtrip(void)
@@ -332,7 +408,7 @@ static void test_roundtrip(void)
 	g_autoptr(LpNftLease) l = lp_nft_lease_new("rt1", 1000);
 	g_autoptr(LpNftLease) l2 = lp_nft_lease_new("rt2", 1001);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *chain = NULL, *maps = NULL;
+	g_autofree char *any = NULL, *a4 = NULL, *a6 = NULL;
 
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	test_map(l, IPPROTO_UDP, "", 80, 30081, 1);
@@ -340,28 +416,38 @@ static void test_roundtrip(void)
 	test_map(l, IPPROTO_UDP, "2001:db8::1", 53, 30053, 1);
 	test_map(l, IPPROTO_TCP, "0.0.0.0", 81, 30090, 1);
 	test_map(l, IPPROTO_UDP, "::", 82, 30091, 1);
+	/* both wildcards, different backends: stay two mappings */
+	test_map(l, IPPROTO_TCP, "0.0.0.0", 83, 30092, 1);
+	test_map(l, IPPROTO_TCP, "::", 83, 30093, 1);
 	test_map(l, IPPROTO_TCP, "2001:db8::1", 500, 30500, 3);
+	test_map(l, IPPROTO_UDP, "", 600, 30600, 2);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
 	g_assert_no_error(error);
 	test_assert_listed(nft, l);
 
 	/* the user's view */
-	g_assert_true(test_nft(&chain, "list", "chain", "inet", "lowport",
-			       "lease-rt1", NULL));
-	g_assert_nonnull(strstr(chain, "\t\ttcp dport 80 dnat to :30080 "
-				       "comment \"lease=rt1 uid=1000\"\n"));
-	g_assert_nonnull(strstr(chain, "\t\tip daddr 192.0.2.10 tcp dport 443 "
-				       "dnat to :30443"));
-	g_assert_nonnull(strstr(chain, "\t\tip6 daddr 2001:db8::1 udp dport 53 "
-				       "dnat to :30053"));
-	g_assert_nonnull(strstr(chain, "\t\tmeta nfproto ipv4 tcp dport 81 "
-				       "dnat to :30090"));
-	g_assert_nonnull(strstr(chain, "\t\tmeta nfproto ipv6 udp dport 82 "
-				       "dnat to :30091"));
-	g_assert_nonnull(strstr(chain, "tcp dport 502 dnat to :30502"));
 	g_assert_true(
-		test_nft(&maps, "list", "map", "inet", "lowport", "any", NULL));
-	g_assert_nonnull(strstr(maps, "tcp . 80 : jump lease-rt1"));
+		test_nft(&any, "list", "map", "inet", "lowport", "any", NULL));
+	g_assert_nonnull(strstr(any, "ipv4 . tcp . 80 comment "
+				     "\"lease=rt1 uid=1000\" : 30080"));
+	g_assert_nonnull(strstr(any, "ipv6 . tcp . 80 comment "
+				     "\"lease=rt1 uid=1000\" : 30080"));
+	g_assert_nonnull(strstr(any, "ipv4 . tcp . 81 comment "));
+	g_assert_null(strstr(any, "ipv6 . tcp . 81 "));
+	g_assert_nonnull(strstr(any, "ipv6 . udp . 82 comment "));
+	g_assert_null(strstr(any, "ipv4 . udp . 82 "));
+	g_assert_nonnull(strstr(any, "ipv6 . udp . 601 comment "
+				     "\"lease=rt1 uid=1000\" : 30601"));
+	g_assert_true(
+		test_nft(&a4, "list", "map", "inet", "lowport", "addr4", NULL));
+	g_assert_nonnull(strstr(a4, "192.0.2.10 . tcp . 443 comment "
+				    "\"lease=rt1 uid=1000\" : 30443"));
+	g_assert_true(
+		test_nft(&a6, "list", "map", "inet", "lowport", "addr6", NULL));
+	g_assert_nonnull(strstr(a6, "2001:db8::1 . udp . 53 comment "
+				    "\"lease=rt1 uid=1000\" : 30053"));
+	g_assert_nonnull(strstr(a6, "2001:db8::1 . tcp . 502 comment "
+				    "\"lease=rt1 uid=1000\" : 30502"));
 
 	test_map(l2, IPPROTO_TCP, "192.0.2.11", 443, 31443, 1);
 	g_assert_true(lp_nft_lease_add(nft, l2, &error));
@@ -370,12 +456,7 @@ static void test_roundtrip(void)
 
 	g_assert_true(lp_nft_lease_remove(nft, l, &error));
 	g_assert_no_error(error);
-	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
-				"lease-rt1", NULL));
-	g_clear_pointer(&maps, g_free);
-	g_assert_true(
-		test_nft(&maps, "list", "map", "inet", "lowport", "any", NULL));
-	g_assert_null(strstr(maps, "lease-rt1"));
+	g_assert_false(test_table_has("lease=rt1"));
 	g_assert_cmpuint(test_count(nft), ==, 1);
 	test_assert_listed(nft, l2);
 
@@ -394,24 +475,20 @@ static void test_remove_half_gone(void)
 	g_autoptr(LpNftLease) other = lp_nft_lease_new("other", 1002);
 	g_autoptr(LpNftLease) by_id = lp_nft_lease_new("other", 0);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *maps = NULL;
 
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	test_map(l, IPPROTO_TCP, "192.0.2.10", 443, 30443, 2);
 	test_map(other, IPPROTO_UDP, "", 80, 30080, 1);
+	test_map(other, IPPROTO_UDP, "::1", 53, 30053, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
 	g_assert_true(lp_nft_lease_add(nft, other, &error));
 	g_assert_no_error(error);
 	g_assert_true(test_nft(NULL, "delete", "element", "inet", "lowport",
-			       "any", "{ tcp . 80 }", NULL));
+			       "any", "{ ipv4 . tcp . 80 }", NULL));
 
 	g_assert_true(lp_nft_lease_remove(nft, l, &error));
 	g_assert_no_error(error);
-	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
-				"lease-half", NULL));
-	g_assert_true(
-		test_nft(&maps, "list", "table", "inet", "lowport", NULL));
-	g_assert_null(strstr(maps, "lease-half"));
+	g_assert_false(test_table_has("lease=half"));
 	g_assert_cmpuint(test_count(nft), ==, 1);
 	test_assert_listed(nft, other);
 
@@ -419,53 +496,64 @@ static void test_remove_half_gone(void)
 	g_assert_true(lp_nft_lease_remove(nft, by_id, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(test_count(nft), ==, 0);
+	g_assert_false(test_table_has("lease="));
 
 	/* the table itself gone: the lease is gone too */
 	test_reset();
 	g_assert_true(lp_nft_lease_remove(nft, l, &error));
 	g_assert_no_error(error);
+	g_assert_true(lp_nft_lease_remove(nft, by_id, &error));
+	g_assert_no_error(error);
 }
 
 /**
- * test_batch_abort() - A failing message aborts the whole batch
+ * test_batch_abort() - A taken key fails the whole batch, and says who
  */
 static void test_batch_abort(void)
 {
 	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
 	g_autoptr(LpNftLease) l = lp_nft_lease_new("dup", 1000);
-	g_autoptr(LpNftLease) again = lp_nft_lease_new("dup", 1000);
 	g_autoptr(LpNftLease) clash = lp_nft_lease_new("clash", 1003);
+	g_autoptr(LpNftLease) twice = lp_nft_lease_new("twice", 1004);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *table = NULL;
 
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
 	g_assert_no_error(error);
 
-	/* chain exists: nothing of the second batch (port 8080) lands */
-	test_map(again, IPPROTO_TCP, "", 8080, 30081, 1);
-	g_assert_false(lp_nft_lease_add(nft, again, &error));
+	/* the same lease again */
+	g_assert_false(lp_nft_lease_add(nft, l, &error));
 	g_assert_error(error, LP_NFT_ERROR, EEXIST);
 	g_assert_cmpstr(error->message, ==,
-			"nftables refused creating chain lease-dup: "
-			"File exists");
+			"Cannot add lease dup: it is already installed (it "
+			"holds 80/tcp on every IPv4 address)");
 	g_clear_error(&error);
-	g_assert_true(
-		test_nft(&table, "list", "table", "inet", "lowport", NULL));
-	g_assert_null(strstr(table, "8080"));
-	test_assert_listed(nft, l);
 
-	/* port taken by another lease: its chain is not left behind */
-	test_map(clash, IPPROTO_TCP, "", 81, 30082, 1);
-	test_map(clash, IPPROTO_TCP, "", 80, 30083, 1);
+	/* port taken by another lease: its other ports do not land */
+	test_map(clash, IPPROTO_TCP, "127.0.0.1", 81, 30082, 1);
+	test_map(clash, IPPROTO_TCP, "::", 82, 30084, 1);
+	test_map(clash, IPPROTO_TCP, "::", 80, 30083, 1);
+	test_map(clash, IPPROTO_TCP, "::", 84, 30085, 1);
 	g_assert_false(lp_nft_lease_add(nft, clash, &error));
 	g_assert_error(error, LP_NFT_ERROR, EEXIST);
-	g_assert_nonnull(strstr(error->message, "adding map element 80/tcp "
-						"to @any for lease clash"));
+	g_assert_cmpstr(error->message, ==,
+			"Cannot add lease clash: 80/tcp on every IPv6 address "
+			"is already forwarded by lease dup (uid 1000)");
 	g_clear_error(&error);
-	g_assert_false(test_nft(NULL, "list", "chain", "inet", "lowport",
-				"lease-clash", NULL));
+	g_assert_false(test_table_has("lease=clash"));
 	g_assert_cmpuint(test_count(nft), ==, 1);
+	test_assert_listed(nft, l);
+
+	/* a lease that overlaps itself */
+	test_map(twice, IPPROTO_UDP, "", 90, 30090, 1);
+	test_map(twice, IPPROTO_UDP, "0.0.0.0", 90, 30091, 1);
+	g_assert_false(lp_nft_lease_add(nft, twice, &error));
+	g_assert_error(error, LP_NFT_ERROR, EEXIST);
+	g_assert_cmpstr(error->message, ==,
+			"Cannot add lease twice: it forwards 90/udp on every "
+			"IPv4 address more than once");
+	g_clear_error(&error);
+	g_assert_false(test_table_has("lease=twice"));
 }
 
 /**
@@ -478,7 +566,6 @@ static void test_rebuild_after_flush(void)
 		(GDestroyNotify)lp_nft_lease_free);
 	g_autoptr(LpNftLease) late = lp_nft_lease_new("late", 7);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL;
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
@@ -487,6 +574,8 @@ static void test_rebuild_after_flush(void)
 
 		test_map(l, IPPROTO_TCP, "", 80 + i, 30080 + i, 1);
 		test_map(l, IPPROTO_UDP, "::1", 80 + i, 30080 + i, 1);
+		test_map(l, IPPROTO_UDP, "0.0.0.0", 70 + 2 * i, 30070 + 2 * i,
+			 2);
 		g_assert_true(lp_nft_lease_add(nft, l, &error));
 		g_assert_no_error(error);
 		g_ptr_array_add(leases, l);
@@ -494,6 +583,7 @@ static void test_rebuild_after_flush(void)
 	g_assert_true(test_nft(NULL, "flush", "ruleset", NULL));
 	g_assert_false(lp_nft_table_present(nft, &error));
 	g_assert_no_error(error);
+	g_assert_cmpuint(test_count(nft), ==, 0);
 
 	test_map(late, IPPROTO_TCP, "", 90, 30090, 1);
 	g_assert_false(lp_nft_lease_add(nft, late, &error));
@@ -504,6 +594,8 @@ static void test_rebuild_after_flush(void)
 
 	g_assert_true(lp_nft_rebuild(nft, leases, &error));
 	g_assert_no_error(error);
+	g_assert_false(lp_nft_owned(nft));
+	g_assert_false(test_table_has("flags owner"));
 	for (i = 0; i < leases->len; i++)
 		test_assert_listed(nft, leases->pdata[i]);
 	g_assert_cmpuint(test_count(nft), ==, 3);
@@ -513,9 +605,8 @@ static void test_rebuild_after_flush(void)
 			       "leases", NULL));
 	g_assert_true(lp_nft_ensure_table(nft, &error));
 	g_assert_no_error(error);
-	g_assert_true(test_nft(&out, "list", "chain", "inet", "lowport",
-			       "leases", NULL));
-	g_assert_nonnull(strstr(out, "meta l4proto . th dport vmap @any"));
+	g_assert_true(test_table_has(
+		"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"));
 	for (i = 0; i < leases->len; i++)
 		test_assert_listed(nft, leases->pdata[i]);
 }
@@ -529,11 +620,9 @@ static void test_owner(void)
 	g_autoptr(LpNft) second = NULL;
 	g_autoptr(LpNftLease) l = lp_nft_lease_new("own", 1000);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL;
 
 	g_assert_true(lp_nft_owned(nft));
-	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
-	g_assert_nonnull(strstr(out, "\tflags owner\n"));
+	g_assert_true(test_table_has("\tflags owner\n"));
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
 	g_assert_no_error(error);
@@ -555,8 +644,8 @@ static void test_owner(void)
 
 	/* PERSIST: closing our socket leaves the table, unowned */
 	g_clear_pointer(&nft, lp_nft_free);
-	g_assert_true(test_nft(NULL, "list", "chain", "inet", "lowport",
-			       "lease-own", NULL));
+	g_assert_true(test_table_has("lease=own uid=1000"));
+	g_assert_false(test_table_has("\tflags owner\n"));
 	nft = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
 	g_assert_no_error(error);
 	g_assert_true(lp_nft_ensure_table(nft, &error));
@@ -595,6 +684,7 @@ static void test_monitor(void)
 
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
 	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
 	g_assert_no_error(error);
 	g_assert_false(foreign);
@@ -602,74 +692,72 @@ static void test_monitor(void)
 }
 
 /**
- * test_listen() - Listen on a loopback TCP port
- * @family:	AF_INET or AF_INET6
+ * test_sockaddr() - Fill a socket address
+ * @addr:	Numeric IPv4 or IPv6 address
+ * @port:	Port
+ * @ss:		Output
+ *
+ * Return: address length; the family is in @ss
+ */
+static socklen_t test_sockaddr(const char *addr, uint16_t port,
+			       struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		return sizeof(*a4);
+	}
+	g_assert_cmpint(inet_pton(AF_INET6, addr, &a6->sin6_addr), ==, 1);
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	return sizeof(*a6);
+}
+
+/**
+ * test_bound() - A socket bound to @addr:@port (TCP: listening)
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @addr:	Numeric address
  * @port:	Port
  *
- * Return: listening socket
+ * Return: socket
  */
-static int test_listen(int family, uint16_t port)
+static int test_bound(int type, const char *addr, uint16_t port)
 {
-	struct sockaddr_storage ss = {0};
-	socklen_t len;
+	struct sockaddr_storage ss;
+	socklen_t len = test_sockaddr(addr, port, &ss);
 	int one = 1;
 	int fd;
 
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(fd, >=, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		a->sin6_addr = in6addr_loopback;
-		len = sizeof(*a);
-	}
 	g_assert_cmpint(bind(fd, (struct sockaddr *)&ss, len), ==, 0);
-	g_assert_cmpint(listen(fd, 4), ==, 0);
+	if (type == SOCK_STREAM)
+		g_assert_cmpint(listen(fd, 4), ==, 0);
 	return fd;
 }
 
 /**
- * test_connect() - Connect to loopback:@port
- * @family:	AF_INET or AF_INET6
+ * test_connect() - Connect to @addr:@port over TCP
+ * @addr:	Numeric address
  * @port:	Port
  * @ret_fd:	Connected socket, -1 on failure
  *
  * Return: 0 on success, errno on failure
  */
-static int test_connect(int family, uint16_t port, int *ret_fd)
+static int test_connect(const char *addr, uint16_t port, int *ret_fd)
 {
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss;
+	socklen_t len = test_sockaddr(addr, port, &ss);
 	lp_autofd int fd = -1;
-	socklen_t len;
 
 	*ret_fd = -1;
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(fd, >=, 0);
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		a->sin6_addr = in6addr_loopback;
-		len = sizeof(*a);
-	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 		return errno;
 	*ret_fd = lp_steal_fd(&fd);
@@ -677,46 +765,178 @@ static int test_connect(int family, uint16_t port, int *ret_fd)
 }
 
 /**
- * test_through() - Connect to port 80, check it arrives at the listener
- * @family:	AF_INET or AF_INET6
- * @lfd:	Listener on backend port 30080
+ * test_tcp() - Tell whether a TCP connection to @addr:80 reaches @lfd
+ * @addr:	Numeric address
+ * @lfd:	Listener on the backend port
+ *
+ * Return: true if it arrived, false if refused
  */
-static void test_through(int family, int lfd)
+static bool test_tcp(const char *addr, int lfd)
 {
 	lp_autofd int c = -1, a = -1;
 	char buf[8] = "";
+	int r;
 
-	g_assert_cmpint(test_connect(family, 80, &c), ==, 0);
+	r = test_connect(addr, 80, &c);
+	if (r == ECONNREFUSED)
+		return false;
+	g_assert_cmpint(r, ==, 0);
 	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	g_assert_cmpint(a, >=, 0);
 	g_assert_cmpint(write(c, "ping", 4), ==, 4);
 	g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 4);
 	g_assert_cmpstr(buf, ==, "ping");
+	return true;
 }
 
 /**
- * test_traffic() - Real connections through a lease, then refused
+ * test_udp() - Tell whether a datagram to @addr:80 reaches @bfd
+ * @addr:	Numeric address
+ * @bfd:	UDP socket bound to the backend port
+ * @expect:	Whether it should: waits 2 s if so, else 200 ms (loopback
+ *		delivers at once; a wrong arrival is still seen)
+ *
+ * Return: true if it arrived
  */
-static void test_traffic(void)
+static bool test_udp(const char *addr, int bfd, bool expect)
 {
-	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
-	g_autoptr(LpNftLease) l = lp_nft_lease_new("web", 1000);
-	g_autoptr(GError) error = NULL;
-	lp_autofd int l4 = test_listen(AF_INET, 30080);
-	lp_autofd int l6 = test_listen(AF_INET6, 30080);
+	struct pollfd pfd = {.fd = bfd, .events = POLLIN};
+	struct sockaddr_storage ss;
+	socklen_t len = test_sockaddr(addr, 80, &ss);
 	lp_autofd int c = -1;
+	char buf[8] = "";
 
-	g_assert_cmpint(test_connect(AF_INET, 80, &c), ==, ECONNREFUSED);
-	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	c = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(c, >=, 0);
+	g_assert_cmpint(sendto(c, "ping", 4, 0, (struct sockaddr *)&ss, len),
+			==, 4);
+	if (poll(&pfd, 1, expect ? 2000 : 200) != 1)
+		return false;
+	g_assert_cmpint(recv(bfd, buf, sizeof(buf), MSG_DONTWAIT), ==, 4);
+	g_assert_cmpstr(buf, ==, "ping");
+	return true;
+}
+
+/**
+ * test_lease_one() - Add a one-port lease 80 -> 30080
+ * @nft:	Engine
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @addr:	Scope for lp_addr_parse(), "" = every address
+ *
+ * Return: the lease, caller removes and frees
+ */
+static LpNftLease *test_lease_one(LpNft *nft, uint8_t proto, const char *addr)
+{
+	LpNftLease *l = lp_nft_lease_new("web", 1000);
+	g_autoptr(GError) error = NULL;
+
+	test_map(l, proto, addr, 80, 30080, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
 	g_assert_no_error(error);
-	test_through(AF_INET, l4);
-	test_through(AF_INET6, l6);
+	return l;
+}
+
+/**
+ * test_lease_drop() - Remove and free a lease
+ * @nft:	Engine
+ * @l:		Lease
+ */
+static void test_lease_drop(LpNft *nft, LpNftLease *l)
+{
+	g_autoptr(GError) error = NULL;
 
 	g_assert_true(lp_nft_lease_remove(nft, l, &error));
 	g_assert_no_error(error);
-	g_assert_cmpint(test_connect(AF_INET, 80, &c), ==, ECONNREFUSED);
-	g_assert_cmpint(test_connect(AF_INET6, 80, &c), ==, ECONNREFUSED);
+	lp_nft_lease_free(l);
+}
+
+/**
+ * test_traffic_tcp() - TCP connections through each scope kind
+ */
+static void test_traffic_tcp(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	lp_autofd int l4 = test_bound(SOCK_STREAM, "127.0.0.1", 30080);
+	lp_autofd int l42 = test_bound(SOCK_STREAM, "127.0.0.2", 30080);
+	lp_autofd int l6 = test_bound(SOCK_STREAM, "::1", 30080);
+	LpNftLease *l;
+
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	g_assert_false(test_tcp("::1", l6));
+
+	l = test_lease_one(nft, IPPROTO_TCP, "");
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	g_assert_true(test_tcp("127.0.0.2", l42));
+	g_assert_true(test_tcp("::1", l6));
+	test_lease_drop(nft, l);
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	g_assert_false(test_tcp("::1", l6));
+
+	l = test_lease_one(nft, IPPROTO_TCP, "0.0.0.0");
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	g_assert_false(test_tcp("::1", l6));
+	test_lease_drop(nft, l);
+
+	l = test_lease_one(nft, IPPROTO_TCP, "::");
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	g_assert_true(test_tcp("::1", l6));
+	test_lease_drop(nft, l);
+
+	l = test_lease_one(nft, IPPROTO_TCP, "127.0.0.1");
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	g_assert_false(test_tcp("127.0.0.2", l42));
+	g_assert_false(test_tcp("::1", l6));
+	test_lease_drop(nft, l);
+
+	l = test_lease_one(nft, IPPROTO_TCP, "::1");
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	g_assert_true(test_tcp("::1", l6));
+	test_lease_drop(nft, l);
+
+	/* a UDP lease does not forward TCP */
+	l = test_lease_one(nft, IPPROTO_UDP, "");
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	test_lease_drop(nft, l);
+}
+
+/**
+ * test_traffic_udp() - UDP datagrams through each scope kind
+ */
+static void test_traffic_udp(void)
+{
+	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
+	lp_autofd int b4 = test_bound(SOCK_DGRAM, "127.0.0.1", 30080);
+	lp_autofd int b6 = test_bound(SOCK_DGRAM, "::1", 30080);
+	LpNftLease *l;
+
+	g_assert_false(test_udp("127.0.0.1", b4, false));
+
+	l = test_lease_one(nft, IPPROTO_UDP, "");
+	g_assert_true(test_udp("127.0.0.1", b4, true));
+	g_assert_true(test_udp("::1", b6, true));
+	test_lease_drop(nft, l);
+	g_assert_false(test_udp("127.0.0.1", b4, false));
+	g_assert_false(test_udp("::1", b6, false));
+
+	l = test_lease_one(nft, IPPROTO_UDP, "0.0.0.0");
+	g_assert_true(test_udp("127.0.0.1", b4, true));
+	g_assert_false(test_udp("::1", b6, false));
+	test_lease_drop(nft, l);
+
+	l = test_lease_one(nft, IPPROTO_UDP, "::1");
+	g_assert_false(test_udp("127.0.0.1", b4, false));
+	g_assert_true(test_udp("::1", b6, true));
+	test_lease_drop(nft, l);
+
+	l = test_lease_one(nft, IPPROTO_UDP, "127.0.0.1");
+	g_assert_true(test_udp("127.0.0.1", b4, true));
+	g_assert_false(test_udp("::1", b6, false));
+	test_lease_drop(nft, l);
+
+	/* a TCP lease does not forward UDP */
+	l = test_lease_one(nft, IPPROTO_TCP, "");
+	g_assert_false(test_udp("127.0.0.1", b4, false));
+	test_lease_drop(nft, l);
 }
 
 /**
@@ -738,7 +958,9 @@ static void test_many(gconstpointer data)
 		char addr[32];
 
 		/* spread over all three maps */
-		g_snprintf(addr, sizeof(addr), "10.%u.%u.1", i / 250, i % 250);
+		g_snprintf(addr, sizeof(addr),
+			   i % 3 == 1 ? "10.%u.%u.1" : "fd00::%u:%u", i / 250,
+			   i % 250);
 		test_map(l, IPPROTO_TCP, i % 3 ? addr : "", 1 + i % 60000,
 			 1024 + i, 1);
 		g_ptr_array_add(leases, l);
@@ -763,6 +985,8 @@ static void test_many(gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpuint(test_count(nft), ==, n - 1);
 	test_assert_listed(nft, leases->pdata[n - 1]);
+	test_assert_listed(nft, leases->pdata[n - 2]);
+	test_assert_listed(nft, leases->pdata[n - 3]);
 }
 
 /**
@@ -785,6 +1009,8 @@ int main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/nft-lease/skeleton", test_skeleton);
+	g_test_add_func("/nft-lease/old-layout-replaced",
+			test_old_layout_replaced);
 	g_test_add_func("/nft-lease/roundtrip", test_roundtrip);
 	g_test_add_func("/nft-lease/remove-half-gone", test_remove_half_gone);
 	g_test_add_func("/nft-lease/batch-abort", test_batch_abort);
@@ -792,7 +1018,8 @@ int main(int argc, char **argv)
 			test_rebuild_after_flush);
 	g_test_add_func("/nft-lease/owner", test_owner);
 	g_test_add_func("/nft-lease/monitor", test_monitor);
-	g_test_add_func("/nft-lease/traffic", test_traffic);
+	g_test_add_func("/nft-lease/traffic-tcp", test_traffic_tcp);
+	g_test_add_func("/nft-lease/traffic-udp", test_traffic_udp);
 	g_test_add_data_func("/nft-lease/many/2000", GUINT_TO_POINTER(2000),
 			     test_many);
 	g_test_add_data_func("/nft-lease/many/10000", GUINT_TO_POINTER(10000),

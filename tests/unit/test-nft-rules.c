@@ -6,6 +6,8 @@
  * nftnl_*_snprintf() and compared with tests/unit/golden/<name>.payload.
  * LOWPORT_GOLDEN_REGEN=1 rewrites the golden files instead; review the
  * diff, then check what nft prints for them (test-nft-lease does).
+ * Map element lines show each 4-byte word of key and data as a
+ * little-endian number: "00005000" is port 80, "00008075" port 30080.
  *
  * Copyright lowport authors
  */
@@ -116,10 +118,13 @@ static void test_add_set(GString *s, struct nftnl_set *set)
 	g_string_append_printf(s, "%s\n", buf);
 	if (nftnl_set_is_set(set, NFTNL_SET_KEY_TYPE))
 		g_string_append_printf(
-			s, "  key_type 0x%x key_len %u data_type 0x%x\n",
+			s,
+			"  key_type 0x%x key_len %u data_type 0x%x "
+			"data_len %u\n",
 			nftnl_set_get_u32(set, NFTNL_SET_KEY_TYPE),
 			nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN),
-			nftnl_set_get_u32(set, NFTNL_SET_DATA_TYPE));
+			nftnl_set_get_u32(set, NFTNL_SET_DATA_TYPE),
+			nftnl_set_get_u32(set, NFTNL_SET_DATA_LEN));
 	nftnl_set_free(set);
 }
 
@@ -160,71 +165,225 @@ static void test_skeleton(void)
 	test_add_rule(s, lp_nft_rules_hook_rule(LP_NFT_CHAIN_PREROUTING));
 	test_add_rule(s, lp_nft_rules_hook_rule(LP_NFT_CHAIN_OUTPUT));
 	for (i = 0; i < LP_NFT_MAP_MAX; i++)
-		test_add_rule(s, lp_nft_rules_dispatch(i));
+		test_add_rule(s, lp_nft_rules_dnat(i));
 	test_golden("skeleton", s->str);
 }
 
 /**
- * test_lease() - Golden rules and map elements of one lease case
+ * test_elems() - Build the map elements of a mapping, one container per map
+ * @m:		Mapping
+ * @id:		Lease ID, NULL for key-only elements
+ * @uid:	Owner
+ * @ret:	Containers, LP_NFT_MAP_MAX entries, NULL for maps not touched;
+ *		caller frees
+ */
+static void test_elems(const LpMapping *m, const char *id, uid_t uid,
+		       struct nftnl_set **ret)
+{
+	LpNftKey keys[LP_NFT_KEYS_PER_PORT];
+	unsigned int i, k, n;
+
+	memset(ret, 0, LP_NFT_MAP_MAX * sizeof(*ret));
+	for (i = 0; i < m->range; i++) {
+		n = lp_nft_rules_keys(m, i, keys);
+		g_assert_cmpuint(n, >=, 1);
+		g_assert_cmpuint(n, <=, LP_NFT_KEYS_PER_PORT);
+		for (k = 0; k < n; k++) {
+			LpNftMap map = keys[k].map;
+
+			if (!ret[map])
+				ret[map] = lp_nft_rules_elems(map);
+			lp_nft_rules_elem_add(ret[map], &keys[k], id, uid,
+					      m->backend_port + i);
+		}
+	}
+}
+
+/**
+ * test_lease() - Golden map elements of one lease case
  * @data:	TestLease
  */
 static void test_lease(gconstpointer data)
 {
 	const TestLease *t = data;
 	g_autoptr(GString) s = g_string_new(NULL);
+	struct nftnl_set *sets[LP_NFT_MAP_MAX];
 	LpMapping m = test_mapping(t);
 	unsigned int i;
 
-	for (i = 0; i < m.range; i++)
-		test_add_rule(s, lp_nft_rules_lease_rule("abc", 1000, &m, i));
-	for (i = 0; i < m.range; i++)
-		test_add_set(s, lp_nft_rules_elem("abc", &m, i, true));
+	test_elems(&m, "abc", 1000, sets);
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		if (sets[i])
+			test_add_set(s, sets[i]);
+	}
 	test_golden(t->name, s->str);
 }
 
+/*
+ * TestParse - elements parsed back from one container
+ * @map:	Map of the container
+ * @got:	LpMapping per element
+ * @ids:	Lease ID per element (char *)
+ * @uids:	Owner per element (uid_t)
+ */
+typedef struct {
+	LpNftMap map;
+	GArray *got;
+	GPtrArray *ids;
+	GArray *uids;
+} TestParse;
+
 /**
- * test_lease_parse() - A built lease rule parses back to its port
+ * test_parse_cb() - nftnl_set_elem_foreach() callback: parse one element
+ * @e:		Element
+ * @data:	TestParse
+ *
+ * Return: 0
+ */
+static int test_parse_cb(struct nftnl_set_elem *e, void *data)
+{
+	char id[LP_LEASE_ID_MAX + 1];
+	TestParse *p = data;
+	LpMapping m;
+	uid_t uid;
+
+	g_assert_cmpint(lp_nft_rules_parse_elem(p->map, e, id, &uid, &m), ==,
+			0);
+	g_array_append_val(p->got, m);
+	g_ptr_array_add(p->ids, g_strdup(id));
+	g_array_append_val(p->uids, uid);
+	return 0;
+}
+
+/**
+ * test_lease_parse() - Built elements parse back to their ports
  * @data:	TestLease
+ *
+ * Every address comes back as an IPv4 and an IPv6 wildcard per port.
  */
 static void test_lease_parse(gconstpointer data)
 {
 	const TestLease *t = data;
-	LpMapping m = test_mapping(t), got;
-	char id[LP_LEASE_ID_MAX + 1];
-	unsigned int i;
-	uid_t uid;
+	LpMapping m = test_mapping(t);
+	struct nftnl_set *sets[LP_NFT_MAP_MAX];
+	unsigned int i, j, want = m.range, per = 1;
+	TestParse p = {
+		.got = g_array_new(FALSE, FALSE, sizeof(LpMapping)),
+		.ids = g_ptr_array_new_with_free_func(g_free),
+		.uids = g_array_new(FALSE, FALSE, sizeof(uid_t)),
+	};
 
-	for (i = 0; i < m.range; i++) {
-		g_autoptr(NftnlRule) r = NULL;
-
-		r = lp_nft_rules_lease_rule("abc", 4242, &m, i);
-		g_assert_cmpint(lp_nft_rules_parse_lease_rule(r, &got), ==, 0);
-		g_assert_cmpint(got.proto, ==, m.proto);
-		g_assert_true(lp_addr_equal(&got.addr, &m.addr));
-		g_assert_cmpuint(got.host_port, ==, m.host_port + i);
-		g_assert_cmpuint(got.backend_port, ==, m.backend_port + i);
-		g_assert_cmpuint(got.range, ==, 1);
-		g_assert_cmpint(lp_nft_rules_parse_comment(r, id, &uid), ==, 0);
-		g_assert_cmpstr(id, ==, "abc");
-		g_assert_cmpuint(uid, ==, 4242);
+	if (m.addr.family == AF_UNSPEC)
+		per = 2;
+	test_elems(&m, "abc", 4242, sets);
+	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
+		if (!sets[i])
+			continue;
+		p.map = i;
+		nftnl_set_elem_foreach(sets[i], test_parse_cb, &p);
+		nftnl_set_free(sets[i]);
 	}
+	g_assert_cmpuint(p.got->len, ==, want * per);
+	for (j = 0; j < p.got->len; j++) {
+		const LpMapping *g = &g_array_index(p.got, LpMapping, j);
+		unsigned int port = j % want;
+
+		g_assert_cmpint(g->proto, ==, m.proto);
+		if (per == 1) {
+			g_assert_true(lp_addr_equal(&g->addr, &m.addr));
+		} else {
+			g_assert_true(g->addr.any);
+			g_assert_cmpint(g->addr.family, ==,
+					j < want ? AF_INET : AF_INET6);
+		}
+		g_assert_cmpuint(g->host_port, ==, m.host_port + port);
+		g_assert_cmpuint(g->backend_port, ==, m.backend_port + port);
+		g_assert_cmpuint(g->range, ==, 1);
+		g_assert_cmpstr(p.ids->pdata[j], ==, "abc");
+		g_assert_cmpuint(g_array_index(p.uids, uid_t, j), ==, 4242);
+	}
+	g_array_unref(p.got);
+	g_ptr_array_unref(p.ids);
+	g_array_unref(p.uids);
 }
 
 /**
- * test_parse_foreign() - Rules we do not build are refused
+ * test_foreign_elem() - Parse one hand-made element
+ * @map:	Map it claims to come from
+ * @key:	Key bytes
+ * @klen:	Length of @key
+ * @data:	Backend port bytes, NULL for none
+ * @comment:	Comment, NULL for none
+ *
+ * Return: what lp_nft_rules_parse_elem() returns
  */
-static void test_parse_foreign(void)
+static int test_foreign_elem(LpNftMap map, const void *key, uint32_t klen,
+			     const void *data, const char *comment)
 {
-	g_autoptr(NftnlRule) hook = lp_nft_rules_hook_rule("prerouting");
-	g_autoptr(NftnlRule) disp = lp_nft_rules_dispatch(LP_NFT_MAP_ANY);
+	g_autoptr(NftnlSetElem) e = nftnl_set_elem_alloc();
+	g_autoptr(NftnlUdataBuf) ud = nftnl_udata_buf_alloc(256);
 	char id[LP_LEASE_ID_MAX + 1];
 	LpMapping m;
 	uid_t uid;
 
-	g_assert_cmpint(lp_nft_rules_parse_lease_rule(hook, &m), ==, -EINVAL);
-	g_assert_cmpint(lp_nft_rules_parse_lease_rule(disp, &m), ==, -EINVAL);
-	g_assert_cmpint(lp_nft_rules_parse_comment(hook, id, &uid), ==,
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, klen);
+	if (data)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, 2);
+	if (comment) {
+		nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, comment);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+				   nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+	}
+	return lp_nft_rules_parse_elem(map, e, id, &uid, &m);
+}
+
+/**
+ * test_parse_foreign() - Elements we do not build are refused
+ */
+static void test_parse_foreign(void)
+{
+	static const uint8_t any[] = {2, 0, 0, 0, 6, 0, 0, 0, 0, 80, 0, 0};
+	static const uint8_t nfp[] = {7, 0, 0, 0, 6, 0, 0, 0, 0, 80, 0, 0};
+	static const uint8_t icmp[] = {2, 0, 0, 0, 1, 0, 0, 0, 0, 80, 0, 0};
+	static const uint8_t port0[] = {2, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t pad[] = {2, 0, 0, 0, 6, 1, 0, 0, 0, 80, 0, 0};
+	static const uint8_t data[] = {0x75, 0x80}, zero[] = {0, 0};
+	const char *ok = "lease=abc uid=7";
+
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data, ok),
+			==, 0);
+	/* key of the wrong length for the map */
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ADDR6, any, 12, data, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 8, data, ok), ==,
 			-EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, nfp, 12, data, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, icmp, 12, data, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, port0, 12, data, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, pad, 12, data, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, zero, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, NULL, ok),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data, NULL),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data,
+					  "lease=ABC uid=7"),
+			==, -EINVAL);
+	g_assert_cmpint(test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data,
+					  "lease=abc uid=x"),
+			==, -EINVAL);
+	g_assert_cmpint(
+		test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data, "lease=abc"),
+		==, -EINVAL);
+	g_assert_cmpint(
+		test_foreign_elem(LP_NFT_MAP_ANY, any, 12, data, "hello"), ==,
+		-EINVAL);
 }
 
 /**
@@ -236,39 +395,77 @@ static void test_key_bytes(void)
 	static const uint8_t v6[] = {0x20, 0x01, 0x0d, 0xb8, 0, 0,   0, 0,
 				     0,	   0,	 0,    0,    0, 0,   0, 1,
 				     17,   0,	 0,    0,    1, 187, 0, 0};
-	static const uint8_t any[] = {6, 0, 0, 0, 0x1f, 0x90, 0, 0};
+	static const uint8_t any4[] = {2, 0, 0,	   0,	 6, 0,
+				       0, 0, 0x1f, 0x90, 0, 0};
+	static const uint8_t any6[] = {10, 0, 0,    0,	  6, 0,
+				       0,  0, 0x1f, 0x90, 0, 0};
 	LpMapping m = {.proto = IPPROTO_TCP, .host_port = 80, .range = 1};
-	uint8_t key[LP_NFT_KEY_MAX];
+	LpNftKey k[LP_NFT_KEYS_PER_PORT];
 
 	lp_addr_parse("192.0.2.10", &m.addr);
-	g_assert_cmpint(lp_nft_rules_map_of(&m.addr), ==, LP_NFT_MAP_ADDR4);
-	g_assert_cmpmem(key, lp_nft_rules_key(&m, 0, key), v4, sizeof(v4));
+	g_assert_cmpuint(lp_nft_rules_keys(&m, 0, k), ==, 1);
+	g_assert_cmpint(k[0].map, ==, LP_NFT_MAP_ADDR4);
+	g_assert_cmpmem(k[0].key, k[0].len, v4, sizeof(v4));
 
 	m.proto = IPPROTO_UDP;
 	m.host_port = 443;
 	lp_addr_parse("2001:db8::1", &m.addr);
-	g_assert_cmpint(lp_nft_rules_map_of(&m.addr), ==, LP_NFT_MAP_ADDR6);
-	g_assert_cmpmem(key, lp_nft_rules_key(&m, 0, key), v6, sizeof(v6));
+	g_assert_cmpuint(lp_nft_rules_keys(&m, 0, k), ==, 1);
+	g_assert_cmpint(k[0].map, ==, LP_NFT_MAP_ADDR6);
+	g_assert_cmpmem(k[0].key, k[0].len, v6, sizeof(v6));
 
-	/* every address and both wildcards share map any; i offsets port */
+	/* wildcards: map any, one family each; i offsets the port */
 	m.proto = IPPROTO_TCP;
 	m.host_port = 8079;
 	lp_addr_parse("0.0.0.0", &m.addr);
-	g_assert_cmpint(lp_nft_rules_map_of(&m.addr), ==, LP_NFT_MAP_ANY);
-	g_assert_cmpmem(key, lp_nft_rules_key(&m, 1, key), any, sizeof(any));
+	g_assert_cmpuint(lp_nft_rules_keys(&m, 1, k), ==, 1);
+	g_assert_cmpint(k[0].map, ==, LP_NFT_MAP_ANY);
+	g_assert_cmpmem(k[0].key, k[0].len, any4, sizeof(any4));
 	lp_addr_parse("::", &m.addr);
-	g_assert_cmpmem(key, lp_nft_rules_key(&m, 1, key), any, sizeof(any));
+	g_assert_cmpuint(lp_nft_rules_keys(&m, 1, k), ==, 1);
+	g_assert_cmpint(k[0].map, ==, LP_NFT_MAP_ANY);
+	g_assert_cmpmem(k[0].key, k[0].len, any6, sizeof(any6));
+
+	/* every address: both */
 	m.addr = LP_ADDR_ALL;
-	g_assert_cmpmem(key, lp_nft_rules_key(&m, 1, key), any, sizeof(any));
+	g_assert_cmpuint(lp_nft_rules_keys(&m, 1, k), ==, 2);
+	g_assert_cmpint(k[0].map, ==, LP_NFT_MAP_ANY);
+	g_assert_cmpint(k[1].map, ==, LP_NFT_MAP_ANY);
+	g_assert_cmpmem(k[0].key, k[0].len, any4, sizeof(any4));
+	g_assert_cmpmem(k[1].key, k[1].len, any6, sizeof(any6));
 }
 
 /**
- * test_ids() - Lease IDs and chain names
+ * test_key_desc() - Keys described for error messages
+ */
+static void test_key_desc(void)
+{
+	LpMapping m = {.proto = IPPROTO_TCP, .host_port = 80, .range = 1};
+	char buf[LP_NFT_KEY_DESC_MAX];
+	LpNftKey k[LP_NFT_KEYS_PER_PORT];
+
+	lp_addr_parse("192.0.2.10", &m.addr);
+	lp_nft_rules_keys(&m, 0, k);
+	g_assert_cmpstr(lp_nft_rules_key_desc(k, buf, sizeof(buf)), ==,
+			"192.0.2.10:80/tcp");
+	m.proto = IPPROTO_UDP;
+	lp_addr_parse("::1", &m.addr);
+	lp_nft_rules_keys(&m, 0, k);
+	g_assert_cmpstr(lp_nft_rules_key_desc(k, buf, sizeof(buf)), ==,
+			"[::1]:80/udp");
+	m.addr = LP_ADDR_ALL;
+	lp_nft_rules_keys(&m, 0, k);
+	g_assert_cmpstr(lp_nft_rules_key_desc(&k[0], buf, sizeof(buf)), ==,
+			"80/udp on every IPv4 address");
+	g_assert_cmpstr(lp_nft_rules_key_desc(&k[1], buf, sizeof(buf)), ==,
+			"80/udp on every IPv6 address");
+}
+
+/**
+ * test_ids() - Lease IDs
  */
 static void test_ids(void)
 {
-	char id[LP_LEASE_ID_MAX + 1];
-
 	g_assert_true(lp_nft_rules_id_valid("abc123"));
 	g_assert_true(lp_nft_rules_id_valid("0123456789abcdef"));
 	g_assert_false(lp_nft_rules_id_valid(""));
@@ -276,11 +473,7 @@ static void test_ids(void)
 	g_assert_false(lp_nft_rules_id_valid("ABC"));
 	g_assert_false(lp_nft_rules_id_valid("a-b"));
 	g_assert_false(lp_nft_rules_id_valid("a b"));
-	g_assert_true(lp_nft_rules_chain_id("lease-xyz9", id));
-	g_assert_cmpstr(id, ==, "xyz9");
-	g_assert_false(lp_nft_rules_chain_id("leases", id));
-	g_assert_false(lp_nft_rules_chain_id("lease-", id));
-	g_assert_false(lp_nft_rules_chain_id("prerouting", id));
+	g_assert_false(lp_nft_rules_id_valid("a="));
 }
 
 /**
@@ -377,12 +570,11 @@ static void test_describe(void)
 	g_autofree char *exists = NULL, *gone = NULL, *owned = NULL;
 	g_autofree char *fib = NULL, *taken = NULL;
 
-	exists = lp_nft_batch_describe_error(
-		-EEXIST, "creating chain lease-abc", LP_NFT_HINT_TABLE, "");
-	g_assert_cmpstr(
-		exists, ==,
-		"nftables refused creating chain lease-abc: File exists");
-	gone = lp_nft_batch_describe_error(-ENOENT, "creating chain lease-abc",
+	exists = lp_nft_batch_describe_error(-EEXIST, "creating map any",
+					     LP_NFT_HINT_TABLE, "");
+	g_assert_cmpstr(exists, ==,
+			"nftables refused creating map any: File exists");
+	gone = lp_nft_batch_describe_error(-ENOENT, "creating map any",
 					   LP_NFT_HINT_TABLE, NULL);
 	g_assert_nonnull(strstr(gone, "table inet lowport is missing (was the "
 				      "ruleset flushed?)"));
@@ -416,6 +608,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/nft-rules/parse-foreign", test_parse_foreign);
 	g_test_add_func("/nft-rules/key-bytes", test_key_bytes);
+	g_test_add_func("/nft-rules/key-desc", test_key_desc);
 	g_test_add_func("/nft-rules/ids", test_ids);
 	g_test_add_func("/nft-batch/acks-all-ok", test_acks_all_ok);
 	g_test_add_func("/nft-batch/acks-error", test_acks_error);
