@@ -12,9 +12,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-deps=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
-      libnftnl-dev libmnl-dev libsystemd-dev nftables iproute2 python3
-      util-linux procps clang-format)
+deps=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
+      libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev nftables
+      iproute2 python3 util-linux procps clang-format
+      mmdebstrap debian-archive-keyring)
 
 install_deps() {
 	local missing=()
