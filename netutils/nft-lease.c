@@ -937,6 +937,9 @@ static int lp_nft_list_cb(const struct nlmsghdr *nlh, void *data)
  * @l:		State to fill
  * @genid:	Generation every dump message must carry
  *
+ * A missing map lists as empty, so a table healed after losing one map
+ * keeps the leases of the others.
+ *
  * Return: 0 on success, -EINTR if the ruleset changed, negative errno
  */
 static int lp_nft_list_once(LpNft *nft, LpNftList *l, uint32_t genid)
@@ -957,6 +960,8 @@ static int lp_nft_list_once(LpNft *nft, LpNftList *l, uint32_t genid)
 		nlh = lp_nft_request(nft, buf, NFT_MSG_GETSETELEM, true);
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		r = lp_nft_query(nft, nlh, &q);
+		if (r == -ENOENT)
+			continue; /* one map deleted from outside: keep the rest */
 		if (r < 0)
 			return r;
 	}

@@ -609,6 +609,21 @@ static void test_rebuild_after_flush(void)
 		"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"));
 	for (i = 0; i < leases->len; i++)
 		test_assert_listed(nft, leases->pdata[i]);
+
+	/* a lost map: healed, the leases of the other maps kept */
+	g_assert_true(test_nft(NULL, "flush", "chain", "inet", "lowport",
+			       "leases", NULL));
+	g_assert_true(test_nft(NULL, "delete", "map", "inet", "lowport",
+			       "addr6", NULL));
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	g_assert_true(test_table_has("\tmap addr6 {\n"));
+	for (i = 0; i < leases->len; i++) {
+		LpNftLease *l = leases->pdata[i];
+
+		g_array_remove_index(l->mappings, 1); /* the one on ::1 */
+		test_assert_listed(nft, l);
+	}
 }
 
 /**
