@@ -20,7 +20,6 @@
 G_DEFINE_QUARK(lp_ctl_usage_error, lp_ctl_usage_error)
 
 /* The containers.conf drop-in that puts the pasta shim first */
-#define CTL_PODMAN_DROPIN "/etc/containers/containers.conf.d/50-lowport.conf"
 
 /**
  * lp_ctl_call() - Send one request to lowportd, fail on refusal
@@ -93,77 +92,3 @@ gboolean lp_ctl_status(const LpCtl *ctl, GError **error)
 	return TRUE;
 }
 
-/**
- * ctl_check_line() - Print one check result
- * @ok:		Whether the check passed
- * @fmt:	What was found, printf() style
- *
- * Return: @ok
- */
-static gboolean G_GNUC_PRINTF(2, 3)
-	ctl_check_line(gboolean ok, const char *fmt, ...)
-{
-	g_autofree char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	printf("%-6s%s\n", ok ? "ok" : "FAIL", msg);
-	return ok;
-}
-
-/**
- * ctl_check_file() - Check that an installed file exists
- * @path:	File
- * @what:	What it is, for the message
- * @mode:	access() mode it needs
- *
- * Return: TRUE if it exists with @mode
- */
-static gboolean ctl_check_file(const char *path, const char *what, int mode)
-{
-	if (!access(path, mode))
-		return ctl_check_line(TRUE, "%s: %s", what, path);
-	if (errno == EACCES && mode == R_OK)
-		return ctl_check_line(TRUE, "%s: %s (not readable by you)",
-				      what, path);
-	return ctl_check_line(FALSE, "%s: %s: %s", what, path,
-			      g_strerror(errno));
-}
-
-/**
- * lp_ctl_check() - "lowportctl check": is this host set up for lowport
- * @ctl:	Invocation
- * @error:	LP_CTL_CHECK_FAILED if any check failed
- *
- * Checks the helper, its nft table, the policy, the pasta shim and the
- * Podman drop-in. Each result is one line on stdout.
- *
- * Return: TRUE if every check passed
- */
-gboolean lp_ctl_check(const LpCtl *ctl, GError **error)
-{
-	g_autoptr(GError) call_error = NULL;
-	g_autoptr(LpReply) reply = NULL;
-	gboolean ok = TRUE;
-
-	reply = lp_ctl_call(ctl, LP_OP_STATUS, NULL, &call_error);
-	if (reply) {
-		ctl_check_line(TRUE, "lowportd %s answers on %s",
-			       reply->status.version, ctl->socket_path);
-		ok &= ctl_check_line(
-			reply->status.table_present, "table inet lowport %s",
-			reply->status.table_present ? "present" : "missing");
-	} else {
-		ok = ctl_check_line(FALSE, "%s", call_error->message);
-	}
-	ok &= ctl_check_file(LOWPORT_POLICY_PATH, "policy", R_OK);
-	ok &= ctl_check_file(LOWPORT_PKGLIBEXECDIR "/pasta", "pasta shim",
-			     X_OK);
-	ok &= ctl_check_file(CTL_PODMAN_DROPIN, "Podman drop-in", R_OK);
-	if (!ok)
-		g_set_error(error, LP_CTL_USAGE_ERROR, LP_CTL_CHECK_FAILED,
-			    "some checks failed");
-	return ok;
-}

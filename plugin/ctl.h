@@ -43,7 +43,6 @@ typedef struct {
 LpReply *lp_ctl_call(const LpCtl *ctl, LpOp op, const char *id, GError **error);
 gboolean lp_ctl_release(const LpCtl *ctl, const char *id, GError **error);
 gboolean lp_ctl_status(const LpCtl *ctl, GError **error);
-gboolean lp_ctl_check(const LpCtl *ctl, GError **error);
 
 char *lp_ctl_list_format_age(int64_t seconds);
 gboolean lp_ctl_list(const LpCtl *ctl, GError **error);
