@@ -11,7 +11,7 @@
 
 #include "addr.h"
 
-/* Longest lease ID: [a-z0-9] characters; chain names are "lease-" ID */
+/* Longest lease ID: [a-z0-9] characters (element comments "lease=ID") */
 #define LP_LEASE_ID_MAX 16
 
 /*

@@ -18,6 +18,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "daemon.h"
@@ -25,38 +27,82 @@
 #include "pidfd.h"
 #include "state.h"
 
+/*
+ * ReconcileEntry - one forwarded (family scope, protocol, port) as the kernel
+ * holds it; an every-address mapping is two of them (IPv4 and IPv6)
+ */
+typedef struct {
+	LpAddr addr;
+	uint16_t port;
+	uint16_t backend;
+	uint8_t proto;
+} ReconcileEntry;
+
+/**
+ * reconcile_cmp_entry() - Order entries bytewise
+ * @a:	Entry
+ * @b:	Entry
+ *
+ * Return: <0, 0, >0
+ */
+static int reconcile_cmp_entry(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(ReconcileEntry));
+}
+
+/**
+ * reconcile_entries() - Expand mappings into sorted kernel entries
+ * @mappings:	GArray of LpMapping
+ *
+ * Return: new GArray of ReconcileEntry
+ */
+static GArray *reconcile_entries(const GArray *mappings)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(ReconcileEntry));
+	guint i;
+
+	for (i = 0; i < mappings->len; i++) {
+		const LpMapping *m = &g_array_index(mappings, LpMapping, i);
+		unsigned int k, f;
+
+		for (k = 0; k < m->range; k++) {
+			for (f = 0; f < 2; f++) {
+				ReconcileEntry e;
+
+				memset(&e, 0, sizeof(e));
+				e.addr = m->addr;
+				if (m->addr.family == AF_UNSPEC) {
+					e.addr.family = f ? AF_INET6 : AF_INET;
+					e.addr.any = true;
+				} else if (f) {
+					break;
+				}
+				e.port = m->host_port + k;
+				e.backend = m->backend_port + k;
+				e.proto = m->proto;
+				g_array_append_val(out, e);
+			}
+		}
+	}
+	g_array_sort(out, reconcile_cmp_entry);
+	return out;
+}
+
 /**
  * reconcile_same_rules() - Do kernel rules match a lease exactly?
- * @k:		Lease as listed from the kernel (one mapping per port)
+ * @k:		Lease as listed from the kernel
  * @lease:	Lease as held
  *
  * Return: true if every port is forwarded as the lease says, and no other
  */
 static bool reconcile_same_rules(const LpNftLease *k, const LpLease *lease)
 {
-	unsigned int want = lp_lease_ports(lease);
-	guint i, j;
+	g_autoptr(GArray) have = reconcile_entries(k->mappings);
+	g_autoptr(GArray) want = reconcile_entries(lease->mappings);
 
-	if (k->uid != lease->uid || k->mappings->len != want)
-		return false;
-	for (i = 0; i < k->mappings->len; i++) {
-		const LpMapping *km = &g_array_index(k->mappings, LpMapping, i);
-		bool found = false;
-
-		for (j = 0; j < lease->mappings->len && !found; j++) {
-			const LpMapping *m =
-				&g_array_index(lease->mappings, LpMapping, j);
-			int off = km->host_port - m->host_port;
-
-			found = km->proto == m->proto &&
-				lp_addr_equal(&km->addr, &m->addr) &&
-				off >= 0 && off < m->range &&
-				km->backend_port == m->backend_port + off;
-		}
-		if (!found)
-			return false;
-	}
-	return true;
+	return k->uid == lease->uid && have->len == want->len &&
+	       !memcmp(have->data, want->data,
+		       have->len * sizeof(ReconcileEntry));
 }
 
 /**
@@ -131,8 +177,9 @@ static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GError **error)
 			continue;
 		}
 		if (!lp_nft_lease_remove(d->nft, k, &local))
-			g_warning("cannot remove stale chain lease-%s: %s",
-				  k->id, local->message);
+			g_warning(
+				"cannot remove stale lease %s from the table: %s",
+				k->id, local->message);
 	}
 	for (i = 0; i < live->len; i++) {
 		LpLease *lease = live->pdata[i];
