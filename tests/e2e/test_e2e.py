@@ -18,7 +18,6 @@ Copyright lowport authors
 """
 
 import json
-import re
 import os
 import select
 import shlex
@@ -170,8 +169,7 @@ class Sandbox:
 
         Both layouts count: a chain lease-<ID> or a comment lease=<ID>.
         """
-        text = self.ruleset()
-        return set(re.findall(r'lease[-=]([0-9A-Za-z_]+)', text))
+        return T.lease_ids_in_text(self.ruleset())
 
     def ruleset(self):
         return self.run(['nft', 'list', 'table', 'inet', 'lowport'],

@@ -22,10 +22,12 @@ Copyright lowport authors
 """
 
 import atexit
+import collections
 import ctypes
 import json
 import os
 import pwd
+import re
 import select
 import shutil
 import signal
@@ -51,6 +53,12 @@ PEER6 = '2001:db8:1::2'
 OP_TIMEOUT = 5.0  # any single operation
 TEST_TIMEOUT = 120  # any single test, as a last resort
 TABLE = ('inet', 'lowport')
+# the data maps of table inet lowport and their key types
+LEASE_MAPS = {
+    'addr4': ['ipv4_addr', 'inet_proto', 'inet_service'],
+    'addr6': ['ipv6_addr', 'inet_proto', 'inet_service'],
+    'any': ['nf_proto', 'inet_proto', 'inet_service'],
+}
 
 PYTHON = '/usr/bin/python3'
 CLONE_NEWNET = 0x40000000
@@ -733,9 +741,122 @@ def nft_maps():
     return {o['map']['name']: o['map'] for o in objs if 'map' in o}
 
 
+def lease_ids_in_text(text):
+    """lease_ids_in_text() - lease IDs named in `nft list` text @text
+
+    Both layouts count: a chain lease-<ID> or a comment lease=<ID>.
+    """
+    return set(re.findall(r'lease[-=]([0-9A-Za-z_]+)', text or ''))
+
+
+class Elem(collections.namedtuple('Elem', 'map key value comment')):
+    """Elem - one element of a data map of table inet lowport
+
+    @map: map name; @key: tuple of the key's parts (as nft -j prints them:
+    addresses and protocols as strings, ports as numbers); @value: data
+    (the backend port); @comment: element comment or None
+    """
+
+    @property
+    def lease(self):
+        """lease - the lease=<ID> of the comment, or None"""
+        m = _LEASE_COMMENT.match(self.comment or '')
+        return m.group(1) if m else None
+
+    @property
+    def uid(self):
+        """uid - the uid=<UID> of the comment (int), or None"""
+        m = _LEASE_COMMENT.match(self.comment or '')
+        return int(m.group(2)) if m else None
+
+
+_LEASE_COMMENT = re.compile(r'^lease=([0-9A-Za-z_]+) uid=([0-9]+)$')
+
+
+def lease_comment(lease_id, uid):
+    """lease_comment() - the comment lowportd puts on a lease's elements"""
+    return f'lease={lease_id} uid={uid}'
+
+
+def _hashable(value):
+    """_hashable() - @value, or its JSON text if it is a list or dict"""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _elem_parts(entry):
+    """_elem_parts() - (key, comment, value) of one entry of a map's "elem"
+
+    nft -j prints a map element as [KEY, VALUE]; KEY is {"concat": [...]}
+    or a scalar, wrapped in {"elem": {"val": KEY, "comment": ...}} when
+    the element has a comment (or a timeout, expiry...). A set-style
+    {"elem": ...} entry without a value gets value None.
+    """
+    value = None
+    if isinstance(entry, list) and len(entry) == 2:
+        entry, value = entry
+    comment = None
+    if isinstance(entry, dict) and isinstance(entry.get('elem'), dict):
+        comment = entry['elem'].get('comment')
+        entry = entry['elem'].get('val')
+    if isinstance(entry, dict) and isinstance(entry.get('concat'), list):
+        key = tuple(_hashable(x) for x in entry['concat'])
+    else:
+        key = (_hashable(entry),)
+    return key, comment, _hashable(value)
+
+
+def nft_elements(objs=None):
+    """nft_elements() - every element of every map of table inet lowport
+
+    @objs: nft_table_json() output, read now if None
+    Return: list of Elem, sorted
+    """
+    if objs is None:
+        objs = nft_table_json() or []
+    elems = []
+    for o in objs:
+        m = o.get('map')
+        if not m:
+            continue
+        for entry in m.get('elem') or []:
+            key, comment, value = _elem_parts(entry)
+            elems.append(Elem(m['name'], key, value, comment))
+    return sorted(elems, key=lambda e: json.dumps(e, default=str))
+
+
 def nft_lease_ids():
-    """nft_lease_ids() - IDs of all lease-<ID> chains"""
-    return {n[len('lease-'):] for n in nft_chains() if n.startswith('lease-')}
+    """nft_lease_ids() - IDs named by lease=<ID> element comments"""
+    return {e.lease for e in nft_elements() if e.lease}
+
+
+def nft_lease_elements(lease_id, objs=None):
+    """nft_lease_elements() - the elements of lease @lease_id, sorted
+
+    This is the lease's whole footprint in the table, so it also serves as
+    its fingerprint: equal before and after means untouched (elements have
+    no handles; re-adding the same element is indistinguishable, but the
+    maps' and rules' handles in nft_skeleton() tell a rebuilt table).
+    """
+    return [e for e in nft_elements(objs) if e.lease == lease_id]
+
+
+def nft_skeleton(objs=None):
+    """nft_skeleton() - the fixed part of the table, with handles
+
+    Table, maps (type, handle), chains (hook, priority, handle) and rules
+    (handle, expr), without map elements. Equal before and after means
+    that nothing was deleted and recreated.
+    Return: list of nft JSON objects (compare with nft_diff()), None if
+    there is no table
+    """
+    if objs is None:
+        objs = nft_table_json()
+        if objs is None:
+            return None
+    return [{'map': {k: v for k, v in o['map'].items() if k != 'elem'}}
+            if 'map' in o else o for o in objs]
 
 
 def nft_rules(chain):
@@ -745,11 +866,20 @@ def nft_rules(chain):
             if 'rule' in o and o['rule']['chain'] == chain]
 
 
-def nft_rule_fingerprint(chain):
-    """nft_rule_fingerprint() - (handle, comment, expr) of each rule"""
-    return [(r.get('handle'), r.get('comment'),
-             json.dumps(r.get('expr'), sort_keys=True))
-            for r in nft_rules(chain)]
+def nft_rule_lines(chain):
+    """nft_rule_lines() - the rules of @chain as `nft list chain` prints
+    them, one string each, without handles; None if there is no chain"""
+    res = run(['nft', 'list', 'chain', *TABLE, chain], check_rc=False)
+    if res.returncode != 0:
+        return None
+    lines = []
+    for line in res.stdout.splitlines():
+        line = line.strip()
+        if (not line or line == '}' or line.startswith('#') or
+                line.startswith(('table ', 'chain ', 'type ', 'flags '))):
+            continue
+        lines.append(line)
+    return lines
 
 
 def nft_diff(before, after, limit=12):

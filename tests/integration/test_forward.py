@@ -157,16 +157,17 @@ def list_status():
               f'status version: {st.get("version")!r}')
 
 
-@test('release by the owner removes the chain and the traffic')
+@test('release by the owner removes the map elements and the traffic')
 def release():
     with Env() as env:
         b, lease_id = web_lease(env)
-        check(lease_id in lp.nft_lease_ids(),
-              f'no chain lease-{lease_id} before release')
+        check(lp.nft_lease_elements(lease_id),
+              f'no map elements of lease {lease_id} before release')
         expect_backend(b, tcp_get('127.0.0.1', 80), 'before release')
         expect_ok(env.release(ALICE, lease_id), 'release')
-        check(lease_id not in lp.nft_lease_ids(),
-              f'chain lease-{lease_id} still there after release')
+        eq(lp.nft_lease_elements(lease_id), [],
+           f'map elements of lease {lease_id} after release')
+        eq(lp.nft_elements(), [], 'map elements left after release')
         eq(env.lease_ids(ALICE), set(), 'leases listed after release')
         text = tcp_get('127.0.0.1', 80)
         check(not b.says(text), f'port 80 still reaches the backend: {text!r}')
@@ -176,35 +177,69 @@ def release():
         eq(env.status(ALICE).get('leases'), 0, 'status leases after release')
 
 
-@test('nft layout: nat base chains with fib local, maps, one lease chain')
+LEASES_RULES = [
+    'meta nfproto ipv4 dnat ip to :ip daddr . meta l4proto . th dport '
+    'map @addr4',
+    'meta nfproto ipv6 dnat ip6 to :ip6 daddr . meta l4proto . th dport '
+    'map @addr6',
+    'dnat to :meta nfproto . meta l4proto . th dport map @any',
+]
+
+
+def expect_fixed_layout():
+    """expect_fixed_layout() - the chains, rules and maps every table has"""
+    chains = lp.nft_chains()
+    eq(sorted(chains), ['leases', 'output', 'prerouting'], 'chains')
+    for name in ('prerouting', 'output'):
+        c = chains[name]
+        eq((c.get('type'), c.get('hook'), c.get('prio'), c.get('policy')),
+           ('nat', name, -100, 'accept'),
+           f'chain {name} type/hook/priority/policy')
+        eq(lp.nft_rule_lines(name), ['fib daddr type local jump leases'],
+           f'rules of chain {name}')
+    c = chains['leases']
+    check(c.get('hook') is None and c.get('type') is None,
+          f'chain leases is a base chain: {c!r}')
+    eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+    maps = lp.nft_maps()
+    eq(sorted(maps), sorted(lp.LEASE_MAPS), 'maps')
+    for name, key in lp.LEASE_MAPS.items():
+        eq((maps[name].get('type'), maps[name].get('map')),
+           (key, 'inet_service'), f'map {name} key and data types')
+
+
+@test('nft layout: nat base chains with fib local, three maps, three dnat '
+      'rules, each lease as commented map elements')
 def nft_layout():
     with Env() as env:
-        _, lease_id = web_lease(env)
-        chains = lp.nft_chains()
-        for name in ('prerouting', 'output'):
-            c = chains.get(name)
-            check(c is not None, f'no chain {name}: {sorted(chains)}')
-            eq((c.get('type'), c.get('hook'), c.get('prio')),
-               ('nat', name, -100), f'chain {name} type/hook/priority')
-            text = lp.nft_text('chain', *lp.TABLE, name)
-            check('fib daddr type local jump leases' in text,
-                  f'chain {name} lacks "fib daddr type local jump leases":'
-                  f'\n{text}')
-        check('leases' in chains, f'no chain leases: {sorted(chains)}')
-        maps = lp.nft_maps()
-        for name in ('addr4', 'addr6', 'any'):
-            check(name in maps, f'no map {name}: {sorted(maps)}')
-        eq(lp.nft_lease_ids(), {lease_id}, 'lease chains')
-        rules = lp.nft_rules(f'lease-{lease_id}')
-        check(rules, f'chain lease-{lease_id} has no rules')
-        for r in rules:
-            eq(r.get('comment'), f'lease={lease_id} uid={ALICE.uid}',
-               f'comment of rule {r.get("handle")}')
-        text = lp.nft_text('chain', *lp.TABLE, f'lease-{lease_id}')
-        check('dnat to :30080' in text, f'no "dnat to :30080":\n{text}')
-        text = lp.nft_text('map', *lp.TABLE, 'any')
-        check(f'lease-{lease_id}' in text,
-              f'map any does not point at lease-{lease_id}:\n{text}')
+        b = env.backend(ALICE, tcp=[30080, 30443, 31020, 31021])
+        every = env.lease(ALICE, [mapping('tcp', 80, 30080)], b)
+        expect_fixed_layout()
+        eq(lp.nft_lease_ids(), {every}, 'leases named by element comments')
+        c = lp.lease_comment(every, ALICE.uid)
+        want = {every: [('any', ('ipv4', 'tcp', 80), 30080, c),
+                        ('any', ('ipv6', 'tcp', 80), 30080, c)]}
+        eq(lp.nft_lease_elements(every), want[every],
+           f'elements of every-address lease {every}')
+        loop4 = env.lease(ALICE, [mapping('tcp', 443, 30443,
+                                          addr='127.0.0.1')], b)
+        c = lp.lease_comment(loop4, ALICE.uid)
+        want[loop4] = [('addr4', ('127.0.0.1', 'tcp', 443), 30443, c)]
+        loop6 = env.lease(ALICE, [mapping('tcp', 1020, 31020, rng=2,
+                                          addr='::1')], b)
+        c = lp.lease_comment(loop6, ALICE.uid)
+        want[loop6] = [('addr6', ('::1', 'tcp', 1020), 31020, c),
+                       ('addr6', ('::1', 'tcp', 1021), 31021, c)]
+        for lease_id, elems in want.items():
+            eq(lp.nft_lease_elements(lease_id), elems,
+               f'elements of lease {lease_id}')
+        eq(len(lp.nft_elements()), sum(len(x) for x in want.values()),
+           'number of map elements (any without a lease comment?)')
+        eq(lp.nft_lease_ids(), set(want), 'leases named by element comments')
+        expect_fixed_layout()
+        text = lp.nft_text('table', *lp.TABLE)
+        check(f'comment "lease={every} uid={ALICE.uid}" : 30080' in text,
+              f'nft does not print the comment of lease {every}:\n{text}')
 
 
 @test('host -> peer 192.0.2.2:80 reaches the peer server, not the backend')
@@ -307,8 +342,8 @@ def ctl_release():
         eq(env.lease_ids(ALICE), {lease_id}, 'leases after refused release')
         ctl_ok(env, ALICE, 'release', lease_id)
         eq(env.lease_ids(ALICE), set(), 'leases after lowportctl release')
-        check(wait_until(lambda: lease_id not in lp.nft_lease_ids(), 1.0),
-              f'chain lease-{lease_id} still there')
+        check(wait_until(lambda: not lp.nft_lease_elements(lease_id), 1.0),
+              f'map elements of lease {lease_id} still there')
         text = tcp_get('127.0.0.1', 80)
         check(not b.says(text), f'port 80 still reaches the backend: {text!r}')
 

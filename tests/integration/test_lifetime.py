@@ -4,13 +4,14 @@
 Copyright lowport authors
 """
 
+import os
 import signal
 import sys
 import time
 
 sys.dont_write_bytecode = True
 import lptest as lp  # noqa: E402
-from lptest import (ALICE, BOB, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
+from lptest import (ALICE, BOB, DAVE, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
                     Env, check, eq, info, mapping, test, tcp_get,
                     wait_until)
 
@@ -36,9 +37,9 @@ def nft_flush_ruleset():
 
 
 def removal_time(env, user, lease_id, start, timeout=3.0):
-    """removal_time() - seconds from @start until lease-@lease_id's chain
-    is gone and the lease is no longer listed; None if it stays"""
-    gone = wait_until(lambda: lease_id not in lp.nft_lease_ids(), timeout,
+    """removal_time() - seconds from @start until the map elements of
+    @lease_id are gone and the lease is no longer listed; None if it stays"""
+    gone = wait_until(lambda: not lp.nft_lease_elements(lease_id), timeout,
                       0.005)
     if not gone:
         return None
@@ -71,9 +72,11 @@ def daemon_restart():
         live = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
         b = env.backend(BOB, tcp=[30443])
         dead = env.lease(BOB, [mapping('tcp', 443, 30443)], b)
-        before = lp.nft_rule_fingerprint(f'lease-{live}')
-        check(before, f'chain lease-{live} has no rules')
-        chain_handle = lp.nft_chains()[f'lease-{live}'].get('handle')
+        before = lp.nft_lease_elements(live)
+        check(before, f'lease {live} has no map elements')
+        check(lp.nft_lease_elements(dead),
+              f'lease {dead} has no map elements')
+        skeleton = lp.nft_skeleton()
         env.kill9()
         expect_flows(a, 80, 'lowportd down')
         expect_flows(b, 443, 'lowportd down')
@@ -83,12 +86,15 @@ def daemon_restart():
            'leases of the live owner after restart')
         eq({x.get('id') for x in env.list(BOB)}, set(),
            'leases of the dead owner after restart')
-        eq(lp.nft_rule_fingerprint(f'lease-{live}'), before,
-           f'rules (handles) of lease-{live} after restart')
-        eq(lp.nft_chains().get(f'lease-{live}', {}).get('handle'),
-           chain_handle, f'handle of chain lease-{live} after restart')
-        check(wait_until(lambda: dead not in lp.nft_lease_ids(), 1.0),
-              f'chain lease-{dead} of the dead lease still there')
+        eq(lp.nft_lease_elements(live), before,
+           f'map elements of lease {live} after restart')
+        check(wait_until(lambda: not lp.nft_lease_elements(dead), 1.0),
+              f'map elements of the dead lease {dead} still there: '
+              f'{lp.nft_lease_elements(dead)}')
+        eq(lp.nft_lease_ids(), {live}, 'leases in the table after restart')
+        diff = lp.nft_diff(skeleton, lp.nft_skeleton())
+        check(not diff, f'table, maps, chains or rules (handles) changed '
+              f'over the restart (rebuilt?):\n{diff}')
         expect_flows(a, 80, 'after restart')
         text = tcp_get('127.0.0.1', 443)
         check(not b.says(text), f'port 443 still forwarded: {text!r}')
@@ -119,11 +125,16 @@ def flush_unowned():
     with Env(table_owner='never') as env:
         a = env.backend(ALICE, tcp=[30080])
         lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        before = lp.nft_lease_elements(lease_id)
+        check(before, f'lease {lease_id} has no map elements')
         nft_flush_ruleset()
         start = time.monotonic()
-        back = wait_until(lambda: lease_id in lp.nft_lease_ids(), 3.0, 0.01)
+        back = wait_until(lambda: lp.nft_lease_elements(lease_id) == before,
+                          3.0, 0.01)
         elapsed = time.monotonic() - start
-        check(back, 'table not rebuilt within 3 s of the flush')
+        check(back, f'table not rebuilt within 3 s of the flush: elements '
+              f'of lease {lease_id} {lp.nft_lease_elements(lease_id)}, '
+              f'want {before}')
         info(f'table rebuilt {elapsed * 1000:.0f} ms after the flush')
         check(elapsed < 1.5, f'rebuild took {elapsed:.3f} s')
         check(wait_until(lambda: flows(a, 80), 1.0),
@@ -137,6 +148,8 @@ def flush_while_down():
     with Env(table_owner='auto') as env:
         a = env.backend(ALICE, tcp=[30080])
         lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        before = lp.nft_lease_elements(lease_id)
+        check(before, f'lease {lease_id} has no map elements')
         env.kill9()
         check(lp.nft_table_exists(),
               'table gone after kill -9 (expected it to persist)')
@@ -145,8 +158,10 @@ def flush_while_down():
         check(not lp.nft_table_exists(),
               'flush ruleset did not remove the orphaned table')
         env.start()
-        check(wait_until(lambda: lease_id in lp.nft_lease_ids(), 2.0),
-              f'chain lease-{lease_id} not rebuilt after restart')
+        check(wait_until(lambda: lp.nft_lease_elements(lease_id) == before,
+                         2.0),
+              f'map elements of lease {lease_id} not rebuilt after restart: '
+              f'{lp.nft_lease_elements(lease_id)}, want {before}')
         check(wait_until(lambda: flows(a, 80), 1.0),
               'traffic does not flow after restart')
         eq({x.get('id') for x in env.list(ALICE)}, {lease_id},
@@ -160,6 +175,7 @@ def policy_reload():
         a = env.backend(ALICE, tcp=[30080, 30443])
         l80 = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
         l443 = env.lease(ALICE, [mapping('tcp', 443, 30443)], a)
+        kept = lp.nft_lease_elements(l443)
         policy = DEFAULT_POLICY.format(table_owner='auto').replace(
             'ports = 80, 443, 1020-1030, 53', 'ports = 443, 1020-1030, 53')
         check(policy != DEFAULT_POLICY.format(table_owner='auto'),
@@ -171,13 +187,83 @@ def policy_reload():
               f'lease {l80} (port 80) still in nft 2 s after SIGHUP')
         eq({x.get('id') for x in env.list(ALICE)}, {l443},
            'leases after reload')
-        check(l443 in lp.nft_lease_ids(), f'chain lease-{l443} gone')
+        eq(lp.nft_lease_elements(l443), kept,
+           f'map elements of lease {l443} after reload')
         text = tcp_get('127.0.0.1', 80)
         check(not a.says(text), f'port 80 still forwarded: {text!r}')
         expect_flows(a, 443, 'after reload')
         log = env.log_text(mark)
         check(l80 in log, f'removal of lease {l80} not logged:\n{log}')
         check(env.alive(), 'lowportd died on SIGHUP')
+
+
+def netns_file(env, name):
+    """netns_file() - a stand-in netns path for a lease: an empty file in
+    @env's directory, so the test can remove it like Podman does"""
+    path = os.path.join(env.dir, name)
+    open(path, 'w').close()
+    return path
+
+
+@test('quick restart: a new forward of the same port by the same user '
+      'supersedes the lease whose netns path is gone')
+def supersede():
+    with Env() as env:
+        old = env.backend(ALICE, tcp=[30080])
+        ns_old = netns_file(env, 'netns-old')
+        r = lp.expect_ok(env.forward(ALICE, [mapping('tcp', 80, 30080)], old,
+                                     netns=ns_old), 'first forward')
+        first = r['lease']['id']
+        expect_flows(old, 80, 'first lease')
+        os.unlink(ns_old)  # podman removed the netns; pasta still runs
+        new = env.backend(ALICE, tcp=[30081])
+        mark = env.log_size()
+        r = lp.expect_ok(env.forward(ALICE, [mapping('tcp', 80, 30081)], new,
+                                     netns=netns_file(env, 'netns-new')),
+                         'forward after the netns was removed')
+        second = r['lease']['id']
+        check(second != first, f'the new lease has the old ID {first}')
+        eq({x.get('id') for x in env.list(ALICE)}, {second},
+           'leases listed after the new forward')
+        eq(lp.nft_lease_elements(first), [],
+           f'map elements of the superseded lease {first}')
+        eq(lp.nft_lease_ids(), {second}, 'leases in the table')
+        eq({e.value for e in lp.nft_lease_elements(second)}, {30081},
+           f'backend port of the elements of lease {second}')
+        expect_flows(new, 80, 'after the new forward')
+        log = env.log_text(mark)
+        check(first in log, f'end of lease {first} not logged:\n{log}')
+        # the old pasta exits at last: the new lease must not go with it
+        old.kill()
+        time.sleep(0.3)
+        eq({x.get('id') for x in env.list(ALICE)}, {second},
+           'leases listed after the old pasta exited')
+        eq(lp.nft_lease_ids(), {second},
+           'leases in the table after the old pasta exited')
+        expect_flows(new, 80, 'after the old pasta exited')
+        eq(env.status(ALICE).get('leases'), 1, 'status leases')
+
+
+@test('quick restart at max-forwards: the superseded lease does not count')
+def supersede_limit():
+    with Env() as env:
+        b = env.backend(DAVE, tcp=[30080, 30081, 30090])
+        ns_old = netns_file(env, 'netns-old')
+        r = lp.expect_ok(env.forward(DAVE, [mapping('tcp', 80, 30080)], b,
+                                     netns=ns_old), 'forward of 80')
+        first = r['lease']['id']
+        other = env.lease(DAVE, [mapping('tcp', 81, 30081)], b)
+        os.unlink(ns_old)
+        r = lp.expect_ok(env.forward(DAVE, [mapping('tcp', 80, 30090)], b,
+                                     netns=netns_file(env, 'netns-new')),
+                         'forward of 80 again at max-forwards 2')
+        second = r['lease']['id']
+        eq({x.get('id') for x in env.list(DAVE)}, {other, second},
+           'leases after the new forward')
+        eq(lp.nft_lease_ids(), {other, second}, 'leases in the table')
+        text = tcp_get('127.0.0.1', 80)
+        check(b.says(text) and ' tcp 30090 ' in text,
+              f'port 80 does not reach backend port 30090: {text!r}')
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@
 Copyright lowport authors
 """
 
+import os
 import socket
 import sys
 
@@ -177,6 +178,51 @@ def conflict_scoped():
                      'port 80/tcp on 127.0.0.1 is already forwarded for '
                      'another user')
         snap.unchanged(80, backends=[b])
+
+
+def lease_in_netns(env, user, port, backend_port, name):
+    """lease_in_netns() - a TCP lease of @user whose netns path is a file
+    @name in @env's directory; return (backend, lease ID, netns path)"""
+    b = env.backend(user, tcp=[backend_port])
+    path = os.path.join(env.dir, name)
+    open(path, 'w').close()
+    r = expect_ok(env.forward(user, [mapping('tcp', port, backend_port)], b,
+                              netns=path), 'forward')
+    return b, r['lease']['id'], path
+
+
+@test('own lease whose netns still exists: conflict naming the lease')
+def conflict_own():
+    with Env() as env:
+        a, first, _ = lease_in_netns(env, ALICE, 80, 30080, 'netns-a')
+        b = env.backend(ALICE, tcp=[30081])
+        snap = Snapshot(env, ALICE)
+        path = os.path.join(env.dir, 'netns-b')
+        open(path, 'w').close()
+        res = env.forward(ALICE, [mapping('tcp', 80, 30081)], b, netns=path)
+        expect_error(res, 'conflict',
+                     f'port 80/tcp on 0.0.0.0 is already forwarded by your '
+                     f'lease {first}')
+        snap.unchanged(80, backends=[b])
+        check(a.says(tcp_get('127.0.0.1', 80)),
+              'the first lease no longer carries port 80')
+
+
+@test('another user\'s lease whose netns is gone: still a conflict')
+def conflict_other_netns_gone():
+    with Env() as env:
+        a, first, path = lease_in_netns(env, ALICE, 80, 30080, 'netns-a')
+        os.unlink(path)
+        b = env.backend(BOB, tcp=[30090])
+        snap = Snapshot(env, BOB)
+        res = env.forward(BOB, [mapping('tcp', 80, 30090)], b)
+        expect_error(res, 'conflict',
+                     'port 80/tcp on 0.0.0.0 is already forwarded for '
+                     'another user')
+        snap.unchanged(80, backends=[b])
+        eq(env.lease_ids(ALICE), {first}, 'leases of the first user')
+        check(a.says(tcp_get('127.0.0.1', 80)),
+              'the first user\'s lease no longer carries port 80')
 
 
 @test('max-forwards exceeded: limit')
