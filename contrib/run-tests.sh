@@ -88,13 +88,16 @@ echo "run-tests: === address+undefined sanitizer build, all suites ==="
 run_suite build-tests-asan -Db_sanitize=address,undefined || status=1
 
 echo "run-tests: === clang-format check ==="
-if bad=$(git ls-files '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c 'warning:'); [ "$bad" -gt 0 ]; then
+fmt=$(git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run 2>&1 || true)
+bad=$(grep -c 'warning:' <<<"$fmt" || true)
+if [ "$bad" -gt 0 ]; then
 	echo "run-tests: clang-format would change $bad place(s): run clang-format -i"
-	git ls-files '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | head -20
+	head -20 <<<"$fmt"
 	echo "0 1 0" >>"$tally"
 	status=1
 else
-	echo "0 0 0" >>"$tally"
+	echo "run-tests: formatting ok"
+	echo "1 0 0" >>"$tally"
 fi
 
 read -r P F S < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")

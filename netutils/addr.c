@@ -22,7 +22,7 @@
  */
 int lp_addr_parse(const char *s, LpAddr *ret)
 {
-	LpAddr a = { 0 };
+	LpAddr a = {0};
 
 	if (!s || !*s) {
 		*ret = LP_ADDR_ALL;

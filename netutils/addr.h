@@ -35,7 +35,7 @@ typedef struct {
 /* Longest text lp_addr_format() writes, NUL included */
 #define LP_ADDR_STRLEN INET6_ADDRSTRLEN
 
-#define LP_ADDR_ALL ((LpAddr){ .family = AF_UNSPEC })
+#define LP_ADDR_ALL ((LpAddr){.family = AF_UNSPEC})
 
 int lp_addr_parse(const char *s, LpAddr *ret);
 const char *lp_addr_format(const LpAddr *a, char *buf, size_t len);

@@ -162,7 +162,6 @@ char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len);
 gboolean lp_reply_equal(const LpReply *a, const LpReply *b);
 
 void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings);
-GArray *lp_mappings_parse_json(JsonObject *o, const char *kind,
-			       GError **error);
+GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error);
 
 #endif /* LOWPORT_PROTOCOL_H */

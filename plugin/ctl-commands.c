@@ -91,4 +91,3 @@ gboolean lp_ctl_status(const LpCtl *ctl, GError **error)
 	printf("table inet lowport:  %s\n", st->table_present ? "yes" : "no");
 	return TRUE;
 }
-

@@ -486,7 +486,8 @@ static void test_check_messages(void)
 	g_autoptr(LpPolicy) p = load("[allow a]\nusers = root, 65534\n"
 				     "ports = 80\naddresses = 0.0.0.0, ::\n");
 	uid_t uid = unused_uid();
-	g_autofree char *who = g_strdup_printf("user uid %u", (unsigned int)uid);
+	g_autofree char *who =
+		g_strdup_printf("user uid %u", (unsigned int)uid);
 	g_autofree char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL;
 	g_autofree char *m5 = NULL, *m6 = NULL, *expect = NULL;
 
