@@ -22,7 +22,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 
 #include <glib.h>
@@ -262,6 +264,24 @@ static gboolean daemon_on_term(gpointer data)
 }
 
 /**
+ * daemon_raise_fd_limit() - Raise the soft descriptor limit to the hard one
+ *
+ * Every lease holds a pidfd and a reservation socket per port; the usual
+ * soft limit of 1024 would cap lowportd at a few hundred leases.
+ */
+static void daemon_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		g_warning("cannot raise the descriptor limit: %s",
+			  g_strerror(errno));
+}
+
+/**
  * daemon_start() - Everything before the main loop
  * @d:		Context
  * @error:	Return location for a GError
@@ -270,6 +290,7 @@ static gboolean daemon_on_term(gpointer data)
  */
 static bool daemon_start(LpDaemon *d, GError **error)
 {
+	daemon_raise_fd_limit();
 	d->policy = lp_policy_load(d->config_path, error);
 	if (!d->policy || !lp_state_prepare(d->state_dir, error))
 		return false;
