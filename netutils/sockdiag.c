@@ -49,12 +49,14 @@ typedef struct {
  * SockdiagCtx - state of one dump
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @port:	Local port, host order
+ * @states:	TCP states to dump, bit (1 << TCP_*) each
  * @family:	Family of the dump in progress
  * @socks:	Matches so far (LpSockInfo)
  */
 typedef struct {
 	uint8_t proto;
 	uint16_t port;
+	uint32_t states;
 	int family;
 	GArray *socks;
 } SockdiagCtx;
@@ -87,7 +89,11 @@ static struct nlmsghdr *sockdiag_req_put(char *buf, const SockdiagCtx *ctx,
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = ctx->family;
 	req->sdiag_protocol = ctx->proto;
-	req->idiag_states = ~0U;
+	/*
+	 * Only TCP_LISTEN: the kernel then skips its table of connections,
+	 * which on a busy host holds far more sockets than the listeners
+	 */
+	req->idiag_states = ctx->proto == IPPROTO_TCP ? ctx->states : ~0U;
 	/* INET_DIAG_SKV6ONLY comes unrequested for LISTEN and CLOSE sockets */
 	req->idiag_ext = 0;
 
@@ -291,8 +297,10 @@ static int sockdiag_query_once(SockdiagCtx *ctx)
 
 /**
  * lp_sockdiag_query() - List every socket bound to a local port
- * @proto:	IPPROTO_TCP (sockets in any state) or IPPROTO_UDP
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @port:	Local port, host order, not 0
+ * @tcp_states:	TCP: states to list, bit (1 << TCP_*) each, LP_SOCKDIAG_ALL
+ *		for every state; UDP sockets are listed in every state
  * @ret_socks:	Sockets found, IPv4 first; caller frees with g_free(). NULL
  *		when none
  * @ret_n:	Number of entries in *@ret_socks
@@ -304,10 +312,10 @@ static int sockdiag_query_once(SockdiagCtx *ctx)
  *	   protocol, -E2BIG if more than LP_SOCKDIAG_MAX sockets match, other
  *	   negative errno from netlink (-EINTR: the dump kept being interrupted)
  */
-int lp_sockdiag_query(uint8_t proto, uint16_t port, LpSockInfo **ret_socks,
-		      size_t *ret_n)
+int lp_sockdiag_query(uint8_t proto, uint16_t port, uint32_t tcp_states,
+		      LpSockInfo **ret_socks, size_t *ret_n)
 {
-	SockdiagCtx ctx = {.proto = proto, .port = port};
+	SockdiagCtx ctx = {.proto = proto, .port = port, .states = tcp_states};
 	int r = -EINTR;
 	int tries;
 

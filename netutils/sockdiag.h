@@ -50,8 +50,11 @@ typedef struct {
 /* Upper bound of sockets one query returns; more gives -E2BIG */
 #define LP_SOCKDIAG_MAX 4096
 
-int lp_sockdiag_query(uint8_t proto, uint16_t port, LpSockInfo **ret_socks,
-		      size_t *ret_n);
+/* Every TCP state, for lp_sockdiag_query() */
+#define LP_SOCKDIAG_ALL 0xffffffffu
+
+int lp_sockdiag_query(uint8_t proto, uint16_t port, uint32_t tcp_states,
+		      LpSockInfo **ret_socks, size_t *ret_n);
 void lp_sockdiag_scope(const LpSockInfo *s, LpAddr *ret_scope);
 bool lp_sockdiag_overlaps(const LpSockInfo *s, const LpAddr *scope);
 

@@ -277,7 +277,7 @@ static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
 	g_autofree LpSockInfo *all = NULL;
 	LpSockInfo *out;
 	size_t n, i, k = 0;
-	int r = lp_sockdiag_query(proto, port, &all, &n);
+	int r = lp_sockdiag_query(proto, port, tcp_states, &all, &n);
 
 	if (r == -E2BIG) {
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,

@@ -142,7 +142,9 @@ static LpSockInfo *test_query(uint8_t proto, uint16_t port, size_t *ret_n)
 	LpSockInfo *socks = NULL;
 	size_t i;
 
-	g_assert_cmpint(lp_sockdiag_query(proto, port, &socks, ret_n), ==, 0);
+	g_assert_cmpint(
+		lp_sockdiag_query(proto, port, LP_SOCKDIAG_ALL, &socks, ret_n),
+		==, 0);
 	for (i = 0; i < *ret_n; i++) {
 		g_assert_cmpuint(socks[i].port, ==, port);
 		g_assert_cmpuint(socks[i].proto, ==, proto);
@@ -219,6 +221,15 @@ static void test_tcp_states(void)
 	g_assert_cmpuint(l->state, ==, TCP_LISTEN);
 	g_assert_cmpuint(a->state, ==, TCP_ESTABLISHED);
 	g_assert_cmpuint(a->uid, ==, getuid());
+
+	/* Asking for listeners only leaves the connection out */
+	g_clear_pointer(&socks, g_free);
+	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, port, 1u << TCP_LISTEN,
+					  &socks, &n),
+			==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpuint(socks[0].inode, ==, test_inode(lfd));
+	g_assert_cmpuint(socks[0].state, ==, TCP_LISTEN);
 }
 
 /**
@@ -377,13 +388,15 @@ static void test_unused(void)
 	g_assert_cmpint(fd, >=, 0);
 	lp_closep(&fd);
 
-	g_assert_cmpint(lp_sockdiag_query(IPPROTO_UDP, port, &socks, &n), ==,
-			0);
+	g_assert_cmpint(lp_sockdiag_query(IPPROTO_UDP, port, LP_SOCKDIAG_ALL,
+					  &socks, &n),
+			==, 0);
 	g_assert_cmpuint(n, ==, 0);
 	g_assert_null(socks);
 	socks = (LpSockInfo *)&socks;
-	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, port, &socks, &n), ==,
-			0);
+	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, port, LP_SOCKDIAG_ALL,
+					  &socks, &n),
+			==, 0);
 	g_assert_cmpuint(n, ==, 0);
 	g_assert_null(socks);
 }
@@ -394,12 +407,14 @@ static void test_bad_args(void)
 	LpSockInfo *socks = NULL;
 	size_t n;
 
-	g_assert_cmpint(lp_sockdiag_query(IPPROTO_SCTP, 80, &socks, &n), ==,
-			-EPROTONOSUPPORT);
-	g_assert_cmpint(lp_sockdiag_query(0, 80, &socks, &n), ==,
-			-EPROTONOSUPPORT);
-	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, 0, &socks, &n), ==,
-			-EINVAL);
+	g_assert_cmpint(lp_sockdiag_query(IPPROTO_SCTP, 80, LP_SOCKDIAG_ALL,
+					  &socks, &n),
+			==, -EPROTONOSUPPORT);
+	g_assert_cmpint(lp_sockdiag_query(0, 80, LP_SOCKDIAG_ALL, &socks, &n),
+			==, -EPROTONOSUPPORT);
+	g_assert_cmpint(
+		lp_sockdiag_query(IPPROTO_TCP, 0, LP_SOCKDIAG_ALL, &socks, &n),
+		==, -EINVAL);
 	g_assert_null(socks);
 }
 
@@ -534,7 +549,7 @@ static void test_too_many(void)
 		if (!port)
 			port = test_local_port(fds[i]);
 	}
-	r = lp_sockdiag_query(IPPROTO_UDP, port, &socks, &n);
+	r = lp_sockdiag_query(IPPROTO_UDP, port, LP_SOCKDIAG_ALL, &socks, &n);
 	for (i = 0; i < want; i++)
 		close(fds[i]);
 	g_assert_cmpint(r, ==, -E2BIG);
