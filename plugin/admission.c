@@ -319,9 +319,12 @@ static bool admission_host_port(LpDaemon *d, const LpMapping *m, uint16_t port,
 	char addr[LP_ADDR_STRLEN];
 	size_t n, i;
 
-	/* Listening, or bound and not yet listening where the kernel shows it */
-	s = admission_query(m->proto, port, &m->addr,
-			    1u << TCP_LISTEN | 1u << TCP_CLOSE, &n, error);
+	/*
+	 * Listeners: a TCP service takes connections only through one. (Asking
+	 * for more states would make the kernel walk every connection.)
+	 */
+	s = admission_query(m->proto, port, &m->addr, 1u << TCP_LISTEN, &n,
+			    error);
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {
