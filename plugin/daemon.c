@@ -34,6 +34,7 @@
 #include "daemon.h"
 #include "leases.h"
 #include "notify.h"
+#include "pidwatch.h"
 #include "server.h"
 #include "state.h"
 
@@ -73,6 +74,7 @@ static void daemon_free(LpDaemon *d)
 		g_source_remove(d->monitor_src);
 	g_hash_table_unref(d->leases);
 	g_hash_table_unref(d->reserved);
+	lp_pidwatch_free(d->pidwatch);
 	lp_nft_monitor_free(d->monitor);
 	lp_nft_free(d->nft);
 	lp_policy_free(d->policy);
@@ -295,6 +297,9 @@ static bool daemon_start(LpDaemon *d, GError **error)
 	if (!d->policy || !lp_state_prepare(d->state_dir, error))
 		return false;
 	daemon_log_policy_warnings(d->policy);
+	d->pidwatch = lp_pidwatch_new(lp_leases_on_exit, d, error);
+	if (!d->pidwatch)
+		return false;
 	d->nft = lp_nft_new(lp_policy_table_owner(d->policy) ==
 					    LP_POLICY_TABLE_OWNER_NEVER
 				    ? LP_NFT_OWNER_NEVER

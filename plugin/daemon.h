@@ -55,8 +55,9 @@ typedef struct {
 	guint monitor_src;
 	guint repair_src;
 
-	GHashTable *leases;   /* id -> LpLease */
-	GHashTable *reserved; /* reservation socket inode -> NULL */
+	GHashTable *leases;	     /* id -> LpLease */
+	struct LpPidWatch *pidwatch; /* pidfds of the leases */
+	GHashTable *reserved;	     /* reservation socket inode -> NULL */
 
 	int listen_fd;
 	guint listen_src;

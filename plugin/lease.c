@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "leases.h"
+#include "pidwatch.h"
 #include "util.h"
 
 /**
@@ -38,8 +39,8 @@ void lp_lease_free(LpLease *lease)
 
 	if (!lease)
 		return;
-	if (lease->watch)
-		g_source_remove(lease->watch);
+	if (lease->watched)
+		lp_pidwatch_remove(lease->daemon->pidwatch, lease->pidfd);
 	lp_closep(&lease->pidfd);
 	for (i = 0; i < lease->reservations->len; i++)
 		lp_closep(&g_array_index(lease->reservations, int, i));

@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 
 #include "leases.h"
+#include "pidwatch.h"
 #include "reserve.h"
 #include "state.h"
 #include "util.h"
@@ -112,20 +113,13 @@ static bool leases_reserve(LpDaemon *d, LpLease *lease, GError **error)
 }
 
 /**
- * leases_on_exit() - pidfd watch: the lease's process exited
- * @fd:		pidfd
- * @cond:	Condition
- * @data:	Lease
- *
- * Return: G_SOURCE_REMOVE
+ * lp_leases_on_exit() - pidwatch callback: a lease's process exited
+ * @key:	Lease
+ * @data:	Daemon
  */
-static gboolean leases_on_exit(int fd, GIOCondition cond, gpointer data)
+void lp_leases_on_exit(gpointer key, gpointer data)
 {
-	LpLease *lease = data;
-
-	lease->watch = 0;
-	lp_leases_end(lease->daemon, lease, "process exited");
-	return G_SOURCE_REMOVE;
+	lp_leases_end(data, key, "process exited");
 }
 
 /**
@@ -136,9 +130,12 @@ static gboolean leases_on_exit(int fd, GIOCondition cond, gpointer data)
 static void leases_insert(LpDaemon *d, LpLease *lease)
 {
 	lease->daemon = d;
-	if (lease->pidfd >= 0)
-		lease->watch = g_unix_fd_add(lease->pidfd, G_IO_IN,
-					     leases_on_exit, lease);
+	if (lease->pidfd >= 0 &&
+	    lp_pidwatch_add(d->pidwatch, lease->pidfd, lease) == 0)
+		lease->watched = true;
+	else
+		g_warning("lease %s: cannot watch process %d", lease->id,
+			  lease->pid);
 	g_hash_table_replace(d->leases, lease->id, lease);
 }
 

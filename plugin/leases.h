@@ -27,8 +27,8 @@
  * @netns:	Netns path the client named (informational)
  * @created:	Unix time of admission
  * @mappings:	GArray of LpMapping
- * @pidfd:	pidfd of @pid, watched in the main loop (-1 if none)
- * @watch:	GSource id of the pidfd watch
+ * @pidfd:	pidfd of @pid (-1 if none)
+ * @watched:	@pidfd is in the daemon's pidwatch set
  * @reservations: GArray of int, sockets holding the privileged ports
  * @daemon:	Back pointer for the pidfd watch
  */
@@ -43,7 +43,7 @@ struct LpLease {
 	int64_t created;
 	GArray *mappings;
 	int pidfd;
-	guint watch;
+	bool watched;
 	GArray *reservations;
 	LpDaemon *daemon;
 };
@@ -65,5 +65,6 @@ LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
 				GHashTable *skip, uint16_t *ret_port);
 bool lp_leases_is_reservation(LpDaemon *d, uint64_t inode);
 GPtrArray *lp_leases_snapshot(LpDaemon *d);
+void lp_leases_on_exit(gpointer key, gpointer data);
 
 #endif /* LOWPORT_LEASES_H */
