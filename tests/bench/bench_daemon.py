@@ -64,12 +64,16 @@ print(json.dumps({"latency": out}))
 
 
 def rss_kib(pid):
-    """rss_kib() - VmRSS of @pid in KiB"""
+    """rss_kib() - (VmRSS, RssAnon) of @pid in KiB: all resident memory, and
+    the part that is the process's own (heap, stacks) rather than shared
+    library pages"""
+    got = {}
     with open(f'/proc/{pid}/status') as f:
         for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    return -1
+            key, _, value = line.partition(':')
+            if key in ('VmRSS', 'RssAnon'):
+                got[key] = int(value.split()[0])
+    return got.get('VmRSS', -1), got.get('RssAnon', -1)
 
 
 def plan():
@@ -131,8 +135,10 @@ def bench():
                 f'ms, p99 {pct(late, 99) * ms:.2f} ms')
         lp.info(f'ratio last/first p50: '
                 f'{statistics.median(late) / statistics.median(early):.2f}')
-        lp.info(f'lowportd RSS: {rss0 / 1024:.1f} MiB with 0 leases, '
-                f'{rss1 / 1024:.1f} MiB with {LEASES}')
+        lp.info(f'lowportd RSS: {rss0[0] / 1024:.1f} MiB with 0 leases, '
+                f'{rss1[0] / 1024:.1f} MiB with {LEASES} (anonymous: '
+                f'{rss0[1] / 1024:.1f} -> {rss1[1] / 1024:.1f} MiB, '
+                f'{(rss1[1] - rss0[1]) * 1024 / LEASES:.0f} bytes per lease)')
         lp.info(f'removal of {LEASES} leases after their process died: '
                 f'{removal:.2f} s')
 
