@@ -26,7 +26,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <sys/stat.h>
 #include <netinet/tcp.h>
 
 #include <glib.h>
@@ -124,26 +123,18 @@ bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
  * @d:		Daemon
  * @cred:	Peer credentials
  * @req:	Request
- * @superseded:	Leases that end if this request is admitted
  * @error:	Return location for a GError
  *
  * Return: true if within the limit
  */
 static bool admission_limit(LpDaemon *d, const LpCred *cred,
-			    const LpRequest *req, GHashTable *superseded,
-			    GError **error)
+			    const LpRequest *req, GError **error)
 {
 	unsigned int max = lp_policy_max_forwards(d->policy, cred);
 	unsigned int have = lp_leases_count_ports(d, cred->uid);
 	unsigned int want = 0;
 	g_autofree char *label = NULL;
-	GHashTableIter it;
-	gpointer v;
 	guint i;
-
-	g_hash_table_iter_init(&it, superseded);
-	while (g_hash_table_iter_next(&it, &v, NULL))
-		have -= lp_lease_ports(v);
 
 	for (i = 0; i < req->mappings->len; i++)
 		want += g_array_index(req->mappings, LpMapping, i).range;
@@ -155,23 +146,6 @@ static bool admission_limit(LpDaemon *d, const LpCred *cred,
 		"user %s would exceed max-forwards: %u forwarded + %u requested > %u",
 		label, have, want, max);
 	return false;
-}
-
-/**
- * admission_netns_gone() - Has a lease's network namespace been removed?
- * @lease:	Lease
- *
- * Podman removes a container's netns file before its pasta notices and
- * exits; a quick "podman restart" can ask for the same ports in between.
- *
- * Return: true if the lease named a netns path that no longer exists
- */
-static bool admission_netns_gone(const LpLease *lease)
-{
-	struct stat st;
-
-	return lease->netns && lease->netns[0] == '/' &&
-	       stat(lease->netns, &st) < 0 && errno == ENOENT;
 }
 
 /**
@@ -215,15 +189,16 @@ static bool admission_dup(const LpRequest *req, GError **error)
  * @d:		Daemon
  * @peer:	Peer
  * @req:	Request
- * @superseded:	Gets the peer's own leases whose netns is gone: they end
- *		if the request is admitted
  * @error:	Return location for a GError
+ *
+ * A conflict with the peer's own lease is said apart from one with another
+ * user's: on a quick "podman restart" the old pasta may not have exited yet,
+ * and the shim retries for a moment when its own lease is in the way.
  *
  * Return: true if no port is forwarded twice
  */
 static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
-			      const LpRequest *req, GHashTable *superseded,
-			      GError **error)
+			      const LpRequest *req, GError **error)
 {
 	const GArray *ms = req->mappings;
 	char addr[LP_ADDR_STRLEN];
@@ -232,28 +207,22 @@ static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
 
 	for (i = 0; i < ms->len; i++) {
 		const LpMapping *m = &g_array_index(ms, LpMapping, i);
-		LpLease *other;
+		const LpLease *other = lp_leases_find_overlap(d, m, &port);
 
+		if (!other)
+			continue;
 		lp_addr_format(&m->addr, addr, sizeof(addr));
-		while ((other = lp_leases_find_overlap(d, m, superseded,
-						       &port))) {
-			if (other->uid != peer->uid) {
-				g_set_error(
-					error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
-					"port %u/%s on %s is already forwarded for another user",
-					port, lp_proto_name(m->proto), addr);
-				return false;
-			}
-			if (!admission_netns_gone(other)) {
-				g_set_error(
-					error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
-					"port %u/%s on %s is already forwarded by your lease %s",
-					port, lp_proto_name(m->proto), addr,
-					other->id);
-				return false;
-			}
-			g_hash_table_add(superseded, other);
-		}
+		if (other->uid != peer->uid)
+			g_set_error(
+				error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
+				"port %u/%s on %s is already forwarded for another user",
+				port, lp_proto_name(m->proto), addr);
+		else
+			g_set_error(
+				error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
+				"port %u/%s on %s is already forwarded by your lease %s",
+				port, lp_proto_name(m->proto), addr, other->id);
+		return false;
 	}
 	return true;
 }
@@ -434,15 +403,12 @@ static void admission_new_id(LpDaemon *d, char *id)
  * @peer:	Peer
  * @req:	Forward request
  * @pidfd:	pidfd from the request; moved into the lease on success
- * @superseded:	Gets the peer's leases to end before admitting (LpLease
- *		pointers): same ports, but their network namespace is gone
  * @error:	Return location for a GError (LP_DAEMON_ERROR)
  *
  * Return: the lease to admit (not yet real), or NULL if refused
  */
 LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
-			    const LpRequest *req, int *pidfd,
-			    GHashTable *superseded, GError **error)
+			    const LpRequest *req, int *pidfd, GError **error)
 {
 	LpCred cred = {.uid = peer->uid,
 		       .gid = peer->gid,
@@ -466,8 +432,8 @@ LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
 	}
 	if (!lp_admission_policy(d, &cred, req->mappings, error) ||
 	    !admission_dup(req, error) ||
-	    !admission_overlap(d, peer, req, superseded, error) ||
-	    !admission_limit(d, &cred, req, superseded, error) ||
+	    !admission_overlap(d, peer, req, error) ||
+	    !admission_limit(d, &cred, req, error) ||
 	    !admission_sockets(d, peer, req, error))
 		return NULL;
 

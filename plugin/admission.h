@@ -15,8 +15,7 @@
 #include "leases.h"
 
 LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
-			    const LpRequest *req, int *pidfd,
-			    GHashTable *superseded, GError **error);
+			    const LpRequest *req, int *pidfd, GError **error);
 bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
 			 const GArray *mappings, GError **error);
 bool lp_firewalld_strict(void);

@@ -47,21 +47,12 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(LpLease) lease = NULL;
-	g_autoptr(GHashTable) superseded = g_hash_table_new(NULL, NULL);
 	g_autofree char *label = lp_user_label(peer->uid);
 	g_autofree char *what = NULL;
-	GHashTableIter it;
-	gpointer old;
 	LpReply *reply;
 
-	lease = lp_admission_check(d, peer, req, pidfd, superseded, &error);
-	if (!lease)
-		return dispatch_refuse(peer, error);
-	g_hash_table_iter_init(&it, superseded);
-	while (g_hash_table_iter_next(&it, &old, NULL))
-		lp_leases_end(d, old,
-			      "superseded: its network namespace is gone");
-	if (!lp_leases_admit(d, lease, &error))
+	lease = lp_admission_check(d, peer, req, pidfd, &error);
+	if (!lease || !lp_leases_admit(d, lease, &error))
 		return dispatch_refuse(peer, error);
 
 	what = lp_lease_describe(lease);

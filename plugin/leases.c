@@ -278,13 +278,12 @@ static bool leases_mapping_overlap(const LpMapping *a, const LpMapping *b,
  * lp_leases_find_overlap() - Find a lease already forwarding part of @m
  * @d:		Daemon
  * @m:		Mapping
- * @skip:	Leases to ignore (LpLease pointers), or NULL
  * @ret_port:	First overlapping port
  *
  * Return: the lease, or NULL
  */
 LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
-				GHashTable *skip, uint16_t *ret_port)
+				uint16_t *ret_port)
 {
 	GHashTableIter it;
 	gpointer v;
@@ -294,8 +293,6 @@ LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		LpLease *lease = v;
 
-		if (skip && g_hash_table_contains(skip, lease))
-			continue;
 		for (i = 0; i < lease->mappings->len; i++) {
 			if (leases_mapping_overlap(
 				    m,

@@ -62,7 +62,7 @@ void lp_leases_adopt(LpDaemon *d, LpLease *lease);
 void lp_leases_end(LpDaemon *d, LpLease *lease, const char *reason);
 unsigned int lp_leases_count_ports(LpDaemon *d, uid_t uid);
 LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
-				GHashTable *skip, uint16_t *ret_port);
+				uint16_t *ret_port);
 bool lp_leases_is_reservation(LpDaemon *d, uint64_t inode);
 GPtrArray *lp_leases_snapshot(LpDaemon *d);
 void lp_leases_on_exit(gpointer key, gpointer data);
