@@ -11,7 +11,7 @@ import time
 
 sys.dont_write_bytecode = True
 import lptest as lp  # noqa: E402
-from lptest import (ALICE, BOB, DAVE, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
+from lptest import (ALICE, BOB, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
                     Env, check, eq, info, mapping, test, tcp_get,
                     wait_until)
 
