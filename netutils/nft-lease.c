@@ -397,6 +397,19 @@ bool lp_nft_owned(LpNft *nft)
 }
 
 /**
+ * lp_nft_portid() - Netlink port ID of the engine's socket
+ * @nft:	Engine
+ *
+ * Notifications of the transactions we commit carry it as nlmsg_pid.
+ *
+ * Return: port ID, fixed for the engine's life
+ */
+uint32_t lp_nft_portid(LpNft *nft)
+{
+	return nft->portid;
+}
+
+/**
  * lp_nft_table_present() - Tell whether table inet lowport exists
  * @nft:	Engine
  * @error:	Return location for a GError, set only on failure to ask

@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nft-monitor.c - notice nftables transactions made by other processes
+ * nft-monitor.c - notice outside changes to table inet lowport
  *
- * A netlink socket subscribed to NFNLGRP_NFTABLES sees every committed
- * transaction end with NFT_MSG_NEWGEN, which names the committing process
- * (NFTA_GEN_PROC_PID). A transaction from anybody but us, say an outside
- * `nft flush ruleset` or an nftables.service reload, tells the daemon to
- * check table inet lowport and rebuild it if needed. Lost events
- * (ENOBUFS) count as foreign: checking is cheap, missing a flush is not.
+ * A netlink socket subscribed to NFNLGRP_NFTABLES sees one notification
+ * per object a committed transaction created or deleted. Its nlmsg_pid
+ * is the port ID of the socket that sent the transaction, so the events
+ * of our own batches carry the port ID of the engine's socket, whatever
+ * PID namespace lowportd runs in (NFTA_GEN_PROC_PID, by contrast, is a
+ * PID in the initial namespace). Only events that name table inet
+ * lowport and come from another socket count: an outside `nft flush
+ * ruleset` or `delete table`, or a stray element, tell the daemon to
+ * check the table; other tables (kube-proxy, firewalld, Docker) are none
+ * of its business. Lost events (ENOBUFS) count as foreign: checking is
+ * cheap, missing a flush is not.
  *
  * Copyright lowport authors
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
-#include <unistd.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
@@ -35,20 +40,21 @@
 /*
  * LpNftMonitor - event listener
  * @nl:		Netlink socket, nonblocking, in group NFNLGRP_NFTABLES
- * @pid:	Our process ID, to tell our own transactions apart
+ * @own_portid:	Port ID of the engine's socket: its events are ours
  */
 struct LpNftMonitor {
 	struct mnl_socket *nl;
-	pid_t pid;
+	uint32_t own_portid;
 };
 
 /**
  * lp_nft_monitor_new() - Subscribe to nftables events
+ * @nft:	Engine whose own transactions are not reported
  * @error:	Return location for a GError
  *
  * Return: new monitor, free with lp_nft_monitor_free(), NULL on error
  */
-LpNftMonitor *lp_nft_monitor_new(GError **error)
+LpNftMonitor *lp_nft_monitor_new(LpNft *nft, GError **error)
 {
 	g_autoptr(LpNftMonitor) mon = g_new0(LpNftMonitor, 1);
 	int group = NFNLGRP_NFTABLES;
@@ -70,7 +76,7 @@ LpNftMonitor *lp_nft_monitor_new(GError **error)
 		return NULL;
 	}
 	lp_nft_socket_bufsize(mon->nl, SO_RCVBUF, LP_NFT_MONITOR_RCVBUF);
-	mon->pid = getpid();
+	mon->own_portid = lp_nft_portid(nft);
 	return g_steal_pointer(&mon);
 }
 
@@ -99,54 +105,87 @@ int lp_nft_monitor_fd(LpNftMonitor *mon)
 }
 
 /**
- * lp_nft_monitor_attr_cb() - mnl_attr_parse() callback: find the PID
- * @attr:	NFTA_GEN_* attribute
- * @data:	int64_t to set to the PID
+ * lp_nft_monitor_names_us() - Tell whether an event is about our table
+ * @nlh:	nf_tables message, length checked
  *
- * Return: MNL_CB_OK
+ * Every object message names its table in attribute 1: NFTA_TABLE_NAME,
+ * NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
+ * NFTA_SET_ELEM_LIST_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE.
+ *
+ * Return: true for a table, chain, rule, set, element, object or flowtable
+ *	   event of table inet lowport
  */
-static int lp_nft_monitor_attr_cb(const struct nlattr *attr, void *data)
+static bool lp_nft_monitor_names_us(const struct nlmsghdr *nlh)
 {
-	if (mnl_attr_get_type(attr) == NFTA_GEN_PROC_PID &&
-	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		*(int64_t *)data = ntohl(mnl_attr_get_u32(attr));
-	return MNL_CB_OK;
+	const struct nfgenmsg *nfg;
+	const struct nlattr *attr;
+	const char *end;
+
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWTABLE:
+	case NFT_MSG_DELTABLE:
+	case NFT_MSG_NEWCHAIN:
+	case NFT_MSG_DELCHAIN:
+	case NFT_MSG_NEWRULE:
+	case NFT_MSG_DELRULE:
+	case NFT_MSG_NEWSET:
+	case NFT_MSG_DELSET:
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM:
+	case NFT_MSG_NEWOBJ:
+	case NFT_MSG_DELOBJ:
+	case NFT_MSG_NEWFLOWTABLE:
+	case NFT_MSG_DELFLOWTABLE:
+		break;
+	default:
+		return false;
+	}
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
+		return false;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	if (nfg->nfgen_family != NFPROTO_INET)
+		return false;
+	/* like mnl_attr_for_each(), but bounded by nlmsg_len, not aligned */
+	end = (const char *)nlh + nlh->nlmsg_len;
+	for (attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	     mnl_attr_ok(attr, end - (const char *)attr);
+	     attr = mnl_attr_next(attr)) {
+		if (mnl_attr_get_type(attr) != NFTA_TABLE_NAME)
+			continue;
+		return mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0 &&
+		       !strcmp(mnl_attr_get_str(attr), LP_NFT_TABLE);
+	}
+	return false;
 }
 
 /**
- * lp_nft_monitor_parse() - Look for foreign NEWGEN events in a datagram
+ * lp_nft_monitor_parse() - Look for foreign changes to our table
  * @buf:	Received bytes
  * @len:	Length of @buf
- * @self:	Our PID
+ * @own_portid:	Port ID whose events are ours
  *
- * Return: true if a transaction by another process (or an unknown one)
- *	   was committed
+ * Return: true if another socket changed table inet lowport
  */
-static bool lp_nft_monitor_parse(const void *buf, size_t len, pid_t self)
+static bool lp_nft_monitor_parse(const void *buf, size_t len,
+				 uint32_t own_portid)
 {
 	const struct nlmsghdr *nlh = buf;
-	bool foreign = false;
 
 	for (; lp_nft_nlmsg_ok(nlh, len); nlh = lp_nft_nlmsg_next(nlh, &len)) {
-		int64_t pid = -1;
-
-		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-		    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN)
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 			continue;
-		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct nfgenmsg))
-			mnl_attr_parse(nlh, sizeof(struct nfgenmsg),
-				       lp_nft_monitor_attr_cb, &pid);
-		if (pid != self)
-			foreign = true;
+		if (nlh->nlmsg_pid != own_portid &&
+		    lp_nft_monitor_names_us(nlh))
+			return true;
 	}
-	return foreign;
+	return false;
 }
 
 /**
  * lp_nft_monitor_read() - Drain pending events
  * @mon:	Monitor
- * @ret_foreign: Set to true if another process committed an nftables
- *		transaction (or events were lost), else false
+ * @ret_foreign: Set to true if another socket changed table inet lowport
+ *		(or events were lost), else false
  * @error:	Return location for a GError
  *
  * Return: true on success
@@ -176,7 +215,7 @@ bool lp_nft_monitor_read(LpNftMonitor *mon, bool *ret_foreign, GError **error)
 				    g_strerror(r));
 			return false;
 		}
-		if (lp_nft_monitor_parse(buf, n, mon->pid))
+		if (lp_nft_monitor_parse(buf, n, mon->own_portid))
 			foreign = true;
 	}
 	*ret_foreign = foreign;

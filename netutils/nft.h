@@ -63,10 +63,11 @@ bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error);
 GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error);
 bool lp_nft_rebuild(LpNft *nft, GPtrArray *leases, GError **error);
 bool lp_nft_owned(LpNft *nft);
+uint32_t lp_nft_portid(LpNft *nft);
 
 typedef struct LpNftMonitor LpNftMonitor;
 
-LpNftMonitor *lp_nft_monitor_new(GError **error);
+LpNftMonitor *lp_nft_monitor_new(LpNft *nft, GError **error);
 void lp_nft_monitor_free(LpNftMonitor *mon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftMonitor, lp_nft_monitor_free)
 int lp_nft_monitor_fd(LpNftMonitor *mon);

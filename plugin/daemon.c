@@ -307,7 +307,7 @@ static bool daemon_start(LpDaemon *d, GError **error)
 			    error);
 	if (!d->nft || !lp_reconcile(d, error))
 		return false;
-	d->monitor = lp_nft_monitor_new(error);
+	d->monitor = lp_nft_monitor_new(d->nft, error);
 	if (!d->monitor)
 		return false;
 	d->monitor_src = g_unix_fd_add(lp_nft_monitor_fd(d->monitor), G_IO_IN,

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -676,34 +677,136 @@ static void test_owner(void)
 }
 
 /**
- * test_monitor() - Foreign transactions are reported, ours are not
+ * test_foreign() - Drain the monitor
+ * @mon:	Monitor
+ *
+ * Return: what lp_nft_monitor_read() reported
+ */
+static bool test_foreign(LpNftMonitor *mon)
+{
+	g_autoptr(GError) error = NULL;
+	bool foreign = false;
+
+	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
+	g_assert_no_error(error);
+	return foreign;
+}
+
+/**
+ * test_monitor() - Outside changes to our table are reported; ours and
+ *		    those of other tables are not
  */
 static void test_monitor(void)
 {
 	g_autoptr(LpNft) nft = test_engine(LP_NFT_OWNER_NEVER);
 	g_autoptr(LpNftMonitor) mon = NULL;
 	g_autoptr(LpNftLease) l = lp_nft_lease_new("mon", 1000);
+	g_autoptr(GPtrArray) leases = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
-	bool foreign = true;
 
-	mon = lp_nft_monitor_new(&error);
+	mon = lp_nft_monitor_new(nft, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(lp_nft_monitor_fd(mon), >=, 0);
-	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
-	g_assert_false(foreign);
+	g_assert_false(test_foreign(mon));
 
+	/* other tables, even of the same name in another family */
 	g_assert_true(test_nft(NULL, "add", "table", "inet", "x", NULL));
-	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
-	g_assert_no_error(error);
-	g_assert_true(foreign);
+	g_assert_true(test_nft(NULL, "add", "chain", "inet", "x", "c", NULL));
+	g_assert_true(test_nft(NULL, "add", "table", "ip", "lowport", NULL));
+	g_assert_false(test_foreign(mon));
 
+	/* our own changes */
 	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
 	g_assert_true(lp_nft_lease_add(nft, l, &error));
-	g_assert_true(lp_nft_lease_remove(nft, l, &error));
-	g_assert_true(lp_nft_monitor_read(mon, &foreign, &error));
 	g_assert_no_error(error);
-	g_assert_false(foreign);
-	g_assert_true(test_nft(NULL, "delete", "table", "inet", "x", NULL));
+	g_assert_false(test_foreign(mon));
+	g_assert_true(lp_nft_lease_remove(nft, l, &error));
+	g_assert_no_error(error);
+	g_assert_false(test_foreign(mon));
+
+	/* an outsider's element in our table */
+	g_assert_true(test_nft(NULL, "add", "element", "inet", "lowport", "any",
+			       "{ ipv4 . tcp . 81 : 30081 }", NULL));
+	g_assert_true(test_foreign(mon));
+	g_assert_false(test_foreign(mon));
+
+	/* flush ruleset takes our unowned table along */
+	g_assert_true(test_nft(NULL, "flush", "ruleset", NULL));
+	g_assert_true(test_foreign(mon));
+
+	/* rebuilding is ours again; deleting it is not */
+	g_ptr_array_add(leases, l);
+	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	g_assert_no_error(error);
+	g_assert_false(test_foreign(mon));
+	g_assert_true(
+		test_nft(NULL, "delete", "table", "inet", "lowport", NULL));
+	g_assert_true(test_foreign(mon));
+}
+
+/**
+ * test_monitor_pidns_child() - In a new PID namespace: own changes unseen
+ *
+ * Return: exit status, 0 if our lease add and remove were not foreign
+ */
+static int test_monitor_pidns_child(void)
+{
+	g_autoptr(LpNftLease) l = lp_nft_lease_new("pidns", 1000);
+	g_autoptr(LpNftMonitor) mon = NULL;
+	g_autoptr(LpNft) nft = NULL;
+	bool foreign = true;
+
+	if (getpid() != 1)
+		return 2;
+	nft = lp_nft_new(LP_NFT_OWNER_NEVER, NULL);
+	if (!nft || !lp_nft_ensure_table(nft, NULL))
+		return 3;
+	mon = lp_nft_monitor_new(nft, NULL);
+	if (!mon || !lp_nft_monitor_read(mon, &foreign, NULL))
+		return 4;
+	test_map(l, IPPROTO_TCP, "", 80, 30080, 1);
+	if (!lp_nft_lease_add(nft, l, NULL) ||
+	    !lp_nft_lease_remove(nft, l, NULL) ||
+	    !lp_nft_monitor_read(mon, &foreign, NULL))
+		return 5;
+	return foreign ? 1 : 0;
+}
+
+/**
+ * test_monitor_pidns() - Own transactions are recognised in a PID namespace
+ *
+ * The kernel names the committing process by its PID in the initial PID
+ * namespace, which getpid() does not return in another one: the monitor
+ * must go by the socket instead.
+ */
+static void test_monitor_pidns(void)
+{
+	int status = 0;
+	pid_t pid, inner;
+
+	test_assert_netns();
+	test_reset();
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (!pid) {
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(77);
+		inner = fork();
+		if (!inner)
+			_exit(test_monitor_pidns_child());
+		if (inner < 0 || waitpid(inner, &status, 0) != inner ||
+		    !WIFEXITED(status))
+			_exit(6);
+		_exit(WEXITSTATUS(status));
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		g_test_skip("cannot make a PID namespace");
+		return;
+	}
+	/* 1: own changes reported as foreign, 2-6: setup failed */
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
 /**
@@ -1033,6 +1136,7 @@ int main(int argc, char **argv)
 			test_rebuild_after_flush);
 	g_test_add_func("/nft-lease/owner", test_owner);
 	g_test_add_func("/nft-lease/monitor", test_monitor);
+	g_test_add_func("/nft-lease/monitor-pidns", test_monitor_pidns);
 	g_test_add_func("/nft-lease/traffic-tcp", test_traffic_tcp);
 	g_test_add_func("/nft-lease/traffic-udp", test_traffic_udp);
 	g_test_add_data_func("/nft-lease/many/2000", GUINT_TO_POINTER(2000),
