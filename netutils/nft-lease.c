@@ -53,6 +53,9 @@
 /* Attempts at a consistent listing before giving up */
 #define LP_NFT_GENID_TRIES 16
 
+/* Scratch table names tried by the PERSIST probe */
+#define LP_NFT_PROBE_TRIES 4
+
 /* Table flags the owner mode is about */
 #define LP_NFT_OWN_FLAGS (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST)
 
@@ -312,35 +315,68 @@ static int lp_nft_table_get(LpNft *nft, uint32_t *ret_flags,
 }
 
 /**
- * lp_nft_probe_persist() - Tell whether the kernel has NFT_TABLE_F_PERSIST
+ * lp_nft_probe_once() - Probe for NFT_TABLE_F_PERSIST with a scratch table
  * @nft:	Engine
+ * @name:	Name of the scratch table, in family inet
  *
- * Sends a batch that always aborts, so nothing is ever committed: a
- * scratch table with OWNER|PERSIST (kernels before 6.9 refuse the flag
- * with EOPNOTSUPP), then deleting a chain that cannot exist in it.
- * PERSIST is supported if only the second message failed.
+ * Sends a batch that always aborts, so nothing is ever committed: create
+ * table @name with OWNER|PERSIST and NLM_F_EXCL (kernels before 6.9
+ * refuse the flag with EOPNOTSUPP), then delete a chain of it. With
+ * NLM_F_EXCL the kernel never updates an existing table of that name, it
+ * fails the message with EEXIST (or EPERM if another socket owns it);
+ * if the table is created, it is empty, so deleting the chain must fail.
  *
- * Return: true if supported
+ * Return: 1 if PERSIST is supported, 0 if not, -EEXIST if @name is taken
  */
-static bool lp_nft_probe_persist(LpNft *nft)
+static int lp_nft_probe_once(LpNft *nft, const char *name)
 {
 	g_autoptr(NftnlTable) t = lp_nft_rules_table(LP_NFT_OWN_FLAGS);
 	g_autoptr(NftnlChain) c = lp_nft_rules_chain("absent");
 	g_autoptr(LpNftBatch) b = lp_nft_batch_new(&nft->seq);
 	g_autoptr(GError) error = NULL;
 
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, LP_NFT_TABLE "-probe");
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, LP_NFT_TABLE "-probe");
-	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, name);
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, t,
 			   LP_NFT_HINT_NONE, "probing table flag persist");
 	lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE,
 			   "aborting the probe");
 	if (lp_nft_batch_commit(b, nft->nl, &error)) {
 		g_warning("nftables probe batch was committed, ignoring");
-		return false;
+		return 0;
 	}
-	g_debug("probe: %s", error->message);
+	g_debug("probe with table inet %s: %s", name, error->message);
+	if (lp_nft_batch_failed(b) == 0 &&
+	    (g_error_matches(error, LP_NFT_ERROR, EEXIST) ||
+	     g_error_matches(error, LP_NFT_ERROR, EPERM)))
+		return -EEXIST;
 	return lp_nft_batch_failed(b) == 1;
+}
+
+/**
+ * lp_nft_probe_persist() - Tell whether the kernel has NFT_TABLE_F_PERSIST
+ * @nft:	Engine
+ *
+ * Tries "lowport-probe", then, if somebody has a table of that name,
+ * names with a random suffix. Existing tables are never touched.
+ *
+ * Return: true if supported
+ */
+static bool lp_nft_probe_persist(LpNft *nft)
+{
+	char name[32] = LP_NFT_TABLE "-probe";
+	int i, r;
+
+	for (i = 0; i < LP_NFT_PROBE_TRIES; i++) {
+		r = lp_nft_probe_once(nft, name);
+		if (r >= 0)
+			return r;
+		g_snprintf(name, sizeof(name), LP_NFT_TABLE "-probe-%08x",
+			   g_random_int());
+	}
+	g_warning("cannot probe for nftables table flag persist: "
+		  "every scratch table name is taken");
+	return false;
 }
 
 /**

@@ -24,10 +24,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "nft-batch.h"
+#include "nft-rules.h"
 #include "nft.h"
 #include "util.h"
 
@@ -810,6 +814,95 @@ static void test_monitor_pidns(void)
 }
 
 /**
+ * test_probe_owned() - Open an engine (mode AUTO) and ensure the table
+ *
+ * Return: whether it took ownership, that is, found PERSIST
+ */
+static bool test_probe_owned(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpNft) nft = NULL;
+
+	nft = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_no_error(error);
+	return lp_nft_owned(nft);
+}
+
+/**
+ * test_orphan_table() - Create an unowned PERSIST table, as a lowportd
+ *			 that exited leaves it
+ * @name:	Table name, family inet
+ */
+static void test_orphan_table(const char *name)
+{
+	g_autoptr(NftnlTable) t = NULL;
+	g_autoptr(LpNftBatch) b = NULL;
+	g_autoptr(MnlSocket) nl = NULL;
+	g_autoptr(GError) error = NULL;
+	uint32_t seq = 1;
+
+	test_assert_netns();
+	g_assert_cmpint(lp_nft_socket_open(&nl, 0), ==, 0);
+	t = lp_nft_rules_table(NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	b = lp_nft_batch_new(&seq);
+	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, t,
+			   LP_NFT_HINT_NONE, "creating an orphan");
+	g_assert_true(lp_nft_batch_commit(b, nl, &error));
+	g_assert_no_error(error);
+}
+
+/**
+ * test_probe_foreign_table() - The PERSIST probe leaves an existing table
+ *				of its scratch name alone, and still works
+ * @data:	Non-NULL: the table is an unowned PERSIST one
+ */
+static void test_probe_foreign_table(gconstpointer data)
+{
+	g_autofree char *before = NULL, *after = NULL, *tables = NULL;
+	bool owned;
+
+	test_assert_netns();
+	test_reset();
+	owned = test_probe_owned();
+	test_reset();
+	if (data && !owned) {
+		g_test_skip("the kernel has no table flag persist");
+		return;
+	}
+
+	if (data)
+		test_orphan_table("lowport-probe");
+	else
+		g_assert_true(test_nft(NULL, "add", "table", "inet",
+				       "lowport-probe", NULL));
+	/* "absent" is the chain the probe deletes to abort its batch */
+	g_assert_true(test_nft(NULL, "add", "chain", "inet", "lowport-probe",
+			       "absent", NULL));
+	g_assert_true(test_nft(NULL, "add", "rule", "inet", "lowport-probe",
+			       "absent", "tcp", "dport", "22", "counter",
+			       NULL));
+	g_assert_true(test_nft(NULL, "add", "set", "inet", "lowport-probe", "s",
+			       "{ type ipv4_addr; }", NULL));
+	g_assert_true(test_nft(&before, "-a", "list", "table", "inet",
+			       "lowport-probe", NULL));
+
+	g_assert_cmpint(test_probe_owned(), ==, owned);
+	g_assert_true(test_nft(&after, "-a", "list", "table", "inet",
+			       "lowport-probe", NULL));
+	g_assert_cmpstr(after, ==, before);
+	g_assert_true(test_nft(&tables, "list", "tables", NULL));
+	g_assert_cmpstr(tables, ==,
+			"table inet lowport-probe\ntable inet lowport\n");
+	/* the orphan is still nobody's: an outsider may delete it */
+	g_assert_true(test_nft(NULL, "delete", "table", "inet", "lowport-probe",
+			       NULL));
+	test_reset();
+}
+
+/**
  * test_sockaddr() - Fill a socket address
  * @addr:	Numeric IPv4 or IPv6 address
  * @port:	Port
@@ -1137,6 +1230,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/nft-lease/owner", test_owner);
 	g_test_add_func("/nft-lease/monitor", test_monitor);
 	g_test_add_func("/nft-lease/monitor-pidns", test_monitor_pidns);
+	g_test_add_data_func("/nft-lease/probe-foreign-table/plain", NULL,
+			     test_probe_foreign_table);
+	g_test_add_data_func("/nft-lease/probe-foreign-table/orphan", "",
+			     test_probe_foreign_table);
 	g_test_add_func("/nft-lease/traffic-tcp", test_traffic_tcp);
 	g_test_add_func("/nft-lease/traffic-udp", test_traffic_udp);
 	g_test_add_data_func("/nft-lease/many/2000", GUINT_TO_POINTER(2000),
