@@ -54,6 +54,9 @@ static LpDaemon *daemon_new(void)
 	d->listen_fd = -1;
 	d->leases = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					  (GDestroyNotify)lp_lease_free);
+	d->per_uid = g_hash_table_new(NULL, NULL);
+	d->pending = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)lp_nft_lease_free);
 	d->reserved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					    NULL);
 	return d;
@@ -74,6 +77,10 @@ static void daemon_free(LpDaemon *d)
 		g_source_remove(d->monitor_src);
 	g_hash_table_unref(d->leases);
 	g_hash_table_unref(d->reserved);
+	g_hash_table_unref(d->per_uid);
+	if (d->pending_src)
+		g_source_remove(d->pending_src);
+	g_ptr_array_unref(d->pending);
 	lp_pidwatch_free(d->pidwatch);
 	lp_nft_monitor_free(d->monitor);
 	lp_nft_free(d->nft);

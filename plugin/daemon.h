@@ -62,6 +62,9 @@ typedef struct {
 	int listen_fd;
 	guint listen_src;
 	unsigned int n_clients;
+	GHashTable *per_uid; /* uid + 1 -> open connections */
+	GPtrArray *pending;  /* LpNftLease whose removal failed */
+	guint pending_src;
 } LpDaemon;
 
 /* GError domain whose codes are LpErrorCode: errors that become replies */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
@@ -43,7 +44,29 @@ static bool firewalld_conf_strict(void)
 }
 
 /**
- * firewalld_running() - Is a firewalld process running?
+ * firewalld_root_comm() - Is process @pid named firewalld and run by root?
+ * @pid:	Directory name in /proc
+ *
+ * Any user can name a process "firewalld"; only root can run one as root.
+ *
+ * Return: true if so
+ */
+static bool firewalld_root_comm(const char *pid)
+{
+	g_autofree char *path = g_build_filename("/proc", pid, "comm", NULL);
+	g_autofree char *comm = NULL;
+	struct stat st;
+
+	if (!g_file_get_contents(path, &comm, NULL, NULL) ||
+	    strcmp(g_strstrip(comm), "firewalld"))
+		return false;
+	g_free(path);
+	path = g_build_filename("/proc", pid, NULL);
+	return stat(path, &st) == 0 && st.st_uid == 0;
+}
+
+/**
+ * firewalld_running() - Is a firewalld process running as root?
  *
  * Return: true if /proc shows one
  */
@@ -53,14 +76,7 @@ static bool firewalld_running(void)
 	const char *name;
 
 	while (dir && (name = g_dir_read_name(dir))) {
-		g_autofree char *path = NULL;
-		g_autofree char *comm = NULL;
-
-		if (!g_ascii_isdigit(name[0]))
-			continue;
-		path = g_build_filename("/proc", name, "comm", NULL);
-		if (g_file_get_contents(path, &comm, NULL, NULL) &&
-		    !strcmp(g_strstrip(comm), "firewalld"))
+		if (g_ascii_isdigit(name[0]) && firewalld_root_comm(name))
 			return true;
 	}
 	return false;

@@ -88,12 +88,17 @@ static bool leases_reserve_one(LpDaemon *d, LpLease *lease, const LpMapping *m,
  * leases_reserve() - Bind reservation sockets for every port of a lease
  * @d:		Daemon
  * @lease:	Lease
- * @error:	Return location for a GError (LP_DAEMON_ERROR)
+ * @strict:	Admission: on failure release them all. Adoption at start-up:
+ *		keep every port that could be held
+ * @error:	Return location for a GError (LP_DAEMON_ERROR), the first
+ *		failure
  *
- * Return: true if every port is held; on failure none is
+ * Return: true if every port is held
  */
-static bool leases_reserve(LpDaemon *d, LpLease *lease, GError **error)
+static bool leases_reserve(LpDaemon *d, LpLease *lease, bool strict,
+			   GError **error)
 {
+	bool ok = true;
 	guint i;
 
 	for (i = 0; i < lease->mappings->len; i++) {
@@ -103,13 +108,16 @@ static bool leases_reserve(LpDaemon *d, LpLease *lease, GError **error)
 
 		for (k = 0; k < m->range; k++) {
 			if (leases_reserve_one(d, lease, m, m->host_port + k,
-					       error))
+					       ok ? error : NULL))
+				continue;
+			ok = false;
+			if (!strict)
 				continue;
 			leases_release_reservations(d, lease);
 			return false;
 		}
 	}
-	return true;
+	return ok;
 }
 
 /**
@@ -166,7 +174,7 @@ bool lp_leases_admit(LpDaemon *d, LpLease *lease, GError **error)
 {
 	g_autoptr(GError) local = NULL;
 
-	if (!leases_reserve(d, lease, error))
+	if (!leases_reserve(d, lease, true, error))
 		return false;
 	if (!lp_state_save(d->state_dir, lease, &local)) {
 		leases_release_reservations(d, lease);
@@ -197,10 +205,53 @@ void lp_leases_adopt(LpDaemon *d, LpLease *lease)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!leases_reserve(d, lease, &error))
+	if (!leases_reserve(d, lease, false, &error))
 		g_warning("lease %s: %s; the forward stays in place", lease->id,
 			  error->message);
 	leases_insert(d, lease);
+}
+
+/**
+ * leases_on_retry() - Retry removing rules whose removal failed
+ * @data:	Daemon
+ *
+ * Return: G_SOURCE_CONTINUE while some are left
+ */
+static gboolean leases_on_retry(gpointer data)
+{
+	LpDaemon *d = data;
+	guint i = 0;
+
+	while (i < d->pending->len) {
+		g_autoptr(GError) error = NULL;
+
+		if (lp_nft_lease_remove(d->nft, d->pending->pdata[i], &error)) {
+			g_ptr_array_remove_index_fast(d->pending, i);
+			continue;
+		}
+		g_debug("removal still failing: %s", error->message);
+		i++;
+	}
+	if (d->pending->len)
+		return G_SOURCE_CONTINUE;
+	d->pending_src = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * lp_leases_retry_removal() - Keep retrying to remove a lease's rules
+ * @d:		Daemon
+ * @n:		The lease's kernel view; ownership moves here
+ *
+ * A DNAT left behind would send the port to a backend port anybody may
+ * bind once its owner is gone: removal is retried every second until it
+ * succeeds (or a repair rebuilds the table without it).
+ */
+void lp_leases_retry_removal(LpDaemon *d, LpNftLease *n)
+{
+	g_ptr_array_add(d->pending, n);
+	if (!d->pending_src)
+		d->pending_src = g_timeout_add_seconds(1, leases_on_retry, d);
 }
 
 /**
@@ -216,10 +267,11 @@ void lp_leases_end(LpDaemon *d, LpLease *lease, const char *reason)
 	g_autofree char *what = lp_lease_describe(lease);
 
 	g_hash_table_steal(d->leases, lease->id);
-	if (!lp_nft_lease_remove(d->nft, n, &error))
-		g_warning(
-			"lease %s: removing rules failed, will retry at the next repair: %s",
-			lease->id, error->message);
+	if (!lp_nft_lease_remove(d->nft, n, &error)) {
+		g_warning("lease %s: removing its rules failed, retrying: %s",
+			  lease->id, error->message);
+		lp_leases_retry_removal(d, g_steal_pointer(&n));
+	}
 	g_clear_error(&error);
 	if (!lp_state_remove(d->state_dir, lease->id, &error))
 		g_warning("lease %s: %s", lease->id, error->message);

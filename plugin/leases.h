@@ -66,5 +66,6 @@ LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
 bool lp_leases_is_reservation(LpDaemon *d, uint64_t inode);
 GPtrArray *lp_leases_snapshot(LpDaemon *d);
 void lp_leases_on_exit(gpointer key, gpointer data);
+void lp_leases_retry_removal(LpDaemon *d, LpNftLease *n);
 
 #endif /* LOWPORT_LEASES_H */

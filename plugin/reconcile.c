@@ -146,19 +146,25 @@ static LpLease *reconcile_find(GPtrArray *leases, const char *id)
  * reconcile_kernel() - Make the kernel table hold exactly @live
  * @d:		Daemon
  * @live:	GPtrArray of LpLease that should be forwarded
+ * @failed:	Gets the leases of @live whose rules could not be restored
+ *		(borrowed pointers); the caller ends them
  * @error:	Return location for a GError
  *
- * Leases whose rules already match are not touched.
+ * Leases whose rules already match are not touched. Rules of leases not in
+ * @live are removed. Afterwards the table holds nothing a pending removal
+ * could still be about.
  *
- * Return: true on success
+ * Return: true on success, false if the table could not be rebuilt
  */
-static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GError **error)
+static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GPtrArray *failed,
+			     GError **error)
 {
 	g_autoptr(GPtrArray) kernel = NULL;
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GHashTable) good = g_hash_table_new(g_str_hash, g_str_equal);
 	guint i;
 
+	g_ptr_array_set_size(d->pending, 0);
 	if (!lp_nft_table_present(d->nft, NULL) ||
 	    !lp_nft_ensure_table(d->nft, NULL) ||
 	    !(kernel = lp_nft_lease_list(d->nft, NULL))) {
@@ -184,13 +190,18 @@ static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GError **error)
 	for (i = 0; i < live->len; i++) {
 		LpLease *lease = live->pdata[i];
 		g_autoptr(LpNftLease) n = NULL;
+		g_autoptr(GError) local = NULL;
 
 		if (g_hash_table_contains(good, lease->id))
 			continue;
 		n = lp_lease_to_nft(lease);
-		if (!lp_nft_lease_add(d->nft, n, error))
-			return false;
-		g_message("lease %s: rules restored", lease->id);
+		if (lp_nft_lease_add(d->nft, n, &local)) {
+			g_message("lease %s: rules restored", lease->id);
+			continue;
+		}
+		g_warning("lease %s: rules cannot be restored: %s", lease->id,
+			  local->message);
+		g_ptr_array_add(failed, lease);
 	}
 	return true;
 }
@@ -207,7 +218,7 @@ static void reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 		LpLease *lease = g_ptr_array_steal_index(saved, 0);
 		int fd = lp_pidfd_open_checked(lease->pid, lease->starttime);
 
-		if (fd >= 0 && !reconcile_find(live, lease->id)) {
+		if (fd >= 0) {
 			lease->pidfd = fd;
 			g_ptr_array_add(live, lease);
 		} else {
@@ -230,13 +241,23 @@ bool lp_reconcile(LpDaemon *d, GError **error)
 		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
 	g_autoptr(GPtrArray) dead =
 		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
+	g_autoptr(GPtrArray) failed = g_ptr_array_new();
 	guint i;
 
 	if (!saved)
 		return false;
 	reconcile_split(saved, live, dead);
-	if (!reconcile_kernel(d, live, error))
+	if (!reconcile_kernel(d, live, failed, error))
 		return false;
+	for (i = 0; i < failed->len; i++) {
+		LpLease *lease = failed->pdata[i];
+
+		lp_state_remove(d->state_dir, lease->id, NULL);
+		lp_log_event("removed", lease->uid, lease->id,
+			     "removed lease %s: its rules cannot be restored",
+			     lease->id);
+		g_ptr_array_remove(live, lease); /* frees it */
+	}
 	for (i = 0; i < dead->len; i++) {
 		LpLease *lease = dead->pdata[i];
 		g_autofree char *what = lp_lease_describe(lease);
@@ -259,9 +280,14 @@ bool lp_reconcile(LpDaemon *d, GError **error)
 void lp_daemon_repair(LpDaemon *d)
 {
 	g_autoptr(GPtrArray) held = lp_leases_snapshot(d);
+	g_autoptr(GPtrArray) failed = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
+	guint i;
 
-	if (!reconcile_kernel(d, held, &error))
+	if (!reconcile_kernel(d, held, failed, &error))
 		g_warning("repairing table inet %s failed: %s", LP_NFT_TABLE,
 			  error->message);
+	for (i = 0; i < failed->len; i++)
+		lp_leases_end(d, failed->pdata[i],
+			      "its rules cannot be restored");
 }

@@ -27,12 +27,21 @@
 #include <glib.h>
 #include <glib-unix.h>
 
+#include "closer.h"
 #include "notify.h"
 #include "server.h"
 #include "util.h"
 
-#define SERVER_MAX_FDS	 4
-#define SERVER_DRAIN_MAX (1024 * 1024)
+/* Room for every descriptor one message can carry (SCM_MAX_FD): none is
+ * left for the kernel to close in lowportd's own context */
+#define SERVER_MAX_FDS 253
+/* Connections one user may hold open at once (root: no limit) */
+#define SERVER_MAX_PER_UID 16
+/* Seconds a connection lingers after a timeout reply */
+#define SERVER_GRACE_S 1
+/* Milliseconds accepting pauses when the process is out of descriptors */
+#define SERVER_ACCEPT_PAUSE_MS 100
+#define SERVER_DRAIN_MAX       (1024 * 1024)
 
 typedef enum {
 	CLIENT_READ,
@@ -56,6 +65,7 @@ typedef struct {
 } LpClient;
 
 static void client_close(LpClient *c);
+static unsigned int server_uid_count(LpDaemon *d, uid_t uid, int delta);
 static gboolean client_on_io(int fd, GIOCondition cond, gpointer data);
 
 /**
@@ -161,7 +171,7 @@ static void client_process(LpClient *c, size_t len)
 		return;
 	}
 	reply = lp_daemon_handle(c->d, &c->peer, req, &c->pidfd);
-	lp_closep(&c->pidfd);
+	lp_closer_closep(&c->pidfd);
 	client_reply(c, reply, req->op);
 }
 
@@ -169,8 +179,9 @@ static void client_process(LpClient *c, size_t len)
  * client_take_fds() - Keep the first passed descriptor, close the rest
  * @c:		Client
  * @msg:	Received message
+ * @keep:	Whether the first descriptor may be kept (READ phase)
  */
-static void client_take_fds(LpClient *c, struct msghdr *msg)
+static void client_take_fds(LpClient *c, struct msghdr *msg, bool keep)
 {
 	struct cmsghdr *cm;
 
@@ -186,12 +197,39 @@ static void client_take_fds(LpClient *c, struct msghdr *msg)
 			int fd;
 
 			memcpy(&fd, &fds[i], sizeof(fd));
-			if (c->pidfd < 0)
+			if (keep && c->pidfd < 0)
 				c->pidfd = fd;
 			else
-				close(fd);
+				lp_closer_close(fd);
 		}
 	}
+}
+
+/**
+ * client_recvmsg() - Receive into a buffer, taking passed descriptors
+ * @c:		Client
+ * @buf:	Buffer
+ * @len:	Its size
+ * @keep:	Whether a passed descriptor may be kept as the pidfd
+ *
+ * Return: bytes read, 0 at EOF, -errno on error
+ */
+static ssize_t client_recvmsg(LpClient *c, void *buf, size_t len, bool keep)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * SERVER_MAX_FDS)];
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return -errno;
+	client_take_fds(c, &msg, keep);
+	if (msg.msg_flags & MSG_CTRUNC)
+		return -EMSGSIZE;
+	return n;
 }
 
 /**
@@ -202,26 +240,13 @@ static void client_take_fds(LpClient *c, struct msghdr *msg)
  */
 static ssize_t client_recv(LpClient *c)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * SERVER_MAX_FDS)];
 	size_t room = LP_REQUEST_MAX + 1 - c->in->len;
 	size_t old = c->in->len;
-	struct iovec iov;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	g_byte_array_set_size(c->in, old + room);
-	iov.iov_base = c->in->data + old;
-	iov.iov_len = room;
-	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = client_recvmsg(c, c->in->data + old, room, true);
 	g_byte_array_set_size(c->in, old + MAX(n, 0));
-	if (n < 0)
-		return -errno;
-	client_take_fds(c, &msg);
-	if (msg.msg_flags & MSG_CTRUNC)
-		return -EMSGSIZE;
 	return n;
 }
 
@@ -264,9 +289,9 @@ static void client_on_read(LpClient *c)
 static void client_on_drain(LpClient *c)
 {
 	char buf[4096];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t n = client_recvmsg(c, buf, sizeof(buf), false);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n > 0 && (c->drained += n) < SERVER_DRAIN_MAX)
 		return;
@@ -323,8 +348,8 @@ static gboolean client_on_timeout(gpointer data)
 	msg = g_strdup_printf("request not received within %u seconds",
 			      c->d->request_timeout_s);
 	client_reply_error(c, LP_ERR_TIMEOUT, msg);
-	c->timer_src = g_timeout_add_seconds(c->d->request_timeout_s,
-					     client_on_timeout, c);
+	c->timer_src =
+		g_timeout_add_seconds(SERVER_GRACE_S, client_on_timeout, c);
 	return G_SOURCE_REMOVE;
 }
 
@@ -340,8 +365,9 @@ static void client_close(LpClient *c)
 	if (c->timer_src)
 		g_source_remove(c->timer_src);
 	c->d->n_clients--;
-	lp_closep(&c->fd);
-	lp_closep(&c->pidfd);
+	server_uid_count(c->d, c->peer.uid, -1);
+	lp_closer_closep(&c->fd);
+	lp_closer_closep(&c->pidfd);
 	if (c->peer.groups)
 		g_array_unref(c->peer.groups);
 	g_byte_array_unref(c->in);
@@ -375,21 +401,83 @@ static int server_peer(int fd, LpPeer *peer)
 }
 
 /**
+ * server_uid_count() - Count a user's open connections up or down
+ * @d:		Daemon
+ * @uid:	User
+ * @delta:	+1 or -1
+ *
+ * Return: the user's connections after the change
+ */
+static unsigned int server_uid_count(LpDaemon *d, uid_t uid, int delta)
+{
+	gpointer key = GUINT_TO_POINTER(uid + 1);
+	unsigned int n = GPOINTER_TO_UINT(g_hash_table_lookup(d->per_uid, key));
+
+	n += delta;
+	if (n)
+		g_hash_table_insert(d->per_uid, key, GUINT_TO_POINTER(n));
+	else
+		g_hash_table_remove(d->per_uid, key);
+	return n;
+}
+
+/**
  * server_refuse_busy() - Too many clients: say so and close
  * @fd:		Connected socket, closed here
+ * @why:	Message
  */
-static void server_refuse_busy(int fd)
+static void server_refuse_busy(int fd, const char *why)
 {
-	g_autoptr(LpReply) reply = lp_reply_new_error(
-		LP_ERR_LIMIT, "lowportd is busy (too many clients), try again");
+	g_autoptr(LpReply) reply = lp_reply_new_error(LP_ERR_LIMIT, "%s", why);
 	g_autofree char *text = NULL;
 	size_t len;
 
 	text = lp_reply_serialize(reply, LP_OP_STATUS, &len);
 	if (send(fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		g_debug("busy reply not sent: %s", g_strerror(errno));
-	close(fd);
+	lp_closer_close(fd);
 }
+
+/**
+ * server_client_new() - Start serving one accepted connection
+ * @d:		Daemon
+ * @cfd:	Connected socket, owned by the client (or closed) from here
+ */
+static void server_client_new(LpDaemon *d, int cfd)
+{
+	LpClient *c = g_new0(LpClient, 1);
+
+	c->d = d;
+	c->fd = cfd;
+	c->pidfd = -1;
+	c->in = g_byte_array_new();
+	d->n_clients++;
+	if (server_peer(cfd, &c->peer) < 0) {
+		c->peer.uid = (uid_t)-2; /* counted and uncounted below */
+		server_uid_count(d, c->peer.uid, +1);
+		client_close(c);
+		return;
+	}
+	if (server_uid_count(d, c->peer.uid, +1) > SERVER_MAX_PER_UID &&
+	    c->peer.uid != 0) {
+		client_reply_error(c, LP_ERR_LIMIT,
+				   "too many connections from this user");
+		c->timer_src = g_timeout_add_seconds(SERVER_GRACE_S,
+						     client_on_timeout, c);
+		return;
+	}
+	client_watch(c, G_IO_IN);
+	c->timer_src = g_timeout_add_seconds(d->request_timeout_s,
+					     client_on_timeout, c);
+}
+
+/**
+ * server_on_resume() - Accept again after a pause
+ * @data:	Daemon
+ *
+ * Return: G_SOURCE_REMOVE
+ */
+static gboolean server_on_resume(gpointer data);
 
 /**
  * server_on_accept() - New connections on the listening socket
@@ -397,7 +485,10 @@ static void server_refuse_busy(int fd)
  * @cond:	Condition
  * @data:	Daemon
  *
- * Return: G_SOURCE_CONTINUE
+ * Out of descriptors or memory, accepting pauses briefly instead of
+ * spinning on a socket that stays readable.
+ *
+ * Return: G_SOURCE_CONTINUE, or G_SOURCE_REMOVE while paused
  */
 static gboolean server_on_accept(int fd, GIOCondition cond, gpointer data)
 {
@@ -406,28 +497,29 @@ static gboolean server_on_accept(int fd, GIOCondition cond, gpointer data)
 
 	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
 	       0) {
-		LpClient *c;
-
-		if (d->n_clients >= d->max_clients) {
-			server_refuse_busy(cfd);
-			continue;
-		}
-		c = g_new0(LpClient, 1);
-		c->d = d;
-		c->fd = cfd;
-		c->pidfd = -1;
-		c->in = g_byte_array_new();
-		if (server_peer(cfd, &c->peer) < 0) {
-			d->n_clients++;
-			client_close(c);
-			continue;
-		}
-		d->n_clients++;
-		client_watch(c, G_IO_IN);
-		c->timer_src = g_timeout_add_seconds(d->request_timeout_s,
-						     client_on_timeout, c);
+		if (d->n_clients >= d->max_clients)
+			server_refuse_busy(
+				cfd,
+				"lowportd is busy (too many clients), try again");
+		else
+			server_client_new(d, cfd);
 	}
-	return G_SOURCE_CONTINUE;
+	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		return G_SOURCE_CONTINUE;
+	g_warning("accept: %s; pausing for %u ms", g_strerror(errno),
+		  SERVER_ACCEPT_PAUSE_MS);
+	d->listen_src =
+		g_timeout_add(SERVER_ACCEPT_PAUSE_MS, server_on_resume, d);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean server_on_resume(gpointer data)
+{
+	LpDaemon *d = data;
+
+	d->listen_src =
+		g_unix_fd_add(d->listen_fd, G_IO_IN, server_on_accept, d);
+	return G_SOURCE_REMOVE;
 }
 
 /**

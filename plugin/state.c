@@ -286,6 +286,20 @@ static LpLease *state_load_one(const char *path, GError **error)
 }
 
 /**
+ * state_name_matches() - Is @name the file name of lease @id?
+ * @name:	File name in the lease directory
+ * @id:		Lease ID read from it
+ *
+ * Return: true if @name is "<id>.json"
+ */
+static bool state_name_matches(const char *name, const char *id)
+{
+	g_autofree char *want = g_strconcat(id, ".json", NULL);
+
+	return !strcmp(name, want);
+}
+
+/**
  * lp_state_load_all() - Read every lease state file
  * @state_dir:	State directory
  * @error:	Return location for a GError
@@ -319,6 +333,13 @@ GPtrArray *lp_state_load_all(const char *state_dir, GError **error)
 			continue;
 		}
 		lease = state_load_one(path, &local);
+		if (lease && !state_name_matches(name, lease->id)) {
+			g_set_error(
+				&local, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				"lease id '%s' does not match the file name",
+				lease->id);
+			g_clear_pointer(&lease, lp_lease_free);
+		}
 		if (!lease) {
 			g_autofree char *bad = g_strconcat(path, ".bad", NULL);
 

@@ -199,6 +199,118 @@ def garbage():
     forward_works(e, 'garbage and early disconnects')
 
 
+LINGER_CODE = r"""
+import json, socket, struct, sys, time
+path = sys.argv[1]
+def stuck_socket():
+    # a TCP socket whose unsent data sits behind a zero window, lingering
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen()
+    c = socket.socket()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    c.connect(ls.getsockname())
+    a, _ = ls.accept()  # never reads
+    c.setblocking(False)
+    try:
+        while True:
+            c.send(b"x" * 4096)
+    except BlockingIOError:
+        pass
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 30))
+    return ls, a, c
+keep = []
+replies = []
+for after in (False, True):  # the socket with the request, or after it
+    ls, a, c = stuck_socket()
+    keep += [ls, a]
+    u = socket.socket(socket.AF_UNIX)
+    u.settimeout(5)
+    u.connect(path)
+    req = b'{"version":1,"op":"status"}\n'
+    if after:
+        u.sendall(req)
+        socket.send_fds(u, [b" "], [c.fileno()])
+    else:
+        socket.send_fds(u, [req], [c.fileno()])
+    c.close()  # lowportd now holds the last reference
+    replies.append(u.makefile("rb").readline().decode())
+    u.close()
+print(json.dumps(replies), flush=True)
+time.sleep(float(sys.argv[2]))  # keep the zero windows while lowportd works
+"""
+
+
+@test('a lingering socket passed with a request does not stall lowportd')
+def lingering_fd():
+    e = env()
+    proc = lp._track(lp.subprocess.Popen(
+        [lp.PYTHON, '-I', '-c', LINGER_CODE, e.socket, '6'],
+        stdout=lp.subprocess.PIPE, env=lp._user_env(),
+        **lp.MALLORY.popen_kwargs()))
+    try:
+        line = proc.stdout.readline()
+        replies = lp.json.loads(line or b'[]')
+        eq(len(replies), 2, 'replies to the two requests')
+        for r in replies:
+            check('"ok":true' in r, f'status with a passed socket: {r!r}')
+        # while those sockets are closed, lowportd must keep answering
+        t0 = time.monotonic()
+        for _ in range(3):
+            still_serving(e, 'lingering sockets')
+        check(time.monotonic() - t0 < 2.0,
+              f'lowportd took {time.monotonic() - t0:.1f} s to answer')
+        forward_works(e, 'lingering sockets')
+    finally:
+        lp.stop_process(proc)
+
+
+HOARD_CODE = r"""
+import json, socket, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+conns = []
+for _ in range(n):
+    u = socket.socket(socket.AF_UNIX)
+    u.settimeout(3)
+    u.connect(path)
+    conns.append(u)
+# what each connection got within half a second (well within the timeout)
+time.sleep(0.5)
+got = []
+for u in conns:
+    u.setblocking(False)
+    try:
+        got.append(u.recv(4096).decode())
+    except BlockingIOError:
+        got.append("")
+print(json.dumps(got), flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+@test('one user holding many connections cannot lock others out')
+def per_uid_cap():
+    e = env()
+    proc = lp._track(lp.subprocess.Popen(
+        [lp.PYTHON, '-I', '-c', HOARD_CODE, e.socket, '24', '3'],
+        stdout=lp.subprocess.PIPE, env=lp._user_env(),
+        **lp.MALLORY.popen_kwargs()))
+    try:
+        got = lp.json.loads(proc.stdout.readline() or b'[]')
+        eq(len(got), 24, 'connections reported')
+        eq(got[:16], [''] * 16, 'the first 16 connections, still open')
+        refused = got[16:]
+        for r in refused:
+            check('"code":"limit"' in r and
+                  'too many connections from this user' in r,
+                  f'refusal: {r!r}')
+        still_serving(e, 'one user holding 16 connections')
+    finally:
+        lp.stop_process(proc)
+
+
+
 @test('the same lowportd process is alive and serving at the end')
 def alive_at_end():
     e = env()
