@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +45,15 @@ extern char **environ;
 #define SHIM_READ_CHUNK 4096
 /* Longest PID file accepted */
 #define SHIM_PID_FILE_MAX 32
+/* Bytes of /proc/PID/stat read: enough for pid, comm (at most 64) and ppid */
+#define SHIM_STAT_MAX 256
+/* Scans of /proc for children to stop before giving up on new ones */
+#define SHIM_SWEEP_ROUNDS 3
+
+/* glibc 2.36 has waitid() but not this idtype (linux/wait.h clashes) */
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 /**
  * lp_shim_run_clear() - Free what a run result holds
@@ -520,7 +530,10 @@ static bool shim_child_wait(ShimChild *c, LpShimRun *run)
  * @error:	LP_SHIM_ERROR_PASTA if it cannot be run or hangs
  *
  * Standard input is inherited; stdout and stderr go to one pipe we read,
- * so nothing pasta leaves running holds the caller's pipes.
+ * so nothing pasta leaves running holds the caller's pipes. On timeout only
+ * pasta's own process is killed: a daemon it forked already is re-parented
+ * to the caller if that is a subreaper (lp_shim_exec_adopt_orphans()), and
+ * lp_shim_exec_sweep() stops it.
  *
  * Return: TRUE if pasta ran and exited (with any status)
  */
@@ -537,6 +550,7 @@ gboolean lp_shim_exec_run(const char *path, char *const *argv,
 	c.deadline =
 		g_get_monotonic_time() + timeout_ms * G_GINT64_CONSTANT(1000);
 	if (!shim_child_wait(&c, ret)) {
+		/* a child it forked is re-parented: lp_shim_exec_sweep() */
 		pidfd_send_signal(c.pidfd, SIGKILL, NULL, 0);
 		while (waitpid(c.pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -597,4 +611,162 @@ int lp_shim_exec_stop(int pidfd, unsigned int timeout_ms)
 	if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0)
 		return errno == ESRCH ? 0 : -errno;
 	return shim_wait_exit(pidfd, timeout_ms) ? 0 : -ETIMEDOUT;
+}
+
+/**
+ * lp_shim_exec_adopt_orphans() - Become the reaper of orphaned descendants
+ *
+ * PR_SET_CHILD_SUBREAPER: when pasta's parent exits, its daemonized child
+ * is re-parented to us instead of init, so lp_shim_exec_sweep() can find
+ * it if pasta failed us. When we exit, it moves on to our nearest
+ * subreaper ancestor or init, where it would have gone without us. Call
+ * it before starting pasta; it is kept across execve(), so never before a
+ * pass-through exec.
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int lp_shim_exec_adopt_orphans(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+/**
+ * shim_ppid_of() - Parent PID of a process, from /proc/PID/stat
+ * @name:	PID as a /proc entry name
+ *
+ * Return: its parent's PID, or -1 if unknown
+ */
+static pid_t shim_ppid_of(const char *name)
+{
+	g_autofree char *path = g_build_filename("/proc", name, "stat", NULL);
+	char buf[SHIM_STAT_MAX + 1];
+	lp_autofd int fd = -1;
+	const char *p;
+	int ppid;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, SHIM_STAT_MAX)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/**
+ * shim_children() - Our child processes, zombies included
+ *
+ * Return: GArray of pid_t (g_array_unref() it), NULL if /proc does not
+ *	   show our own PID namespace (its PIDs would name other processes)
+ */
+static GArray *shim_children(void)
+{
+	g_autofree char *self = g_file_read_link("/proc/self", NULL);
+	GArray *kids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	guint64 v;
+
+	if (!self ||
+	    !g_ascii_string_to_unsigned(self, 10, 1, G_MAXINT32, &v, NULL) ||
+	    (pid_t)v != getpid() || !(d = g_dir_open("/proc", 0, NULL))) {
+		g_array_unref(kids);
+		return NULL;
+	}
+	while ((name = g_dir_read_name(d))) {
+		pid_t pid;
+
+		if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &v,
+						NULL) ||
+		    shim_ppid_of(name) != getpid())
+			continue;
+		pid = (pid_t)v;
+		g_array_append_val(kids, pid);
+	}
+	return kids;
+}
+
+/**
+ * lp_shim_exec_stop_child() - Stop and reap a process if it is our child
+ * @pid:	PID, e.g. from pasta's PID file or /proc
+ * @timeout_ms:	Bound on each wait of lp_shim_exec_stop()
+ *
+ * Anything that is not our child (a PID reused meanwhile, a file naming
+ * some other process) is left alone.
+ *
+ * Return: 0 once it is gone, -ECHILD if it is not our child, other
+ *	   negative errno as lp_shim_exec_stop()
+ */
+int lp_shim_exec_stop_child(pid_t pid, unsigned int timeout_ms)
+{
+	lp_autofd int fd = pidfd_open(pid, 0);
+	siginfo_t si;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	/* the pidfd pins the process: this check holds for what we signal */
+	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return -errno;
+	r = lp_shim_exec_stop(fd, timeout_ms);
+	if (r == 0)
+		waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG);
+	return r;
+}
+
+/**
+ * shim_stop_all() - Stop a list of children
+ * @kids:	GArray of pid_t
+ * @timeout_ms:	Bound on each wait of lp_shim_exec_stop()
+ *
+ * Return: how many are gone now
+ */
+static int shim_stop_all(const GArray *kids, unsigned int timeout_ms)
+{
+	int n = 0;
+	guint i;
+
+	for (i = 0; i < kids->len; i++) {
+		if (lp_shim_exec_stop_child(g_array_index(kids, pid_t, i),
+					    timeout_ms) == 0)
+			n++;
+	}
+	return n;
+}
+
+/**
+ * lp_shim_exec_sweep() - Stop every child of this process
+ * @timeout_ms:	Bound on each wait of lp_shim_exec_stop()
+ *
+ * For the shim's failure paths: its only children are the real pasta it
+ * ran and, as a subreaper, the daemons those forked. Scans /proc until no
+ * child is left; a child forked while we scan is found on the next round.
+ * Gives up when a round stops none (a child survived SIGKILL's wait), or
+ * after SHIM_SWEEP_ROUNDS rounds.
+ *
+ * Return: number of children stopped, -ENOENT if /proc cannot tell,
+ *	   -EBUSY if some are left
+ */
+int lp_shim_exec_sweep(unsigned int timeout_ms)
+{
+	unsigned int round;
+	int n = 0, r;
+
+	for (round = 0;; round++) {
+		g_autoptr(GArray) kids = shim_children();
+
+		if (!kids)
+			return -ENOENT;
+		if (!kids->len)
+			return n;
+		if (round == SHIM_SWEEP_ROUNDS)
+			return -EBUSY;
+		r = shim_stop_all(kids, timeout_ms);
+		if (!r)
+			return -EBUSY;
+		n += r;
+	}
 }

@@ -65,5 +65,8 @@ gboolean lp_shim_exec_run(const char *path, char *const *argv,
 			  unsigned int timeout_ms, LpShimRun *ret,
 			  GError **error);
 int lp_shim_exec_stop(int pidfd, unsigned int timeout_ms);
+int lp_shim_exec_adopt_orphans(void);
+int lp_shim_exec_stop_child(pid_t pid, unsigned int timeout_ms);
+int lp_shim_exec_sweep(unsigned int timeout_ms);
 
 #endif /* LOWPORT_SHIM_EXEC_H */
