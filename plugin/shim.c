@@ -23,16 +23,25 @@
  *    Any other failure: pasta's output as is, pasta's exit status.
  * 3. Opens a pidfd on the daemonized pasta and sends lowportd one forward
  *    request with it. Granted: pasta's warnings (if any) go out, exit 0.
- *    Anything else: pasta is stopped (SIGTERM, then SIGKILL), and one line
- *    "lowport: WHY" goes to stderr, exit 1; Podman shows it as "pasta failed
- *    with exit code 1: lowport: WHY".
+ *    A conflict with the user's own lease is the old pasta of a "podman
+ *    restart" that has not quit yet (research podman_interfaces.md 1.6,
+ *    Podman #27634): the same request is sent again, on a new connection,
+ *    every LP_SHIM_OWN_LEASE_RETRY_MS for LP_SHIM_OWN_LEASE_WAIT_MS at
+ *    most, while our pasta runs. Anything else: pasta is stopped (SIGTERM,
+ *    then SIGKILL), and one line "lowport: WHY" goes to stderr, exit 1;
+ *    Podman shows it as "pasta failed with exit code 1: lowport: WHY".
  *
  * Only the real pasta is ever started, with our pipe as stdout/stderr: when
- * we exit, no process of ours holds Podman's pipe.
+ * we exit, no process of ours holds Podman's pipe. Before starting it we
+ * become a child subreaper, so pasta's daemon is re-parented to us when
+ * pasta's parent exits; on any failure every child left is stopped (a
+ * pasta that timed out after forking, one that left no PID). On success we
+ * exit and the daemon moves on to wherever it would have gone without us.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +59,8 @@
 
 /* What pasta prints when a port it should bind is taken */
 #define SHIM_EADDRINUSE_TEXT "Address already in use"
+/* lowportd's conflict with the user's own lease (another user's differs) */
+#define SHIM_OWN_LEASE_TEXT "already forwarded by your lease"
 
 /*
  * Shim - one run of the shim
@@ -240,11 +251,9 @@ static gboolean shim_open_pasta(Shim *s, GError **error)
 
 	r = lp_shim_exec_read_pid(path, &pid);
 	if (r < 0) {
-		g_set_error(
-			error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA,
-			"pasta started but left no PID in '%s' (%s); it may "
-			"still run",
-			path, g_strerror(-r));
+		g_set_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA,
+			    "pasta started but left no PID in '%s' (%s)", path,
+			    g_strerror(-r));
 		return FALSE;
 	}
 	s->pidfd = lp_pidfd_open(pid);
@@ -258,14 +267,14 @@ static gboolean shim_open_pasta(Shim *s, GError **error)
 }
 
 /**
- * shim_request() - Ask lowportd to forward the privileged ports
+ * shim_request_once() - Ask lowportd to forward the privileged ports
  * @s:		Shim with @pidfd
  * @error:	LP_CLIENT_ERROR, LP_PROTOCOL_ERROR, or LP_REPLY_ERROR with
  *		lowportd's reason
  *
  * Return: TRUE if lowportd granted the lease
  */
-static gboolean shim_request(const Shim *s, GError **error)
+static gboolean shim_request_once(const Shim *s, GError **error)
 {
 	g_autoptr(LpRequest) req = lp_request_new(LP_OP_FORWARD);
 	g_autoptr(LpReply) reply = NULL;
@@ -279,10 +288,92 @@ static gboolean shim_request(const Shim *s, GError **error)
 }
 
 /**
+ * shim_own_lease() - Tell whether lowportd refused for the user's own lease
+ * @error:	Refusal
+ *
+ * Return: true for "conflict" with the user's own lease, false for any
+ *	   other refusal (another user's lease above all)
+ */
+static bool shim_own_lease(const GError *error)
+{
+	return g_error_matches(error, LP_REPLY_ERROR, LP_ERR_CONFLICT) &&
+	       strstr(error->message, SHIM_OWN_LEASE_TEXT);
+}
+
+/**
+ * shim_pause() - Wait before asking again, unless pasta quit or time is up
+ * @pidfd:	pidfd of our pasta
+ * @end:	Monotonic time after which we stop asking
+ *
+ * Return: true to ask again
+ */
+static bool shim_pause(int pidfd, gint64 end)
+{
+	struct pollfd pfd = {pidfd, POLLIN, 0};
+	gint64 now = g_get_monotonic_time();
+	int r;
+
+	if (now >= end)
+		return false;
+	r = poll(
+		&pfd, 1,
+		(int)MIN(LP_SHIM_OWN_LEASE_RETRY_MS, (end - now + 999) / 1000));
+	return r == 0 || (r < 0 && errno == EINTR);
+}
+
+/**
+ * shim_request() - Ask lowportd, waiting out the user's own old lease
+ * @s:		Shim with @pidfd
+ * @error:	As shim_request_once(), from the last answer
+ *
+ * Return: TRUE if lowportd granted the lease
+ */
+static gboolean shim_request(const Shim *s, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	gint64 end = 0;
+
+	while (!shim_request_once(s, &err)) {
+		if (!shim_own_lease(err))
+			break;
+		if (!end)
+			end = g_get_monotonic_time() +
+			      LP_SHIM_OWN_LEASE_WAIT_MS *
+				      G_TIME_SPAN_MILLISECOND;
+		if (!shim_pause(s->pidfd, end))
+			break;
+		g_clear_error(&err);
+	}
+	if (!err)
+		return TRUE;
+	g_propagate_error(error, g_steal_pointer(&err));
+	return FALSE;
+}
+
+/**
+ * shim_sweep() - Leave no pasta running after a failure
+ * @s:	Shim
+ *
+ * Stops the PID in pasta's PID file if it is our child, then every other
+ * child (see lp_shim_exec_sweep()).
+ */
+static void shim_sweep(const Shim *s)
+{
+	const char *path = s->pid_file ? s->pid_file : s->args->pid_file;
+	pid_t pid;
+
+	if (path && lp_shim_exec_read_pid(path, &pid) == 0)
+		lp_shim_exec_stop_child(pid, LP_SHIM_STOP_TIMEOUT_MS);
+	lp_shim_exec_sweep(LP_SHIM_STOP_TIMEOUT_MS);
+}
+
+/**
  * shim_forward() - Steps 2 and 3: start pasta, get the lease
  * @s:			Shim with @args, @plan and @pasta
  * @unpriv_start:	First unprivileged port
  * @error:		Why it failed; pasta is stopped by then
+ *
+ * Whatever fails, no pasta of ours is left running.
  *
  * Return: TRUE if pasta runs and the lease is granted, or if pasta itself
  *	   failed (@s->run.status != 0); FALSE on error
@@ -300,14 +391,19 @@ static gboolean shim_forward(Shim *s, unsigned int unpriv_start, GError **error)
 			return FALSE;
 		}
 	}
-	if (!shim_start_pasta(s, unpriv_start, error))
-		return FALSE;
-	if (s->run.status != 0)
-		return TRUE;
-	if (shim_open_pasta(s, error) && shim_request(s, error))
-		return TRUE;
+	/* if this fails, orphans go to init as without us: not fatal */
+	lp_shim_exec_adopt_orphans();
+	if (shim_start_pasta(s, unpriv_start, error)) {
+		if (s->run.status != 0) {
+			shim_sweep(s);
+			return TRUE;
+		}
+		if (shim_open_pasta(s, error) && shim_request(s, error))
+			return TRUE;
+	}
 	if (s->pidfd >= 0)
 		lp_shim_exec_stop(s->pidfd, LP_SHIM_STOP_TIMEOUT_MS);
+	shim_sweep(s);
 	return FALSE;
 }
 

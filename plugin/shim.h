@@ -13,6 +13,13 @@
 #define LP_SHIM_PASTA_TIMEOUT_MS 60000
 /* Bound on each wait for pasta to exit after SIGTERM, then SIGKILL */
 #define LP_SHIM_STOP_TIMEOUT_MS 2000
+/*
+ * On "podman restart" the old pasta quits about a second after its netns is
+ * gone, and lowportd refuses us while its lease lasts: retry that refusal
+ * (never another user's) this often, for this long, while our pasta runs
+ */
+#define LP_SHIM_OWN_LEASE_RETRY_MS 100
+#define LP_SHIM_OWN_LEASE_WAIT_MS  3000
 /* ip_unprivileged_port_start if /proc cannot tell (the kernel default) */
 #define LP_SHIM_UNPRIV_DEFAULT 1024
 
