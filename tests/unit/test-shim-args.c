@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1243,6 +1244,12 @@ static void test_stop(void)
 #define FAKE_LOG_ENV "LP_TEST_FAKE_LOG"
 /* What lowportd refuses with in these tests */
 #define REFUSAL "port 80/tcp on 0.0.0.0 is already forwarded for another user"
+/* What lowportd says while the user's own old lease holds the port */
+#define OWN_CONFLICT                                                           \
+	"port 80/tcp on 0.0.0.0 is already forwarded by your lease "           \
+	"0123456789abcdef"
+/* The stand-in lowportd quits after this long without a request */
+#define FAKE_IDLE_MS 1000
 
 /**
  * fake_log() - Append a line to the stand-in's log
@@ -1330,13 +1337,56 @@ static bool fake_bind_all(const LpShimArgs *a)
 }
 
 /**
+ * fake_daemonize() - Fork the stand-in's daemon like pasta's __daemon()
+ * @a:		Scanned argv
+ * @mode:	Stand-in mode
+ *
+ * The parent writes the --pid file (not in "nopid-daemon" and "hang"),
+ * logs the daemon's PID, and exits 0 (hangs in "hang"). The daemon starts
+ * a new session and lets go of stdout and stderr.
+ *
+ * Return: exit status, in the parent
+ */
+static int fake_daemonize(const LpShimArgs *a, const char *mode)
+{
+	bool hang = !strcmp(mode, "hang");
+	int devnull = open("/dev/null", O_RDWR);
+	g_autofree char *pid_text = NULL;
+	pid_t pid = fork();
+
+	if (pid > 0) {
+		pid_text = g_strdup_printf("%d\n", (int)pid);
+		if (a->pid_file && !hang && strcmp(mode, "nopid-daemon"))
+			g_file_set_contents(a->pid_file, pid_text, -1, NULL);
+		fake_log(g_strchomp(pid_text));
+		while (hang)
+			pause();
+		_exit(0);
+	}
+	setsid();
+	dup2(devnull, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	if (!strcmp(mode, "stubborn"))
+		signal(SIGTERM, SIG_IGN);
+	if (!strcmp(mode, "short")) {
+		g_usleep(300 * 1000);
+		_exit(0);
+	}
+	for (;;)
+		pause();
+}
+
+/**
  * fake_pasta_main() - A stand-in pasta: binds, daemonizes, writes --pid
  * @argc:	Argument count
  * @argv:	Arguments
  *
  * Modes ($LP_TEST_FAKE_PASTA): "ok"; "fail" (an error, exit 2);
  * "inuse-once" (first run fails with EADDRINUSE); "stubborn" (ignores
- * SIGTERM); "nopid" (exits 0 without a PID or daemon).
+ * SIGTERM); "nopid" (exits 0 without a PID or daemon); "nopid-daemon"
+ * (daemonizes, but writes no PID); "hang" (forks its daemon, writes no PID,
+ * never exits); "short" (its daemon quits after 300 ms).
  *
  * Return: exit status
  */
@@ -1347,9 +1397,6 @@ static int fake_pasta_main(int argc, char **argv)
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	g_autofree char *marker =
 		g_strconcat(g_getenv(FAKE_LOG_ENV), ".once", NULL);
-	g_autofree char *pid_text = NULL;
-	int devnull;
-	pid_t pid;
 
 	fake_log(line);
 	if (a->info) {
@@ -1371,39 +1418,28 @@ static int fake_pasta_main(int argc, char **argv)
 		return 0;
 	if (!fake_bind_all(a))
 		return 1;
-	devnull = open("/dev/null", O_RDWR);
-	pid = fork();
-	if (pid > 0) {
-		pid_text = g_strdup_printf("%d\n", (int)pid);
-		if (a->pid_file)
-			g_file_set_contents(a->pid_file, pid_text, -1, NULL);
-		fake_log(pid_text);
-		_exit(0);
-	}
-	setsid();
-	dup2(devnull, 0);
-	dup2(devnull, 1);
-	dup2(devnull, 2);
-	if (!strcmp(mode, "stubborn"))
-		signal(SIGTERM, SIG_IGN);
-	for (;;)
-		pause();
+	return fake_daemonize(a, mode);
 }
 
 /*
  * Flow - one shim run against the stand-ins
  * @dir:	Temporary directory
  * @sock:	lowportd socket path
- * @report:	What the stand-in lowportd saw
+ * @report:	What the stand-in lowportd saw in the first request
+ * @count:	"REQUESTS SAME": requests it got, and how many of the later
+ *		ones were the same as the first (pidfd's PID, mappings)
  * @log:	What the stand-in pasta saw
  * @lowportd:	Stand-in lowportd's PID, 0 if none
+ * @elapsed:	How long the shim ran, in microseconds
  */
 typedef struct {
 	char *dir;
 	char *sock;
 	char *report;
+	char *count;
 	char *log;
 	pid_t lowportd;
+	gint64 elapsed;
 } Flow;
 
 /**
@@ -1422,6 +1458,7 @@ static void flow_setup(Flow *f, const char *mode)
 	f->dir = g_dir_make_tmp("lp-shim-flow-XXXXXX", NULL);
 	f->sock = g_build_filename(f->dir, "lowportd.sock", NULL);
 	f->report = g_build_filename(f->dir, "report", NULL);
+	f->count = g_build_filename(f->dir, "count", NULL);
 	f->log = g_build_filename(f->dir, "pasta.log", NULL);
 	run = g_build_filename(f->dir, "run", NULL);
 	g_assert_no_errno(g_mkdir(run, 0700));
@@ -1465,18 +1502,33 @@ static void flow_clear(Flow *f)
 	g_free(f->dir);
 	g_free(f->sock);
 	g_free(f->report);
+	g_free(f->count);
 	g_free(f->log);
 }
 
-/**
- * fake_lowportd_serve() - The stand-in lowportd: one request, one reply
- * @lfd:	Listening socket
- * @report:	File to write what it saw
- * @code:	Refusal code, LP_ERR_MAX to grant
- *
- * Return: exit status for the child
+/*
+ * FakeScript - what the stand-in lowportd answers, one request per
+ * connection
+ * @own:	Conflicts with the user's own lease (OWN_CONFLICT) before the
+ *		final answer; -1: nothing else, until FAKE_IDLE_MS pass
+ *		without a request
+ * @code:	Final answer: refusal code (message REFUSAL), LP_ERR_MAX to
+ *		grant
  */
-static int fake_lowportd_serve(int lfd, const char *report, LpErrorCode code)
+typedef struct {
+	int own;
+	LpErrorCode code;
+} FakeScript;
+
+/**
+ * fake_lowportd_read() - Accept one connection and read its request
+ * @lfd:	Listening socket
+ * @ret_fd:	The connection
+ * @ret_text:	What the request says: netns, pidfd's PID, mappings
+ *
+ * Return: 0, or an exit status for the stand-in
+ */
+static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 {
 	char buf[LP_REQUEST_MAX], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {buf, sizeof(buf)};
@@ -1485,18 +1537,16 @@ static int fake_lowportd_serve(int lfd, const char *report, LpErrorCode code)
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	g_autoptr(LpRequest) req = NULL;
-	g_autoptr(LpReply) reply = NULL;
-	g_autoptr(GString) r = g_string_new(NULL);
-	g_autofree char *line = NULL;
+	g_autofree char *fdinfo = NULL, *text = NULL;
+	lp_autofd int pidfd = -1;
 	struct cmsghdr *cm;
-	int fd, pidfd = -1;
+	const char *p;
 	ssize_t n;
-	size_t len;
 	guint i;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	if (fd < 0 || n <= 0)
+	*ret_fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	n = recvmsg(*ret_fd, &mh, MSG_CMSG_CLOEXEC);
+	if (*ret_fd < 0 || n <= 0)
 		return 10;
 	cm = CMSG_FIRSTHDR(&mh);
 	if (cm && cm->cmsg_type == SCM_RIGHTS)
@@ -1504,30 +1554,41 @@ static int fake_lowportd_serve(int lfd, const char *report, LpErrorCode code)
 	req = lp_request_parse(buf, (size_t)n, NULL);
 	if (!req || req->op != LP_OP_FORWARD || pidfd < 0)
 		return 11;
-	g_string_append_printf(r, "netns=%s\n", req->netns);
-	{
-		g_autofree char *fdinfo =
-			g_strdup_printf("/proc/self/fdinfo/%d", pidfd);
-		g_autofree char *text = NULL;
-		const char *p;
-
-		g_file_get_contents(fdinfo, &text, NULL, NULL);
-		p = text ? strstr(text, "Pid:") : NULL;
-		g_string_append_printf(r, "pid=%d\n", p ? atoi(p + 4) : -1);
-	}
+	g_string_append_printf(ret_text, "netns=%s\n", req->netns);
+	fdinfo = g_strdup_printf("/proc/self/fdinfo/%d", pidfd);
+	g_file_get_contents(fdinfo, &text, NULL, NULL);
+	p = text ? strstr(text, "Pid:") : NULL;
+	g_string_append_printf(ret_text, "pid=%d\n", p ? atoi(p + 4) : -1);
 	for (i = 0; i < req->mappings->len; i++) {
 		const LpMapping *m =
 			&g_array_index(req->mappings, LpMapping, i);
 		char a[LP_ADDR_STRLEN];
 
-		g_string_append_printf(
-			r, "%s %s/%d %u %u %u\n", lp_proto_name(m->proto),
-			lp_addr_format(&m->addr, a, sizeof(a)), m->addr.family,
-			m->host_port, m->backend_port, m->range);
+		g_string_append_printf(ret_text, "%s %s/%d %u %u %u\n",
+				       lp_proto_name(m->proto),
+				       lp_addr_format(&m->addr, a, sizeof(a)),
+				       m->addr.family, m->host_port,
+				       m->backend_port, m->range);
 	}
-	g_file_set_contents(report, r->str, -1, NULL);
+	return 0;
+}
+
+/**
+ * fake_lowportd_reply() - Answer a request
+ * @fd:		Connection
+ * @code:	Refusal code, LP_ERR_MAX to grant
+ * @message:	Refusal message
+ *
+ * Return: 0, or an exit status for the stand-in
+ */
+static int fake_lowportd_reply(int fd, LpErrorCode code, const char *message)
+{
+	g_autoptr(LpReply) reply = NULL;
+	g_autofree char *line = NULL;
+	size_t len;
+
 	reply = code == LP_ERR_MAX ? lp_reply_new_ok()
-				   : lp_reply_new_error(code, "%s", REFUSAL);
+				   : lp_reply_new_error(code, "%s", message);
 	if (code == LP_ERR_MAX)
 		reply->lease_id = g_strdup("abc123");
 	line = lp_reply_serialize(reply, LP_OP_FORWARD, &len);
@@ -1535,14 +1596,57 @@ static int fake_lowportd_serve(int lfd, const char *report, LpErrorCode code)
 }
 
 /**
+ * fake_lowportd_serve() - The stand-in lowportd: requests, scripted replies
+ * @lfd:	Listening socket
+ * @f:		Flow: @report and @count are written
+ * @sc:		Script
+ *
+ * Return: exit status for the child
+ */
+static int fake_lowportd_serve(int lfd, const Flow *f, const FakeScript *sc)
+{
+	g_autofree char *first = NULL, *count = NULL;
+	unsigned int n, same = 0;
+	int r = 0;
+
+	for (n = 0; sc->own < 0 || n <= (unsigned int)sc->own; n++) {
+		struct pollfd pfd = {lfd, POLLIN, 0};
+		g_autoptr(GString) text = g_string_new(NULL);
+		bool own = sc->own < 0 || n < (unsigned int)sc->own;
+		lp_autofd int fd = -1;
+
+		if (poll(&pfd, 1, n ? FAKE_IDLE_MS : 20000) != 1) {
+			r = sc->own >= 0 || !n ? 13 : 0;
+			break;
+		}
+		if ((r = fake_lowportd_read(lfd, &fd, text)))
+			break;
+		if (!first) {
+			first = g_strdup(text->str);
+			g_file_set_contents(f->report, first, -1, NULL);
+		}
+		same += n && !strcmp(first, text->str);
+		r = fake_lowportd_reply(fd, own ? LP_ERR_CONFLICT : sc->code,
+					own ? OWN_CONFLICT : REFUSAL);
+		if (r)
+			break;
+	}
+	count = g_strdup_printf("%u %u\n", n, same);
+	g_file_set_contents(f->count, count, -1, NULL);
+	return r;
+}
+
+/**
  * flow_lowportd() - Start the stand-in lowportd
  * @f:		Flow
- * @code:	Refusal code, LP_ERR_MAX to grant
+ * @own:	Own-lease conflicts first, -1 for ever (see FakeScript)
+ * @code:	Then: refusal code, LP_ERR_MAX to grant
  */
-static void flow_lowportd(Flow *f, LpErrorCode code)
+static void flow_lowportd(Flow *f, int own, LpErrorCode code)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	const FakeScript sc = {own, code};
 
 	g_strlcpy(sun.sun_path, f->sock, sizeof(sun.sun_path));
 	g_assert_no_errno(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)));
@@ -1551,9 +1655,26 @@ static void flow_lowportd(Flow *f, LpErrorCode code)
 	g_assert_cmpint(f->lowportd, >=, 0);
 	if (f->lowportd == 0) {
 		alarm(20);
-		_exit(fake_lowportd_serve(lfd, f->report, code));
+		_exit(fake_lowportd_serve(lfd, f, &sc));
 	}
 	close(lfd);
+}
+
+/**
+ * flow_count() - How many requests the stand-in lowportd got
+ * @f:		Flow, after flow_run()
+ * @ret_same:	How many of the later ones equal the first
+ *
+ * Return: number of requests
+ */
+static unsigned int flow_count(const Flow *f, unsigned int *ret_same)
+{
+	g_autofree char *text = NULL;
+	unsigned int n;
+
+	g_assert_true(g_file_get_contents(f->count, &text, NULL, NULL));
+	g_assert_cmpint(sscanf(text, "%u %u", &n, ret_same), ==, 2);
+	return n;
 }
 
 /**
@@ -1571,6 +1692,7 @@ static int flow_run(Flow *f, const char *line, char **ret_out)
 	int status, fd;
 	pid_t pid;
 
+	f->elapsed = g_get_monotonic_time();
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
@@ -1587,6 +1709,7 @@ static int flow_run(Flow *f, const char *line, char **ret_out)
 		_exit(status);
 	}
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	f->elapsed = g_get_monotonic_time() - f->elapsed;
 	g_assert_true(WIFEXITED(status));
 	g_assert_true(g_file_get_contents(out, ret_out, NULL, NULL));
 	if (f->lowportd) {
@@ -1630,6 +1753,24 @@ static bool pid_gone(pid_t pid)
 }
 
 /**
+ * ppid_of() - Parent of a process
+ * @pid:	PID
+ *
+ * Return: its parent's PID
+ */
+static pid_t ppid_of(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *text = NULL;
+	int ppid = -1;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_cmpint(sscanf(strrchr(text, ')') + 1, " %*c %d", &ppid), ==,
+			1);
+	return ppid;
+}
+
+/**
  * flow_kill() - Stop a stand-in pasta daemon the shim left running
  * @pid:	Its PID
  */
@@ -1653,6 +1794,66 @@ static void flow_check_run_dir(const Flow *f)
 	g_assert_null(g_dir_read_name(d));
 }
 
+/**
+ * sweep_hung_pasta() - Start a pasta that forks its daemon and hangs
+ * @f:		Flow set up in "hang" mode
+ *
+ * Return: its daemon's PID, after lp_shim_exec_run() gave up on it
+ */
+static pid_t sweep_hung_pasta(const Flow *f)
+{
+	char *argv[] = {"pasta", "--netns", "/n", NULL};
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) log = NULL;
+	LpShimRun run = {0};
+
+	g_unlink(f->log);
+	g_assert_false(lp_shim_exec_run(g_getenv(LP_SHIM_ENV_REAL_PASTA), argv,
+					1500, &run, &error));
+	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
+	lp_shim_run_clear(&run);
+	log = flow_log_lines(f);
+	g_assert_cmpuint(g_strv_length(log), ==, 2);
+	return atoi(log[1]);
+}
+
+/**
+ * test_sweep() - A pasta timed out after forking: its daemon is found
+ *
+ * In a subprocess: it becomes a subreaper, and the sweep stops every child.
+ */
+static void test_sweep(void)
+{
+	Flow f = {0};
+	pid_t pid;
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(
+			NULL, 60 * G_USEC_PER_SEC,
+			G_TEST_SUBPROCESS_INHERIT_STDOUT |
+				G_TEST_SUBPROCESS_INHERIT_STDERR);
+		g_test_trap_assert_passed();
+		return;
+	}
+	flow_setup(&f, "hang");
+	/* without a subreaper the daemon escapes: nothing to find */
+	pid = sweep_hung_pasta(&f);
+	g_assert_false(pid_gone(pid));
+	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 0);
+	g_assert_false(pid_gone(pid));
+	flow_kill(pid);
+	/* as a subreaper: the daemon is ours once pasta's parent is killed */
+	g_assert_cmpint(lp_shim_exec_adopt_orphans(), ==, 0);
+	pid = sweep_hung_pasta(&f);
+	g_assert_cmpint(ppid_of(pid), ==, getpid());
+	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 1);
+	g_assert_true(pid_gone(pid));
+	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 0);
+	/* not our child: left alone */
+	g_assert_cmpint(lp_shim_exec_stop_child(getppid(), 1000), ==, -ECHILD);
+	flow_clear(&f);
+}
+
 /* Podman 5.8 argv with -p 80:80 and -p 8080:8080 */
 #define FLOW_ARGV                                                              \
 	"--config-net -t 80-80:80-80 -t 8080-8080:8080-8080 -u none " TAIL58
@@ -1665,13 +1866,19 @@ static void flow_granted(void)
 	g_autofree char *out = NULL, *report = NULL, *want = NULL;
 	g_auto(GStrv) log = NULL;
 	Flow f = {0};
-	unsigned int backend;
+	unsigned int backend, same;
 	pid_t pid;
 
+	/* stand in for Podman's nearest subreaper: pasta's daemon is ours
+	 * once the shim exits, as it would be without the shim */
+	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	flow_setup(&f, "ok");
-	flow_lowportd(&f, LP_ERR_MAX);
+	flow_lowportd(&f, 0, LP_ERR_MAX);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
 	g_assert_cmpstr(out, ==, "");
+	/* the shim waited for nothing but pasta's parent and the pipe */
+	g_assert_cmpint(f.elapsed, <, LP_SHIM_PIPE_GRACE_MS * 1000);
+	g_assert_cmpuint(flow_count(&f, &same), ==, 1);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
 	g_assert_cmpint(sscanf(strstr(log[0], " -t ") + 4, "%u-", &backend), ==,
@@ -1681,6 +1888,7 @@ static void flow_granted(void)
 	g_assert_nonnull(strstr(log[0], " -t 8080-8080:8080-8080 "));
 	pid = atoi(log[1]);
 	g_assert_false(pid_gone(pid));
+	g_assert_cmpint(ppid_of(pid), ==, getpid());
 	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
 	want = g_strdup_printf("netns=%s\npid=%d\ntcp 0.0.0.0/0 80 %u 1\n",
 			       NETNS, (int)pid, backend);
@@ -1702,12 +1910,15 @@ static void flow_refused_mode(const char *mode)
 {
 	g_autofree char *out = NULL;
 	g_auto(GStrv) log = NULL;
+	unsigned int same;
 	Flow f = {0};
 
 	flow_setup(&f, mode);
-	flow_lowportd(&f, LP_ERR_CONFLICT);
+	flow_lowportd(&f, 0, LP_ERR_CONFLICT);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
 	g_assert_cmpstr(out, ==, "lowport: " REFUSAL "\n");
+	/* another user's lease: asked once, never again */
+	g_assert_cmpuint(flow_count(&f, &same), ==, 1);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
 	g_assert_true(pid_gone(atoi(log[1])));
@@ -1773,7 +1984,7 @@ static void flow_retry(void)
 	Flow f = {0};
 
 	flow_setup(&f, "inuse-once");
-	flow_lowportd(&f, LP_ERR_MAX);
+	flow_lowportd(&f, 0, LP_ERR_MAX);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 3);
@@ -1797,6 +2008,104 @@ static void flow_no_pid(void)
 	g_assert_true(g_str_has_prefix(out, "lowport: pasta started but left "
 					    "no PID"));
 	g_assert_cmpuint(strlen(out), ==, strcspn(out, "\n") + 1);
+	flow_clear(&f);
+}
+
+/**
+ * flow_own_lease_retry() - Our old lease goes away: asked again, granted
+ */
+static void flow_own_lease_retry(void)
+{
+	g_autofree char *out = NULL;
+	g_auto(GStrv) log = NULL;
+	unsigned int same;
+	Flow f = {0};
+
+	flow_setup(&f, "ok");
+	flow_lowportd(&f, 2, LP_ERR_MAX);
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
+	g_assert_cmpstr(out, ==, "");
+	/* the same request from the same pasta, three times */
+	g_assert_cmpuint(flow_count(&f, &same), ==, 3);
+	g_assert_cmpuint(same, ==, 2);
+	g_assert_cmpint(f.elapsed, >=,
+			2 * (LP_SHIM_OWN_LEASE_RETRY_MS - 10) * 1000);
+	g_assert_cmpint(f.elapsed, <, LP_SHIM_OWN_LEASE_WAIT_MS * 1000);
+	log = flow_log_lines(&f);
+	g_assert_cmpuint(g_strv_length(log), ==, 2);
+	g_assert_false(pid_gone(atoi(log[1])));
+	flow_kill(atoi(log[1]));
+	flow_clear(&f);
+}
+
+/**
+ * flow_own_lease_stays() - Our old lease stays: refused after a bounded wait
+ */
+static void flow_own_lease_stays(void)
+{
+	g_autofree char *out = NULL;
+	g_auto(GStrv) log = NULL;
+	unsigned int n, same;
+	Flow f = {0};
+
+	flow_setup(&f, "ok");
+	flow_lowportd(&f, -1, LP_ERR_MAX);
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
+	g_assert_cmpstr(out, ==, "lowport: " OWN_CONFLICT "\n");
+	g_assert_cmpint(f.elapsed, >=, LP_SHIM_OWN_LEASE_WAIT_MS * 1000);
+	g_assert_cmpint(f.elapsed, <,
+			(LP_SHIM_OWN_LEASE_WAIT_MS + 1500) * 1000);
+	/* about every LP_SHIM_OWN_LEASE_RETRY_MS: paced, not a busy loop */
+	n = flow_count(&f, &same);
+	g_assert_cmpuint(n, >=, 10);
+	g_assert_cmpuint(
+		n, <=,
+		LP_SHIM_OWN_LEASE_WAIT_MS / LP_SHIM_OWN_LEASE_RETRY_MS + 2);
+	g_assert_cmpuint(same, ==, n - 1);
+	log = flow_log_lines(&f);
+	g_assert_cmpuint(g_strv_length(log), ==, 2);
+	g_assert_true(pid_gone(atoi(log[1])));
+	flow_check_run_dir(&f);
+	flow_clear(&f);
+}
+
+/**
+ * flow_own_lease_pasta_quits() - No more asking once our pasta is gone
+ */
+static void flow_own_lease_pasta_quits(void)
+{
+	g_autofree char *out = NULL;
+	unsigned int same;
+	Flow f = {0};
+
+	flow_setup(&f, "short");
+	flow_lowportd(&f, -1, LP_ERR_MAX);
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
+	g_assert_cmpstr(out, ==, "lowport: " OWN_CONFLICT "\n");
+	g_assert_cmpint(f.elapsed, <, LP_SHIM_OWN_LEASE_WAIT_MS * 1000 / 2);
+	g_assert_cmpuint(flow_count(&f, &same), <,
+			 LP_SHIM_OWN_LEASE_WAIT_MS /
+				 LP_SHIM_OWN_LEASE_RETRY_MS / 2);
+	flow_clear(&f);
+}
+
+/**
+ * flow_no_pid_daemon() - pasta daemonized but wrote no PID: it is stopped
+ */
+static void flow_no_pid_daemon(void)
+{
+	g_autofree char *out = NULL;
+	g_auto(GStrv) log = NULL;
+	Flow f = {0};
+
+	flow_setup(&f, "nopid-daemon");
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
+	g_assert_true(g_str_has_prefix(out, "lowport: pasta started but left "
+					    "no PID"));
+	log = flow_log_lines(&f);
+	g_assert_cmpuint(g_strv_length(log), ==, 2);
+	g_assert_true(pid_gone(atoi(log[1])));
+	flow_check_run_dir(&f);
 	flow_clear(&f);
 }
 
@@ -1862,6 +2171,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/shim/exec/pid-file", test_pid_file);
 	g_test_add_func("/shim/exec/run", test_run);
 	g_test_add_func("/shim/exec/stop", test_stop);
+	g_test_add_func("/shim/exec/sweep", test_sweep);
 	g_test_add_data_func("/shim/flow/granted", flow_granted, test_in_netns);
 	g_test_add_data_func("/shim/flow/refused", flow_refused, test_in_netns);
 	g_test_add_data_func("/shim/flow/refused-stubborn",
@@ -1872,6 +2182,14 @@ int main(int argc, char **argv)
 			     test_in_netns);
 	g_test_add_data_func("/shim/flow/retry", flow_retry, test_in_netns);
 	g_test_add_data_func("/shim/flow/no-pid", flow_no_pid, test_in_netns);
+	g_test_add_data_func("/shim/flow/no-pid-daemon", flow_no_pid_daemon,
+			     test_in_netns);
+	g_test_add_data_func("/shim/flow/own-lease-retry", flow_own_lease_retry,
+			     test_in_netns);
+	g_test_add_data_func("/shim/flow/own-lease-stays", flow_own_lease_stays,
+			     test_in_netns);
+	g_test_add_data_func("/shim/flow/own-lease-pasta-quits",
+			     flow_own_lease_pasta_quits, test_in_netns);
 	g_test_add_data_func("/shim/flow/passthrough", flow_passthrough,
 			     test_in_netns);
 
