@@ -38,12 +38,28 @@ protocols = tcp
 max-forwards = 65535
 """
 
+BACKEND = r'''
+import socket, sys, time
+first, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for port in range(first, first + n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(8)
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(3600)
+'''
+
 CLIENT = r'''
 import json, os, socket, sys, time
 a = json.loads(sys.argv[1])
 pidfd = a["pidfd"]
 out = []
-for i, (addr, port, backend) in enumerate(a["leases"]):
+plan = [("127.1.0.%d" % (i // 1000 + 1), i % 1000 + 1, a["first"] + i)
+        for i in range(a["count"])]
+for i, (addr, port, backend) in enumerate(plan):
     req = {"version": 1, "op": "forward", "netns": "",
            "mappings": [{"proto": "tcp", "host_addr": addr, "host_port": port,
                          "backend_port": backend, "range": 1}]}
@@ -98,14 +114,17 @@ def bench():
     with lp.Env(policy=POLICY) as env:
         pid = env.daemon.pid
         rss0 = rss_kib(pid)
-        backend = env.backend(USER, tcp=[b for _, _, b in leases],
-                              addrs=('0.0.0.0',))
-        fd = backend.pidfd()
+        # the "pasta": one process of the user holding every backend port
+        backend = lp._track(subprocess.Popen(
+            [lp.PYTHON, '-I', '-c', BACKEND, str(leases[0][2]),
+             str(LEASES)], stdout=subprocess.PIPE, **USER.popen_kwargs()))
+        lp.eq(backend.stdout.readline().strip(), b'ready', 'backend')
+        fd = os.pidfd_open(backend.pid)
         t0 = time.monotonic()
         res = subprocess.run(
             [lp.PYTHON, '-I', '-c', CLIENT,
              json.dumps({'socket': env.socket, 'pidfd': fd,
-                         'leases': leases})],
+                         'first': leases[0][2], 'count': LEASES})],
             capture_output=True, text=True, pass_fds=(fd,),
             timeout=600, **USER.popen_kwargs())
         total = time.monotonic() - t0
@@ -118,7 +137,8 @@ def bench():
         lp.eq(len(lp.nft_lease_ids()), LEASES, 'leases in the table')
         # every lease lives with the backend process: kill it, time removal
         t1 = time.monotonic()
-        backend.kill()
+        lp.stop_process(backend, lp.signal.SIGKILL)
+        os.close(fd)
         gone = lp.wait_until(lambda: env.status()['leases_total'] == 0,
                              timeout=120, interval=0.05)
         removal = time.monotonic() - t1
