@@ -232,21 +232,26 @@ static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
  * @proto:	Protocol
  * @port:	Port
  * @scope:	Scope
- * @tcp_states: TCP: bit mask (1 << TCP_*) of the states that count; UDP
- *		sockets count in every state
  * @ret_n:	Number of sockets
  * @error:	Return location for a GError
  *
  * Return: array (g_free), NULL with @error set on failure
  */
 static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
-				   const LpAddr *scope, unsigned int tcp_states,
-				   size_t *ret_n, GError **error)
+				   const LpAddr *scope, size_t *ret_n,
+				   GError **error)
 {
 	g_autofree LpSockInfo *all = NULL;
 	LpSockInfo *out;
 	size_t n, i, k = 0;
-	int r = lp_sockdiag_query(proto, port, tcp_states, &all, &n);
+	int r;
+
+	/*
+	 * TCP: listeners only. A service takes connections only through one,
+	 * TIME_WAIT entries show uid 0, and asking for more states would make
+	 * the kernel walk every connection on the host.
+	 */
+	r = lp_sockdiag_query(proto, port, 1u << TCP_LISTEN, &all, &n);
 
 	if (r == -E2BIG) {
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,
@@ -262,9 +267,6 @@ static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
 	}
 	out = g_new0(LpSockInfo, n + 1);
 	for (i = 0; i < n; i++) {
-		if (proto == IPPROTO_TCP &&
-		    !(tcp_states & (1u << all[i].state)))
-			continue;
 		if (lp_sockdiag_overlaps(&all[i], scope))
 			out[k++] = all[i];
 	}
@@ -288,12 +290,7 @@ static bool admission_host_port(LpDaemon *d, const LpMapping *m, uint16_t port,
 	char addr[LP_ADDR_STRLEN];
 	size_t n, i;
 
-	/*
-	 * Listeners: a TCP service takes connections only through one. (Asking
-	 * for more states would make the kernel walk every connection.)
-	 */
-	s = admission_query(m->proto, port, &m->addr, 1u << TCP_LISTEN, &n,
-			    error);
+	s = admission_query(m->proto, port, &m->addr, &n, error);
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {
@@ -326,9 +323,7 @@ static bool admission_backend(const LpPeer *peer, const LpMapping *m,
 	bool own = false;
 	size_t n, i;
 
-	/* Only listeners take new connections (and TIME_WAIT shows uid 0) */
-	s = admission_query(m->proto, port, &m->addr, 1u << TCP_LISTEN, &n,
-			    error);
+	s = admission_query(m->proto, port, &m->addr, &n, error);
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {

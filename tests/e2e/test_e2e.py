@@ -25,7 +25,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 SOURCE_ROOT = os.path.abspath(os.environ.get(
@@ -45,7 +44,6 @@ HOST6, OUT6 = '2001:db8:1::1', '2001:db8:1::2'
 
 PODMAN_TIMEOUT = 90  # one podman command
 RELEASE_WITHIN = 1.0  # lease removal after pasta exits (DESIGN.md)
-CLONE_NEWNET = 0x40000000
 
 
 class Sandbox:
@@ -232,27 +230,7 @@ class Sandbox:
 
 def in_ns(path, fn, *args, timeout=10.0):
     """in_ns() - call @fn(*args) in a thread that joined netns @path"""
-    box = {}
-
-    def body():
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                if T._libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(T.ctypes.get_errno(), f'setns {path}')
-            finally:
-                os.close(fd)
-            box['value'] = fn(*args)
-        except BaseException as e:  # handed to the caller
-            box['error'] = e
-    t = threading.Thread(target=body, daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise T.TestFailure(f'operation in netns {path} did not finish')
-    if 'error' in box:
-        raise box['error']
-    return box['value']
+    return T.in_netns(path, fn, *args, timeout=timeout)
 
 
 SB = None  # the Sandbox of this run

@@ -252,6 +252,7 @@ def _setup_network():
 def in_netns(ns, fn, *args, timeout=OP_TIMEOUT * 2):
     """in_netns() - call @fn(*args) in a thread that joined netns @ns
 
+    @ns: a name under /run/netns, or an absolute path of a netns file.
     Sockets created by @fn stay in @ns. With @ns None, call it directly.
     Return: what @fn returned; exceptions propagate
     """
@@ -261,7 +262,8 @@ def in_netns(ns, fn, *args, timeout=OP_TIMEOUT * 2):
 
     def body():
         try:
-            fd = os.open(f'/run/netns/{ns}', os.O_RDONLY | os.O_CLOEXEC)
+            path = ns if ns.startswith('/') else f'/run/netns/{ns}'
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
                 if _libc.setns(fd, CLONE_NEWNET) != 0:
                     err = ctypes.get_errno()

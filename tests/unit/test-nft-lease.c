@@ -33,98 +33,10 @@
 #include "nft-batch.h"
 #include "nft-rules.h"
 #include "nft.h"
+#include "test-netns.h"
 #include "util.h"
 
 #define TEST_NFT "/usr/sbin/nft"
-
-/* Inode of the network namespace we started in, and of ours */
-static ino_t test_host_netns;
-static ino_t test_own_netns;
-
-/* Started without root: socket buffers cannot be forced past the limits */
-static bool test_rootless;
-
-/**
- * test_netns_inode() - Inode of the current network namespace
- *
- * Return: inode number, 0 on error
- */
-static ino_t test_netns_inode(void)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/net", &st) < 0)
-		return 0;
-	return st.st_ino;
-}
-
-/**
- * test_assert_netns() - Abort unless we run in the namespace we made
- */
-static void test_assert_netns(void)
-{
-	ino_t now = test_netns_inode();
-
-	if (!now || now == test_host_netns || now != test_own_netns)
-		g_error("not in the test network namespace, refusing to go on");
-}
-
-/**
- * test_write() - Write a string to a file
- * @path:	File
- * @s:		Contents
- *
- * Return: 0 on success, -1 on failure
- */
-static int test_write(const char *path, const char *s)
-{
-	lp_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		return -1;
-	return 0;
-}
-
-/**
- * test_enter_netns() - Enter a new network namespace, bring lo up
- *
- * Return: NULL on success, else why not (static string)
- */
-static const char *test_enter_netns(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	struct ifreq ifr = {.ifr_name = "lo"};
-	lp_autofd int s = -1;
-
-	test_host_netns = test_netns_inode();
-	test_rootless = uid != 0;
-	if (uid == 0) {
-		if (unshare(CLONE_NEWNET) < 0)
-			return "unshare(CLONE_NEWNET) failed";
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			return "unshare(CLONE_NEWUSER | CLONE_NEWNET) failed";
-		g_snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
-		if (test_write("/proc/self/setgroups", "deny") ||
-		    test_write("/proc/self/uid_map", map))
-			return "cannot write uid_map";
-		g_snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
-		if (test_write("/proc/self/gid_map", map))
-			return "cannot write gid_map";
-	}
-	test_own_netns = test_netns_inode();
-	if (!test_own_netns || test_own_netns == test_host_netns)
-		return "still in the initial network namespace";
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return "cannot read flags of lo";
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		return "cannot bring lo up";
-	return NULL;
-}
 
 /**
  * test_nft() - Run nft with arguments, in our namespace
@@ -142,7 +54,7 @@ static gboolean test_nft(char **out, ...)
 	va_list ap;
 	int status;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	g_ptr_array_add(argv, (char *)TEST_NFT);
 	va_start(ap, out);
 	while ((arg = va_arg(ap, const char *)))
@@ -178,7 +90,7 @@ static LpNft *test_engine(LpNftOwnerMode mode)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(LpNft) nft = NULL;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	test_reset();
 	nft = lp_nft_new(mode, &error);
 	g_assert_no_error(error);
@@ -385,7 +297,7 @@ static void test_old_layout_replaced(void)
 	g_autofree char *path = NULL;
 	int fd;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	test_reset();
 	fd = g_file_open_tmp("lowport-old-XXXXXX.nft", &path, &error);
 	g_assert_no_error(error);
@@ -788,7 +700,7 @@ static void test_monitor_pidns(void)
 	int status = 0;
 	pid_t pid, inner;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	test_reset();
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
@@ -843,7 +755,7 @@ static void test_orphan_table(const char *name)
 	g_autoptr(GError) error = NULL;
 	uint32_t seq = 1;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	g_assert_cmpint(lp_nft_socket_open(&nl, 0), ==, 0);
 	t = lp_nft_rules_table(NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
@@ -864,7 +776,7 @@ static void test_probe_foreign_table(gconstpointer data)
 	g_autofree char *before = NULL, *after = NULL, *tables = NULL;
 	bool owned;
 
-	test_assert_netns();
+	lp_test_assert_netns();
 	test_reset();
 	owned = test_probe_owned();
 	test_reset();
@@ -1176,7 +1088,7 @@ static void test_many(gconstpointer data)
 			 1024 + i, 1);
 		g_ptr_array_add(leases, l);
 	}
-	if (!lp_nft_rebuild(nft, leases, &error) && test_rootless &&
+	if (!lp_nft_rebuild(nft, leases, &error) && lp_test_rootless() &&
 	    (g_error_matches(error, LP_NFT_ERROR, EMSGSIZE) ||
 	     g_error_matches(error, LP_NFT_ERROR, ENOBUFS))) {
 		/* no CAP_NET_ADMIN outside: socket buffers stay small */
@@ -1212,7 +1124,7 @@ static void test_skip(gconstpointer data)
 int main(int argc, char **argv)
 {
 	/* before GLib can start threads: unshare(CLONE_NEWUSER) needs one */
-	const char *why = test_enter_netns();
+	const char *why = lp_test_enter_netns();
 
 	g_test_init(&argc, &argv, NULL);
 	if (why) {
