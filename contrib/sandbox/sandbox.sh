@@ -37,7 +37,7 @@ set -euo pipefail
 # list does not show (the cache key includes it).
 SANDBOX_VERSION=1
 PACKAGES=(podman passt crun conmon uidmap nftables iproute2 curl
-	busybox-static catatonit util-linux passwd
+	busybox-static catatonit util-linux passwd iperf3
 	libglib2.0-0t64 libjson-glib-1.0-0 libnftnl11 libmnl0 libsystemd0)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
