@@ -30,6 +30,12 @@ A nat table makes the kernel track every new connection of the namespace
 The conntrack table of the sandbox is flushed before each data-path run so
 every run starts from the same state.
 
+What the HTTP variants weigh: with keep-alive, nearly every packet belongs
+to an established connection, which the nat chains never see again; the
+cost is per packet (conntrack lookup, and for lowport the DNAT rewrite of
+every packet). With one connection per request ("close"), the cost is per
+connection (conntrack entry, the chains' map lookup, the NAT binding).
+
 Reported, never asserted. Asserted only what makes the figures void: every
 container runs, port 80 has a lease and 8080 none, every load run moved
 data without HTTP errors.
@@ -228,7 +234,8 @@ def measure_arms(arms, variants, measure):
                     value = measure(v, port)
                     got[v][arm].append(value)
                     T.info(f'round {rnd + 1} {arm:7} :{port:<5} {v:28} '
-                           f'{value:10.2f}   (conntrack held {held})')
+                           f'{value:10.2f}   (flushed {held} conntrack '
+                           'entries first)')
             finally:
                 arms.leave(arm)
     return got
@@ -313,6 +320,15 @@ def spread(values):
     return f'{fmt(min(values))}..{fmt(max(values))}'
 
 
+def overlap(lp, other):
+    """overlap() - is @lp above or below every run of @other, or neither?"""
+    if max(lp) < min(other):
+        return 'lowport lower in every run'
+    if min(lp) > max(other):
+        return 'lowport higher in every run'
+    return 'ranges overlap (within noise)'
+
+
 def ratio(a, b):
     return '-' if a is None or not b else f'{a / b:.3f}'
 
@@ -334,10 +350,13 @@ def report():
                f'{fmt(m["direct"]):>13} {fmt(m["bare"]):>11} '
                f'{ratio(m["lowport"], m["direct"]):>9} '
                f'{ratio(m["lowport"], m["bare"]):>8}')
-    T.info('spread (min..max) per arm:')
+    T.info('spread (min..max) per arm; does lowport differ in every run?')
     for what, unit, by_arm in RESULTS:
         T.info(f'  {what + " (" + unit + ")":38} ' + '  '.join(
             f'{a} {spread(by_arm[a])}' for a in ARMS if by_arm.get(a)))
+        T.info(f'  {"":38} ' + '; '.join(
+            f'vs {a}: {overlap(by_arm["lowport"], by_arm[a])}'
+            for a in ARMS[1:] if by_arm.get(a)))
     T.info('ratios are lowport / other: above 1 means lowport is higher '
            '(better for req/s and Gbit/s, worse for ms)')
 
