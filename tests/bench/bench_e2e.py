@@ -46,13 +46,11 @@ Copyright lowport authors
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import struct
 import subprocess
 import sys
-import time
 
 SOURCE_ROOT = os.path.abspath(os.environ.get(
     'LOWPORT_SOURCE_ROOT',
@@ -485,36 +483,9 @@ def prepare():
 
 
 def main():
-    if os.geteuid() != 0:
-        E.skip_all('needs root (builds and enters the Podman sandbox)')
-    reason = os.environ.get('LOWPORT_BENCH_SKIP')
-    if reason:
-        E.skip_all(reason)
-    if not E.BUILD_ROOT:
-        print('Bail out! LOWPORT_BUILD_ROOT is not set', flush=True)
-        sys.exit(1)
-    T.TEST_TIMEOUT = 900
-    signal.signal(signal.SIGALRM, T._on_alarm)
-    signal.signal(signal.SIGTERM, T._on_term)
-    start = time.monotonic()
-    failed = 0
-    try:
-        try:
-            prepare()
-        except T.TestFailure as e:
-            print(f'Bail out! {e}', flush=True)
-            sys.exit(1)
-        tests = [t for t in T.TESTS if t[1].__module__ == __name__]
-        print(f'1..{len(tests)}', flush=True)
-        for num, (name, fn) in enumerate(tests, 1):
-            if not T._run_one(num, name, E.with_reset(fn)):
-                failed += 1
-        report()
-    finally:
-        if SB is not None:
-            SB.stop()
-        T.info(f'bench-e2e took {time.monotonic() - start:.1f} s')
-    sys.exit(1 if failed else 0)
+    tests = [t for t in T.TESTS if t[1].__module__ == __name__]
+    E.run_suite(tests, skip_env='LOWPORT_BENCH_SKIP', test_timeout=900,
+                prepare_fn=prepare, what='bench-e2e', after=report)
 
 
 if __name__ == '__main__':

@@ -735,40 +735,52 @@ def prepare():
                    '"pasta (passt) \\${Version}\\n" passt']).stdout)
 
 
-def main():
+def run_suite(tests, *, skip_env, test_timeout, prepare_fn, what,
+              after=None):
+    """run_suite() - TAP run of @tests in a fresh sandbox (e2e and bench)
+
+    Skips when not root or when $@skip_env says why; @prepare_fn builds and
+    starts the sandbox (module global SB); @after runs once all tests ran.
+    """
     if os.geteuid() != 0:
-        skip_all('needs root (runs as root in CI)')
-    reason = os.environ.get('LOWPORT_E2E_SKIP')
+        skip_all('needs root (builds and enters the Podman sandbox)')
+    reason = os.environ.get(skip_env)
     if reason:
         skip_all(reason)
     if not BUILD_ROOT:
         print('Bail out! LOWPORT_BUILD_ROOT is not set', flush=True)
         sys.exit(1)
-    T.TEST_TIMEOUT = 300
+    T.TEST_TIMEOUT = test_timeout
     signal.signal(signal.SIGALRM, T._on_alarm)
     signal.signal(signal.SIGTERM, T._on_term)
     start = time.monotonic()
     failed = 0
     try:
         try:
-            prepare()
+            prepare_fn()
         except T.TestFailure as e:
             print(f'Bail out! {e}', flush=True)
             sys.exit(1)
-        tests = T.TESTS
-        only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b
-        if only:
-            tests = [t for t in tests
-                     if any(w in t[0] for w in only.split(','))]
         print(f'1..{len(tests)}', flush=True)
         for num, (name, fn) in enumerate(tests, 1):
             if not T._run_one(num, name, with_reset(fn)):
                 failed += 1
+        if after:
+            after()
     finally:
         if SB is not None:
             SB.stop()
-        T.info(f'e2e run took {time.monotonic() - start:.1f} s')
+        T.info(f'{what} took {time.monotonic() - start:.1f} s')
     sys.exit(1 if failed else 0)
+
+
+def main():
+    tests = T.TESTS
+    only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b
+    if only:
+        tests = [t for t in tests if any(w in t[0] for w in only.split(','))]
+    run_suite(tests, skip_env='LOWPORT_E2E_SKIP', test_timeout=300,
+              prepare_fn=prepare, what='e2e run')
 
 
 if __name__ == '__main__':
