@@ -31,4 +31,7 @@ typedef struct {
 	uint16_t range;
 } LpMapping;
 
+bool lp_mapping_overlap(const LpMapping *a, const LpMapping *b,
+			uint16_t *ret_port);
+
 #endif /* LOWPORT_MAPPING_H */

@@ -165,13 +165,10 @@ static bool admission_dup(const LpRequest *req, GError **error)
 		const LpMapping *m = &g_array_index(ms, LpMapping, i);
 
 		for (j = 0; j < i; j++) {
-			const LpMapping *n = &g_array_index(ms, LpMapping, j);
-			unsigned int lo = MAX(m->host_port, n->host_port);
+			uint16_t lo;
 
-			if (m->proto != n->proto ||
-			    !lp_addr_overlaps(&m->addr, &n->addr) ||
-			    lo >= MIN(m->host_port + m->range,
-				      n->host_port + n->range))
+			if (!lp_mapping_overlap(
+				    m, &g_array_index(ms, LpMapping, j), &lo))
 				continue;
 			g_set_error(
 				error, LP_DAEMON_ERROR, LP_ERR_BAD_REQUEST,

@@ -305,28 +305,6 @@ unsigned int lp_leases_count_ports(LpDaemon *d, uid_t uid)
 }
 
 /**
- * leases_mapping_overlap() - First port two mappings both forward
- * @a:		Mapping
- * @b:		Mapping
- * @ret_port:	The port
- *
- * Return: true if protocol, addresses and ports overlap
- */
-static bool leases_mapping_overlap(const LpMapping *a, const LpMapping *b,
-				   uint16_t *ret_port)
-{
-	unsigned int lo = MAX(a->host_port, b->host_port);
-	unsigned int hi_a = (unsigned int)a->host_port + a->range;
-	unsigned int hi_b = (unsigned int)b->host_port + b->range;
-
-	if (a->proto != b->proto || !lp_addr_overlaps(&a->addr, &b->addr) ||
-	    lo >= MIN(hi_a, hi_b))
-		return false;
-	*ret_port = lo;
-	return true;
-}
-
-/**
  * lp_leases_find_overlap() - Find a lease already forwarding part of @m
  * @d:		Daemon
  * @m:		Mapping
@@ -346,11 +324,10 @@ LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
 		LpLease *lease = v;
 
 		for (i = 0; i < lease->mappings->len; i++) {
-			if (leases_mapping_overlap(
-				    m,
-				    &g_array_index(lease->mappings, LpMapping,
-						   i),
-				    ret_port))
+			if (lp_mapping_overlap(m,
+					       &g_array_index(lease->mappings,
+							      LpMapping, i),
+					       ret_port))
 				return lease;
 		}
 	}
