@@ -17,7 +17,6 @@ G_DEFINE_QUARK(lp_daemon_error_quark, lp_daemon_error)
 /**
  * dispatch_refuse() - Log a refusal and turn its error into a reply
  * @peer:	Peer
- * @req:	Request
  * @error:	Error in LP_DAEMON_ERROR
  *
  * Return: error reply

@@ -144,9 +144,7 @@ static void client_reply_error(LpClient *c, LpErrorCode code, const char *msg)
 {
 	g_autoptr(LpReply) reply = lp_reply_new_error(code, "%s", msg);
 
-	if (code != LP_ERR_TIMEOUT || c->peer.uid)
-		g_debug("client pid %d uid %u: %s", c->peer.pid, c->peer.uid,
-			msg);
+	g_debug("client pid %d uid %u: %s", c->peer.pid, c->peer.uid, msg);
 	client_reply(c, reply, LP_OP_STATUS);
 }
 
