@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "addr.h"
-#include "util.h"
+#include "netutils/addr.h"
+#include "netutils/util.h"
 
 /**
  * lp_addr_parse() - Parse a host address as Podman and pasta print it

@@ -15,9 +15,9 @@
 
 #include <glib.h>
 
-#include "client.h"
-#include "protocol.h"
-#include "util.h"
+#include "netutils/client.h"
+#include "netutils/protocol.h"
+#include "netutils/util.h"
 
 G_DEFINE_QUARK(lp_client_error, lp_client_error)
 G_DEFINE_QUARK(lp_reply_error, lp_reply_error)

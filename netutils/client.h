@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "protocol.h"
+#include "netutils/protocol.h"
 
 /* Default bound on one exchange with lowportd */
 #define LP_CLIENT_TIMEOUT_MS 10000

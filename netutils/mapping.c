@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "mapping.h"
+#include "netutils/mapping.h"
 
 /**
  * lp_mapping_overlap() - First host port two mappings both forward

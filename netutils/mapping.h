@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "addr.h"
+#include "netutils/addr.h"
 
 /* Longest lease ID: [a-z0-9] characters (element comments "lease=ID") */
 #define LP_LEASE_ID_MAX 16

@@ -22,8 +22,8 @@
 
 #include <glib.h>
 
-#include "pidfd.h"
-#include "util.h"
+#include "netutils/pidfd.h"
+#include "netutils/util.h"
 
 /* Size of our /proc reads: stat and fdinfo fit, status up to "Groups:" */
 #define PIDFD_PROC_BUFSIZE 4096

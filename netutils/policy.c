@@ -45,10 +45,10 @@
 
 #include <glib.h>
 
-#include "addr.h"
-#include "mapping.h"
-#include "policy.h"
-#include "util.h"
+#include "netutils/addr.h"
+#include "netutils/mapping.h"
+#include "netutils/policy.h"
+#include "netutils/util.h"
 
 G_DEFINE_QUARK(lp_policy_error, lp_policy_error)
 

@@ -13,8 +13,8 @@
 
 #include <glib.h>
 
-#include "addr.h"
-#include "mapping.h"
+#include "netutils/addr.h"
+#include "netutils/mapping.h"
 
 #define LP_POLICY_ERROR (lp_policy_error_quark())
 GQuark lp_policy_error_quark(void);

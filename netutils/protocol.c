@@ -33,9 +33,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "addr.h"
-#include "protocol.h"
-#include "util.h"
+#include "netutils/addr.h"
+#include "netutils/protocol.h"
+#include "netutils/util.h"
 
 G_DEFINE_QUARK(lp_protocol_error, lp_protocol_error)
 

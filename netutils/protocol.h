@@ -18,7 +18,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "mapping.h"
+#include "netutils/mapping.h"
 
 #define LP_PROTOCOL_VERSION 1
 /* Hard limit of one request line, '\n' included */

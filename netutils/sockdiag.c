@@ -24,8 +24,8 @@
 #include <glib.h>
 #include <libmnl/libmnl.h>
 
-#include "sockdiag.h"
-#include "util.h"
+#include "netutils/sockdiag.h"
+#include "netutils/util.h"
 
 /* Kernel dump skbs are at most 32 KiB (netlink_recvmsg() clamps) */
 #define SOCKDIAG_BUFSIZE 32768

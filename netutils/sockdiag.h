@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
-#include "addr.h"
+#include "netutils/addr.h"
 
 /*
  * LpSockInfo - one socket bound to a local port

@@ -23,9 +23,9 @@
 
 #include <glib.h>
 
-#include "nft.h"
+#include "netutils/nft/nft.h"
 #include "test-netns.h"
-#include "util.h"
+#include "netutils/util.h"
 
 #define BENCH_ROUNDS	   300
 #define BENCH_CONNS	   3000

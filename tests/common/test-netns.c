@@ -24,7 +24,7 @@
 #include <glib.h>
 
 #include "test-netns.h"
-#include "util.h"
+#include "netutils/util.h"
 
 static ino_t test_host_netns;
 static ino_t test_own_netns;

@@ -290,7 +290,7 @@ def lease_of(user, port, proto='tcp'):
 def need_shim():
     shim = SB.paths.get('PASTA_SHIM')
     if not shim:
-        T.skip('the lowport pasta shim is not built yet (plugin/pasta-shim.c)')
+        T.skip('the lowport pasta shim is not built yet (plugin/shim/pasta-shim.c)')
     return shim
 
 

@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "nft-batch.h"
+#include "netutils/nft/nft-batch.h"
 
 #define FUZZ_PORTID    77
 #define FUZZ_SEQ_BEGIN 1000

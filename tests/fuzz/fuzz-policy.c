@@ -15,9 +15,9 @@
 
 #include <glib.h>
 
-#include "addr.h"
-#include "mapping.h"
-#include "policy.h"
+#include "netutils/addr.h"
+#include "netutils/mapping.h"
+#include "netutils/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

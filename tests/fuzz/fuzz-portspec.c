@@ -18,8 +18,8 @@
 
 #include <glib.h>
 
-#include "mapping.h"
-#include "portspec.h"
+#include "netutils/mapping.h"
+#include "shim/portspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

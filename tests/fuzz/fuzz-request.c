@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "protocol.h"
+#include "netutils/protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -30,11 +30,11 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "nft-batch.h"
-#include "nft-rules.h"
-#include "nft.h"
+#include "netutils/nft/nft-batch.h"
+#include "netutils/nft/nft-rules.h"
+#include "netutils/nft/nft.h"
 #include "test-netns.h"
-#include "util.h"
+#include "netutils/util.h"
 
 #define TEST_NFT "/usr/sbin/nft"
 

@@ -23,9 +23,9 @@
 
 #include <glib.h>
 
-#include "nft-batch.h"
-#include "nft-rules.h"
-#include "nft.h"
+#include "netutils/nft/nft-batch.h"
+#include "netutils/nft/nft-rules.h"
+#include "netutils/nft/nft.h"
 
 /*
  * TestLease - one golden lease case

@@ -20,8 +20,8 @@
 
 #include <glib.h>
 
-#include "pidfd.h"
-#include "util.h"
+#include "netutils/pidfd.h"
+#include "netutils/util.h"
 
 #define NOBODY 65534
 

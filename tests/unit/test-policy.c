@@ -17,9 +17,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "addr.h"
-#include "mapping.h"
-#include "policy.h"
+#include "netutils/addr.h"
+#include "netutils/mapping.h"
+#include "netutils/policy.h"
 
 /* The example of DESIGN.md "Interface contract", verbatim */
 static const char design_example[] =

@@ -10,8 +10,8 @@
 
 #include <glib.h>
 
-#include "mapping.h"
-#include "portspec.h"
+#include "netutils/mapping.h"
+#include "shim/portspec.h"
 
 /* Usual net.ipv4.ip_unprivileged_port_start */
 #define UNPRIV 1024

@@ -18,9 +18,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "client.h"
-#include "protocol.h"
-#include "util.h"
+#include "netutils/client.h"
+#include "netutils/protocol.h"
+#include "netutils/util.h"
 
 #define LIST   "{\"version\":1,\"op\":\"list\""
 #define FWD(m) "{\"version\":1,\"op\":\"forward\",\"mappings\":[" m "]}"

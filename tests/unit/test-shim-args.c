@@ -30,14 +30,14 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "mapping.h"
-#include "portspec.h"
-#include "protocol.h"
-#include "shim-args.h"
-#include "shim-exec.h"
-#include "shim-ports.h"
-#include "shim.h"
-#include "util.h"
+#include "netutils/mapping.h"
+#include "shim/portspec.h"
+#include "netutils/protocol.h"
+#include "shim/shim-args.h"
+#include "shim/shim-exec.h"
+#include "shim/shim-ports.h"
+#include "shim/shim.h"
+#include "netutils/util.h"
 
 /* Usual net.ipv4.ip_unprivileged_port_start */
 #define UNPRIV 1024

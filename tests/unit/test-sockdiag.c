@@ -29,9 +29,9 @@
 
 #include <glib.h>
 
-#include "sockdiag.h"
+#include "netutils/sockdiag.h"
 #include "test-netns.h"
-#include "util.h"
+#include "netutils/util.h"
 
 #define NOBODY 65534
 

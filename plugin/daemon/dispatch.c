@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dispatch.c - answer one decoded request: forward, release, list, status
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <glib.h>
+
+#include "daemon/admission.h"
+#include "daemon/daemon.h"
+#include "daemon/leases.h"
+
+G_DEFINE_QUARK(lp_daemon_error_quark, lp_daemon_error)
+
+/**
+ * dispatch_refuse() - Log a refusal and turn its error into a reply
+ * @peer:	Peer
+ * @error:	Error in LP_DAEMON_ERROR
+ *
+ * Return: error reply
+ */
+static LpReply *dispatch_refuse(const LpPeer *peer, GError *error)
+{
+	g_autofree char *label = lp_user_label(peer->uid);
+	LpErrorCode code = error->domain == LP_DAEMON_ERROR ? error->code
+							    : LP_ERR_INTERNAL;
+
+	lp_log_event("refused", peer->uid, NULL, "refused forward for %s: %s",
+		     label, error->message);
+	return lp_reply_new_error(code, "%s", error->message);
+}
+
+/**
+ * dispatch_forward() - Admit a lease or say why not
+ * @d:		Daemon
+ * @peer:	Peer
+ * @req:	Forward request
+ * @pidfd:	pidfd passed with it (taken on success)
+ *
+ * Return: reply
+ */
+static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
+				 const LpRequest *req, int *pidfd)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpLease) lease = NULL;
+	g_autofree char *label = lp_user_label(peer->uid);
+	g_autofree char *what = NULL;
+	LpReply *reply;
+
+	lease = lp_admission_check(d, peer, req, pidfd, &error);
+	if (!lease || !lp_leases_admit(d, lease, &error))
+		return dispatch_refuse(peer, error);
+
+	what = lp_lease_describe(lease);
+	lp_log_event("admitted", peer->uid, lease->id,
+		     "admitted lease %s for %s, pid %d: %s", lease->id, label,
+		     lease->pid, what);
+	reply = lp_reply_new_ok();
+	reply->lease_id = g_strdup(lease->id);
+	g_steal_pointer(&lease); /* the daemon's table owns it now */
+	return reply;
+}
+
+/**
+ * dispatch_release() - End a lease on its owner's (or root's) request
+ * @d:		Daemon
+ * @peer:	Peer
+ * @req:	Release request
+ *
+ * Return: reply
+ */
+static LpReply *dispatch_release(LpDaemon *d, const LpPeer *peer,
+				 const LpRequest *req)
+{
+	LpLease *lease = g_hash_table_lookup(d->leases, req->id);
+	g_autofree char *reason = NULL;
+
+	if (!lease)
+		return lp_reply_new_error(LP_ERR_NOT_FOUND, "no lease %s",
+					  req->id);
+	if (peer->uid && lease->uid != peer->uid)
+		return lp_reply_new_error(LP_ERR_PERMISSION,
+					  "lease %s belongs to another user",
+					  req->id);
+	reason = g_strdup_printf("released by uid %u", peer->uid);
+	lp_leases_end(d, lease, reason);
+	return lp_reply_new_ok();
+}
+
+/**
+ * dispatch_cmp_lease() - Order leases by creation time, then ID
+ * @a:	Pointer to LpLeaseInfo *
+ * @b:	Pointer to LpLeaseInfo *
+ *
+ * Return: <0, 0, >0
+ */
+static int dispatch_cmp_lease(gconstpointer a, gconstpointer b)
+{
+	const LpLeaseInfo *x = *(LpLeaseInfo *const *)a;
+	const LpLeaseInfo *y = *(LpLeaseInfo *const *)b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return g_strcmp0(x->id, y->id);
+}
+
+/**
+ * dispatch_list() - The peer's leases (root: all)
+ * @d:		Daemon
+ * @peer:	Peer
+ *
+ * Return: reply
+ */
+static LpReply *dispatch_list(LpDaemon *d, const LpPeer *peer)
+{
+	LpReply *reply = lp_reply_new_ok();
+	GHashTableIter it;
+	gpointer v;
+
+	reply->leases = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)lp_lease_info_free);
+	g_hash_table_iter_init(&it, d->leases);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const LpLease *lease = v;
+
+		if (!peer->uid || lease->uid == peer->uid)
+			g_ptr_array_add(reply->leases, lp_lease_to_info(lease));
+	}
+	g_ptr_array_sort(reply->leases, dispatch_cmp_lease);
+	return reply;
+}
+
+/**
+ * dispatch_status() - Helper status: version, lease counts, table
+ * @d:		Daemon
+ * @peer:	Peer
+ *
+ * Return: reply
+ */
+static LpReply *dispatch_status(LpDaemon *d, const LpPeer *peer)
+{
+	LpReply *reply = lp_reply_new_ok();
+	GHashTableIter it;
+	gpointer v;
+
+	reply->status.version = g_strdup(PACKAGE_VERSION);
+	reply->status.leases_total = g_hash_table_size(d->leases);
+	g_hash_table_iter_init(&it, d->leases);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		if (((const LpLease *)v)->uid == peer->uid)
+			reply->status.leases++;
+	}
+	reply->status.table_present = lp_nft_table_present(d->nft, NULL);
+	return reply;
+}
+
+/**
+ * lp_daemon_handle() - Answer one request
+ * @d:		Daemon
+ * @peer:	Peer credentials from the kernel
+ * @req:	Decoded request
+ * @pidfd:	Descriptor passed with the request, or -1; taken if used
+ *
+ * Return: reply, never NULL
+ */
+LpReply *lp_daemon_handle(LpDaemon *d, const LpPeer *peer, const LpRequest *req,
+			  int *pidfd)
+{
+	switch (req->op) {
+	case LP_OP_FORWARD:
+		return dispatch_forward(d, peer, req, pidfd);
+	case LP_OP_RELEASE:
+		return dispatch_release(d, peer, req);
+	case LP_OP_LIST:
+		return dispatch_list(d, peer);
+	case LP_OP_STATUS:
+		return dispatch_status(d, peer);
+	case LP_OP_MAX:
+	default:
+		break;
+	}
+	return lp_reply_new_error(LP_ERR_BAD_REQUEST, "unknown operation");
+}
