@@ -31,3 +31,39 @@ bool lp_mapping_overlap(const LpMapping *a, const LpMapping *b,
 	*ret_port = lo;
 	return true;
 }
+
+/**
+ * lp_mapping_iter_init() - Start a walk over every port of every mapping
+ * @it:		Iterator to set up
+ * @mappings:	GArray of LpMapping (may be empty)
+ */
+void lp_mapping_iter_init(LpMappingIter *it, const GArray *mappings)
+{
+	*it = (LpMappingIter){.mappings = mappings};
+}
+
+/**
+ * lp_mapping_iter_next() - Step to the next port
+ * @it:		Iterator
+ *
+ * Return: true with @it->m, @it->host_port and @it->backend_port set, false
+ *	   once every port of every mapping has been visited
+ */
+bool lp_mapping_iter_next(LpMappingIter *it)
+{
+	while (it->i < it->mappings->len) {
+		const LpMapping *m =
+			&g_array_index(it->mappings, LpMapping, it->i);
+
+		if (it->k < m->range) {
+			it->m = m;
+			it->host_port = (uint16_t)(m->host_port + it->k);
+			it->backend_port = (uint16_t)(m->backend_port + it->k);
+			it->k++;
+			return true;
+		}
+		it->i++;
+		it->k = 0;
+	}
+	return false;
+}

@@ -7,7 +7,10 @@
 #ifndef LOWPORT_MAPPING_H
 #define LOWPORT_MAPPING_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <glib.h>
 
 #include "netutils/addr.h"
 
@@ -33,5 +36,31 @@ typedef struct {
 
 bool lp_mapping_overlap(const LpMapping *a, const LpMapping *b,
 			uint16_t *ret_port);
+
+/*
+ * LpMappingIter - every port of every mapping in a GArray of LpMapping
+ * @mappings:		The array walked
+ * @i:			Index of the current mapping
+ * @k:			Offset of the current port in it
+ * @m:			Current mapping (valid after a true next())
+ * @host_port:		Current host port
+ * @backend_port:	The backend port it goes to
+ *
+ * LpMappingIter it;
+ * lp_mapping_iter_init(&it, mappings);
+ * while (lp_mapping_iter_next(&it))
+ *	use(it.m, it.host_port, it.backend_port);
+ */
+typedef struct {
+	const GArray *mappings;
+	guint i;
+	unsigned int k;
+	const LpMapping *m;
+	uint16_t host_port;
+	uint16_t backend_port;
+} LpMappingIter;
+
+void lp_mapping_iter_init(LpMappingIter *it, const GArray *mappings);
+bool lp_mapping_iter_next(LpMappingIter *it);
 
 #endif /* LOWPORT_MAPPING_H */

@@ -97,23 +97,18 @@ static bool admission_pidfd(const LpPeer *peer, int pidfd, LpLease *lease,
 bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
 			 const GArray *mappings, GError **error)
 {
-	guint i;
+	LpMappingIter it;
 
-	for (i = 0; i < mappings->len; i++) {
-		const LpMapping *m = &g_array_index(mappings, LpMapping, i);
-		unsigned int p;
+	lp_mapping_iter_init(&it, mappings);
+	while (lp_mapping_iter_next(&it)) {
+		g_autoptr(GError) local = NULL;
 
-		for (p = m->host_port;
-		     p < (unsigned int)m->host_port + m->range; p++) {
-			g_autoptr(GError) local = NULL;
-
-			if (lp_policy_check(d->policy, cred, m->proto, &m->addr,
-					    p, &local))
-				continue;
-			g_set_error_literal(error, LP_DAEMON_ERROR,
-					    LP_ERR_NOT_GRANTED, local->message);
-			return false;
-		}
+		if (lp_policy_check(d->policy, cred, it.m->proto, &it.m->addr,
+				    it.host_port, &local))
+			continue;
+		g_set_error_literal(error, LP_DAEMON_ERROR, LP_ERR_NOT_GRANTED,
+				    local->message);
+		return false;
 	}
 	return true;
 }
@@ -357,20 +352,13 @@ static bool admission_backend(const LpPeer *peer, const LpMapping *m,
 static bool admission_sockets(LpDaemon *d, const LpPeer *peer,
 			      const LpRequest *req, GError **error)
 {
-	guint i;
+	LpMappingIter it;
 
-	for (i = 0; i < req->mappings->len; i++) {
-		const LpMapping *m =
-			&g_array_index(req->mappings, LpMapping, i);
-		unsigned int k;
-
-		for (k = 0; k < m->range; k++) {
-			if (!admission_host_port(d, m, m->host_port + k,
-						 error) ||
-			    !admission_backend(peer, m, m->backend_port + k,
-					       error))
-				return false;
-		}
+	lp_mapping_iter_init(&it, req->mappings);
+	while (lp_mapping_iter_next(&it)) {
+		if (!admission_host_port(d, it.m, it.host_port, error) ||
+		    !admission_backend(peer, it.m, it.backend_port, error))
+			return false;
 	}
 	return true;
 }
