@@ -12,6 +12,9 @@
 
 #include <glib.h>
 
+#include "netutils/nft/nft-lease.h"
+#include "netutils/nft/nft-monitor.h"
+#include "netutils/nft/nft-table.h"
 #include "netutils/nft/nft.h"
 #include "netutils/policy.h"
 #include "netutils/protocol.h"
