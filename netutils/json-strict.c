@@ -250,7 +250,7 @@ static const char *json_strict_scan(const char *buf, size_t len,
 /* Typed readers ---------------------------------------------------------- */
 
 /**
- * lp_json_strict_excerpt() - Quote a user string in a message: one line, UTF-8, short
+ * lp_json_strict_excerpt() - Quote user text in a message: one short line
  * @s:		String; may hold control characters or cut characters
  * @max:	Characters kept
  *

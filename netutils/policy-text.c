@@ -20,7 +20,7 @@
 #include "netutils/policy.h"
 
 /**
- * policy_text_clean_line() - Blank comment lines, cut trailing " # ..." comments
+ * policy_text_clean_line() - Blank comment lines, cut trailing " # ..."
  * @line:	One line, modified in place
  */
 static void policy_text_clean_line(char *line)
@@ -132,7 +132,7 @@ static bool policy_text_check_lines(const LpPolicyParse *ctx, char **lines,
 }
 
 /**
- * policy_text_check_bytes() - Refuse oversized, NUL-containing or non-UTF-8 data
+ * policy_text_check_bytes() - Refuse oversized, NUL-holding, non-UTF-8 data
  * @ctx:	Parser position, for messages
  * @data:	File contents
  * @len:	Length of @data

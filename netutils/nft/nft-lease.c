@@ -320,7 +320,7 @@ static gint lp_nft_lease_cmp(gconstpointer a, gconstpointer b)
 }
 
 /**
- * lp_nft_lease_collect() - List leases consistently, retrying on ruleset changes
+ * lp_nft_lease_collect() - List leases consistently, retrying on changes
  * @nft:	Engine
  * @only:	Lease ID to list, NULL for all
  * @keys:	If not NULL, filled with the key of every element listed

@@ -93,7 +93,7 @@ int lp_nft_table_get(LpNft *nft, uint32_t *ret_flags, uint32_t *ret_owner)
 }
 
 /**
- * lp_nft_table_probe_once() - Probe for NFT_TABLE_F_PERSIST with a scratch table
+ * lp_nft_table_probe_once() - Probe for NFT_TABLE_F_PERSIST, scratch table
  * @nft:	Engine
  * @name:	Name of the scratch table, in family inet
  *
@@ -132,7 +132,7 @@ static int lp_nft_table_probe_once(LpNft *nft, const char *name)
 }
 
 /**
- * lp_nft_table_probe_persist() - Tell whether the kernel has NFT_TABLE_F_PERSIST
+ * lp_nft_table_probe_persist() - Does the kernel have NFT_TABLE_F_PERSIST?
  * @nft:	Engine
  *
  * Tries "lowport-probe", then, if somebody has a table of that name,
