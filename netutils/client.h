@@ -10,6 +10,8 @@
 #include <glib.h>
 
 #include "netutils/protocol.h"
+#include "netutils/reply.h"
+#include "netutils/request.h"
 
 /* Default bound on one exchange with lowportd */
 #define LP_CLIENT_TIMEOUT_MS 10000

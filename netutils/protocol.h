@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * protocol.h - lowportd wire protocol (JSON lines), shared by both ends
+ * protocol.h - lowportd wire protocol (JSON lines), shared by both ends:
+ * limits, error codes, operations; requests are in request.h, replies in
+ * reply.h
  *
  * One connection carries one request and one reply. Each is one JSON object
  * on one line, terminated by '\n'. A forward request carries the pidfd of the
@@ -18,6 +20,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "netutils/json-strict.h"
 #include "netutils/mapping.h"
 
 #define LP_PROTOCOL_VERSION 1
@@ -79,88 +82,23 @@ const char *lp_op_name(LpOp op);
 int lp_op_from_name(const char *name);
 gboolean lp_lease_id_valid(const char *id);
 
-/*
- * LpRequest - a decoded request
- * @version:	Protocol version (LP_PROTOCOL_VERSION)
- * @op:		Operation
- * @netns:	forward: netns path pasta serves (informational), may be NULL
- * @mappings:	forward: GArray of LpMapping, 1..LP_MAPPINGS_MAX entries
- * @id:		release: lease ID
- */
-typedef struct {
-	int version;
-	LpOp op;
-	char *netns;
-	GArray *mappings;
-	char *id;
-} LpRequest;
+/* The envelope and the shared codec, for request.c, reply.c, lease-info.c */
+JsonObject *lp_protocol_load(const char *kind, const char *buf, size_t len,
+			     size_t max, JsonParser **ret_parser,
+			     GError **error);
+JsonBuilder *lp_protocol_begin(void);
+char *lp_protocol_finish(JsonBuilder *b, size_t *ret_len);
+void lp_protocol_add_string(JsonBuilder *b, const char *name, const char *s);
+void lp_protocol_add_int(JsonBuilder *b, const char *name, int64_t v);
+void lp_protocol_add_mappings(JsonBuilder *b, const GArray *mappings);
+gboolean lp_protocol_get_lease_id(JsonObject *o, const LpJsonWhere *w,
+				  const char *name, char **ret, GError **error);
+gboolean lp_protocol_get_netns(JsonObject *o, const LpJsonWhere *w, char **ret,
+			       GError **error);
+GArray *lp_protocol_get_mappings(JsonObject *o, const LpJsonWhere *w,
+				 GError **error);
 
-/*
- * LpLeaseInfo - one lease as lowportd reports it
- *
- * lp_lease_info_new() allocates @mappings empty; @netns may be NULL.
- */
-typedef struct {
-	char *id;
-	uid_t uid;
-	pid_t pid;
-	char *netns;
-	int64_t created;  /* Unix time, seconds */
-	GArray *mappings; /* LpMapping */
-} LpLeaseInfo;
-
-/*
- * LpStatus - the status reply
- */
-typedef struct {
-	char *version;
-	unsigned int leases;
-	unsigned int leases_total;
-	gboolean table_present;
-} LpStatus;
-
-/*
- * LpReply - a decoded reply
- * @ok:		TRUE on success
- * @code:	Error code if !ok
- * @message:	One-line message if !ok
- * @lease_id:	forward: the new lease
- * @leases:	list: GPtrArray of LpLeaseInfo, owns them; never NULL after
- *		lp_reply_new_ok(), lp_reply_new_error() or lp_reply_parse()
- * @status:	status
- */
-typedef struct {
-	gboolean ok;
-	LpErrorCode code;
-	char *message;
-	char *lease_id;
-	GPtrArray *leases;
-	LpStatus status;
-} LpReply;
-
-LpRequest *lp_request_new(LpOp op);
-void lp_request_free(LpRequest *req);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpRequest, lp_request_free)
-LpRequest *lp_request_parse(const char *buf, size_t len, GError **error);
-char *lp_request_serialize(const LpRequest *req, size_t *ret_len);
-gboolean lp_request_equal(const LpRequest *a, const LpRequest *b);
-
-LpLeaseInfo *lp_lease_info_new(void);
-void lp_lease_info_free(LpLeaseInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpLeaseInfo, lp_lease_info_free)
-gboolean lp_lease_info_equal(const LpLeaseInfo *a, const LpLeaseInfo *b);
-JsonNode *lp_leases_to_json(const GPtrArray *leases);
-gboolean lp_mappings_equal(const GArray *a, const GArray *b);
-
-LpReply *lp_reply_new_ok(void);
-LpReply *lp_reply_new_error(LpErrorCode code, const char *fmt, ...)
-	G_GNUC_PRINTF(2, 3);
-void lp_reply_free(LpReply *reply);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpReply, lp_reply_free)
-LpReply *lp_reply_parse(const char *buf, size_t len, GError **error);
-char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len);
-gboolean lp_reply_equal(const LpReply *a, const LpReply *b);
-
+/* Mappings in other JSON documents (lowportd's state files) */
 void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings);
 GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error);
 

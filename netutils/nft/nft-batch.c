@@ -7,8 +7,8 @@
  * Every message of a batch except BATCH_BEGIN/END carries NLM_F_ACK, and
  * the batch is only a success once every one of those ACKs came back with
  * error 0. The kernel runs the whole batch inside sendmsg(), queues one
- * ACK per message (also for messages that succeeded in an aborted batch,
- * research/nft_anchors.md §3.8), and aborts the transaction if any message
+ * ACK per message (also for messages that succeeded in an aborted
+ * batch), and aborts the transaction if any message
  * failed. A batch-level failure (no CAP_NET_ADMIN, out of memory, commit
  * failure) comes back as one error carrying the BATCH_BEGIN sequence.
  *
@@ -40,7 +40,9 @@
 
 #include <libnftnl/common.h>
 
+#include "netutils/nft/nft-acks.h"
 #include "netutils/nft/nft-batch.h"
+#include "netutils/nft/nft-socket.h"
 #include "netutils/nft/nft.h"
 #include "netutils/util.h"
 
@@ -50,9 +52,6 @@
 
 /* Kernel memory one queued ACK costs against SO_RCVBUF (skb truesize) */
 #define LP_NFT_ACK_TRUESIZE 1024
-
-/* Bound on socket buffers we ask for: 10,000 leases fit well below */
-#define LP_NFT_SOCKBUF_MAX (256 * 1024 * 1024)
 
 /* The kernel answers within sendmsg(); this only guards against bugs */
 #define LP_NFT_ACK_TIMEOUT_MS 10000
@@ -108,189 +107,6 @@ static void lp_nft_batch_elems_free(gpointer data)
 		g_ptr_array_unref(e->what);
 	g_array_unref(e->offs);
 	g_free(e);
-}
-
-/**
- * lp_nft_nlmsg_ok() - Tell whether a whole netlink message fits in @len
- * @nlh:	Message
- * @len:	Bytes left in the buffer from @nlh on
- *
- * Unlike mnl_nlmsg_ok() (libmnl 1.0.4), which casts nlmsg_len to int, a
- * length of 2 GiB or more is refused rather than taken as negative.
- *
- * Return: true if the header and the length it claims fit
- */
-bool lp_nft_nlmsg_ok(const struct nlmsghdr *nlh, size_t len)
-{
-	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= len;
-}
-
-/**
- * lp_nft_nlmsg_next() - Step to the next message of a buffer
- * @nlh:	Message checked with lp_nft_nlmsg_ok()
- * @len:	Bytes left from @nlh on, updated
- *
- * Return: next message; *@len is 0 if the buffer ends
- */
-const struct nlmsghdr *lp_nft_nlmsg_next(const struct nlmsghdr *nlh,
-					 size_t *len)
-{
-	size_t step = MIN((size_t)NLMSG_ALIGN(nlh->nlmsg_len), *len);
-
-	*len -= step;
-	return (const struct nlmsghdr *)((const char *)nlh + step);
-}
-
-/**
- * lp_nft_acks_init() - Prepare ACK collection for a batch
- * @a:		State to initialise, release with lp_nft_acks_clear()
- * @portid:	Our netlink port ID
- * @seq_begin:	Sequence number of BATCH_BEGIN
- * @n:		Number of messages between BEGIN and END
- */
-void lp_nft_acks_init(LpNftAcks *a, uint32_t portid, uint32_t seq_begin,
-		      unsigned int n)
-{
-	memset(a, 0, sizeof(*a));
-	a->portid = portid;
-	a->seq_begin = seq_begin;
-	a->n = n;
-	a->acked = g_malloc0(n ? n : 1);
-	a->done = !n;
-}
-
-/**
- * lp_nft_acks_clear() - Release what lp_nft_acks_init() allocated
- * @a:		State
- */
-void lp_nft_acks_clear(LpNftAcks *a)
-{
-	g_clear_pointer(&a->acked, g_free);
-}
-
-/**
- * lp_nft_acks_extack_cb() - mnl_attr_parse() callback for extended ACK TLVs
- * @attr:	Attribute
- * @data:	LpNftAcks to fill
- *
- * Return: MNL_CB_OK
- */
-static int lp_nft_acks_extack_cb(const struct nlattr *attr, void *data)
-{
-	LpNftAcks *a = data;
-	const char *s;
-	size_t i;
-
-	switch (mnl_attr_get_type(attr)) {
-	case NLMSGERR_ATTR_MSG:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			break;
-		s = mnl_attr_get_str(attr);
-		g_strlcpy(a->error_msg, s, sizeof(a->error_msg));
-		for (i = 0; a->error_msg[i]; i++) {
-			if (!g_ascii_isprint(a->error_msg[i]))
-				a->error_msg[i] = '?';
-		}
-		break;
-	case NLMSGERR_ATTR_OFFS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			a->error_offs = mnl_attr_get_u32(attr);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/**
- * lp_nft_acks_extack() - Parse extended ACK TLVs of an error message
- * @a:		State to fill
- * @nlh:	NLMSG_ERROR message, at least a struct nlmsgerr long
- */
-static void lp_nft_acks_extack(LpNftAcks *a, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t plen = mnl_nlmsg_get_payload_len(nlh);
-	size_t off = sizeof(*err);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr) ||
-		    err->msg.nlmsg_len > plen - off)
-			return;
-		off += MNL_ALIGN(err->msg.nlmsg_len) - sizeof(struct nlmsghdr);
-	}
-	if (off > plen)
-		return;
-	mnl_attr_parse(nlh, off, lp_nft_acks_extack_cb, a);
-}
-
-/**
- * lp_nft_acks_error() - Account one NLMSG_ERROR message
- * @a:		State
- * @nlh:	Message
- */
-static void lp_nft_acks_error(LpNftAcks *a, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	uint32_t i = nlh->nlmsg_seq - a->seq_begin - 1;
-	int e;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
-		return;
-	e = err->error;
-	if (e > 0 || e < -4095)
-		e = -EPROTO;
-	if (nlh->nlmsg_seq == a->seq_begin) {
-		/* An error here fails the batch as a whole */
-		if (!e)
-			return;
-		if (!a->error) {
-			a->error = e;
-			a->error_seq = nlh->nlmsg_seq;
-			lp_nft_acks_extack(a, nlh);
-		}
-		a->done = true;
-		return;
-	}
-	if (i >= a->n || a->acked[i])
-		return; /* not ours, or a duplicate */
-	a->acked[i] = 1;
-	a->n_acked++;
-	if (e && !a->error) {
-		a->error = e;
-		a->error_seq = nlh->nlmsg_seq;
-		lp_nft_acks_extack(a, nlh);
-	}
-	if (a->n_acked == a->n)
-		a->done = true;
-}
-
-/**
- * lp_nft_acks_parse() - Account the ACKs in one received netlink buffer
- * @a:		State from lp_nft_acks_init()
- * @buf:	Received bytes, any content, 4-byte aligned
- * @len:	Length of @buf
- *
- * Messages that are not NLMSG_ERROR, are addressed to another port, or
- * carry a sequence number outside the batch are skipped; truncated or
- * malformed messages end the walk.
- *
- * Return: 1 once the batch is complete (a->done), 0 if more are needed
- */
-int lp_nft_acks_parse(LpNftAcks *a, const void *buf, size_t len)
-{
-	const struct nlmsghdr *nlh = buf;
-
-	for (; !a->done && lp_nft_nlmsg_ok(nlh, len);
-	     nlh = lp_nft_nlmsg_next(nlh, &len)) {
-		if (nlh->nlmsg_type != NLMSG_ERROR)
-			continue;
-		if (nlh->nlmsg_pid && nlh->nlmsg_pid != a->portid)
-			continue;
-		lp_nft_acks_error(a, nlh);
-	}
-	return a->done ? 1 : 0;
 }
 
 /**
@@ -591,72 +407,6 @@ void lp_nft_batch_elems(LpNftBatch *b, uint16_t type, uint16_t flags,
 	e->offs = lp_nft_batch_elem_offsets(nlh);
 	g_ptr_array_index(b->elems, b->elems->len - 1) = e;
 	lp_nft_batch_next(b);
-}
-
-/**
- * lp_nft_socket_bufsize() - Raise a socket buffer to at least @size
- * @nl:		Netlink socket
- * @opt:	SO_SNDBUF or SO_RCVBUF
- * @size:	Wanted size in bytes, capped at LP_NFT_SOCKBUF_MAX
- *
- * Uses the FORCE variant (CAP_NET_ADMIN) and falls back to the plain one,
- * which the kernel caps at net.core.[rw]mem_max. Never shrinks.
- */
-void lp_nft_socket_bufsize(struct mnl_socket *nl, int opt, int size)
-{
-	int fd = mnl_socket_get_fd(nl);
-	int force = opt == SO_SNDBUF ? SO_SNDBUFFORCE : SO_RCVBUFFORCE;
-	int cur = 0;
-	socklen_t len = sizeof(cur);
-
-	size = MIN(size, LP_NFT_SOCKBUF_MAX);
-	if (!getsockopt(fd, SOL_SOCKET, opt, &cur, &len) && cur >= size)
-		return;
-	if (setsockopt(fd, SOL_SOCKET, force, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
-}
-
-/**
- * lp_nft_socket_open() - Open a netfilter netlink socket, CLOEXEC
- * @ret:	Socket, caller closes with mnl_socket_close()
- * @flags:	Extra socket flags (SOCK_NONBLOCK)
- *
- * Extended ACKs are enabled, and ACKs are capped: we map errors by
- * sequence number and need no copy of the request.
- *
- * Return: 0 on success, negative errno on failure
- */
-int lp_nft_socket_open(struct mnl_socket **ret, int flags)
-{
-	g_autoptr(MnlSocket) nl = NULL;
-	int one = 1;
-
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | flags);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	*ret = g_steal_pointer(&nl);
-	return 0;
-}
-
-/**
- * lp_nft_socket_getbuf() - Read a socket buffer size
- * @nl:		Netlink socket
- * @opt:	SO_SNDBUF or SO_RCVBUF
- *
- * Return: size in bytes, 0 on error
- */
-static size_t lp_nft_socket_getbuf(struct mnl_socket *nl, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = 0;
-
-	if (getsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, opt, &v, &len) < 0)
-		return 0;
-	return v > 0 ? (size_t)v : 0;
 }
 
 /**

@@ -32,44 +32,6 @@ typedef enum {
 	LP_NFT_HINT_ELEM,
 } LpNftHint;
 
-/* Longest extended ACK message text kept, NUL included */
-#define LP_NFT_EXTACK_MAX 128
-
-/*
- * LpNftAcks - ACK collection for one batch: BEGIN, @n messages, END
- * @portid:	Our netlink port ID; messages for other ports are ignored
- * @seq_begin:	Sequence number of BATCH_BEGIN; messages are
- *		@seq_begin + 1 ... @seq_begin + @n
- * @n:		Number of messages expecting an ACK
- * @acked:	One flag per message
- * @n_acked:	Number of flags set in @acked
- * @done:	All ACKs arrived, or the kernel failed the batch as a whole
- * @error:	First non-zero error, negative errno, 0 if none
- * @error_seq:	Sequence number @error refers to
- * @error_offs:	Extended ACK attribute offset in that message, 0 if none
- * @error_msg:	Extended ACK message text, printable ASCII, "" if none
- */
-typedef struct {
-	uint32_t portid;
-	uint32_t seq_begin;
-	unsigned int n;
-	uint8_t *acked;
-	unsigned int n_acked;
-	bool done;
-	int error;
-	uint32_t error_seq;
-	uint32_t error_offs;
-	char error_msg[LP_NFT_EXTACK_MAX];
-} LpNftAcks;
-
-bool lp_nft_nlmsg_ok(const struct nlmsghdr *nlh, size_t len);
-const struct nlmsghdr *lp_nft_nlmsg_next(const struct nlmsghdr *nlh,
-					 size_t *len);
-void lp_nft_acks_init(LpNftAcks *a, uint32_t portid, uint32_t seq_begin,
-		      unsigned int n);
-void lp_nft_acks_clear(LpNftAcks *a);
-int lp_nft_acks_parse(LpNftAcks *a, const void *buf, size_t len);
-
 char *lp_nft_batch_describe_error(int err, const char *what, LpNftHint hint,
 				  const char *extack);
 
@@ -98,8 +60,5 @@ void lp_nft_batch_elems(LpNftBatch *b, uint16_t type, uint16_t flags,
 			const struct nftnl_set *s, LpNftHint hint,
 			const char *what, GPtrArray *elem_what);
 bool lp_nft_batch_commit(LpNftBatch *b, struct mnl_socket *nl, GError **error);
-
-int lp_nft_socket_open(struct mnl_socket **ret, int flags);
-void lp_nft_socket_bufsize(struct mnl_socket *nl, int opt, int size);
 
 #endif /* LOWPORT_NFT_BATCH_H */

@@ -28,6 +28,9 @@
 #include <linux/netlink.h>
 
 #include "netutils/nft/nft-batch.h"
+#include "netutils/nft/nft-monitor.h"
+#include "netutils/nft/nft-nlmsg.h"
+#include "netutils/nft/nft-socket.h"
 #include "netutils/nft/nft.h"
 #include "netutils/util.h"
 

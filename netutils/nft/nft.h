@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nft.h - the lease engine: table inet lowport over libnftnl + libmnl
+ * nft.h - the nftables engine handle: one netlink socket, the table's
+ *	   name, owner mode and error domain
  *
  * Copyright lowport authors
  */
@@ -13,7 +14,7 @@
 
 #include <glib.h>
 
-#include "netutils/mapping.h"
+struct mnl_socket;
 
 #define LP_NFT_TABLE "lowport"
 
@@ -32,45 +33,28 @@ typedef enum {
 } LpNftOwnerMode;
 
 /*
- * LpNftLease - a lease as the kernel holds it
- * @id:		Lease ID
- * @uid:	Owner uid; listed from the element comments
- *		"lease=<id> uid=<uid>"
- * @mappings:	GArray of LpMapping; from a kernel listing one per port
- *		(range 1), sorted, an IPv4 and IPv6 wildcard pair of the same
- *		port and backend folded into one on every address
+ * LpNft - the engine; fields are for netutils/nft/ only
+ * @nl:		Netlink socket, open for the engine's life
+ * @seq:	Next sequence number
+ * @portid:	Port ID of @nl
+ * @mode:	Owner mode
+ * @persist:	The kernel supports NFT_TABLE_F_PERSIST
+ * @owned:	Table inet lowport is owned by @nl
  */
-typedef struct {
-	char id[LP_LEASE_ID_MAX + 1];
-	uid_t uid;
-	GArray *mappings;
-} LpNftLease;
-
-LpNftLease *lp_nft_lease_new(const char *id, uid_t uid);
-void lp_nft_lease_free(LpNftLease *lease);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftLease, lp_nft_lease_free)
-
-typedef struct LpNft LpNft;
+typedef struct LpNft {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	uint32_t portid;
+	LpNftOwnerMode mode;
+	bool persist;
+	bool owned;
+} LpNft;
 
 LpNft *lp_nft_new(LpNftOwnerMode owner, GError **error);
 void lp_nft_free(LpNft *nft);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNft, lp_nft_free)
-
-bool lp_nft_table_present(LpNft *nft, GError **error);
-bool lp_nft_ensure_table(LpNft *nft, GError **error);
-bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error);
-bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error);
-GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error);
-bool lp_nft_rebuild(LpNft *nft, GPtrArray *leases, GError **error);
 bool lp_nft_owned(LpNft *nft);
 uint32_t lp_nft_portid(LpNft *nft);
-
-typedef struct LpNftMonitor LpNftMonitor;
-
-LpNftMonitor *lp_nft_monitor_new(LpNft *nft, GError **error);
-void lp_nft_monitor_free(LpNftMonitor *mon);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftMonitor, lp_nft_monitor_free)
-int lp_nft_monitor_fd(LpNftMonitor *mon);
-bool lp_nft_monitor_read(LpNftMonitor *mon, bool *ret_foreign, GError **error);
+void lp_nft_set_errno(GError **error, int r, const char *what);
 
 #endif /* LOWPORT_NFT_H */

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "netutils/protocol.h"
+#include "netutils/reply.h"
 
 /* Exit statuses, as lowportctl --help documents them */
 #define LP_CTL_EXIT_OK	    0

@@ -12,9 +12,14 @@
 
 #include <glib.h>
 
+#include "netutils/nft/nft-lease.h"
+#include "netutils/nft/nft-monitor.h"
+#include "netutils/nft/nft-table.h"
 #include "netutils/nft/nft.h"
 #include "netutils/policy.h"
 #include "netutils/protocol.h"
+#include "netutils/reply.h"
+#include "netutils/request.h"
 
 /* Defaults of the bounds a client can push against */
 #define LP_DAEMON_REQUEST_TIMEOUT_S 5

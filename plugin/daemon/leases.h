@@ -15,6 +15,7 @@
 #include "daemon/daemon.h"
 #include "netutils/mapping.h"
 #include "netutils/protocol.h"
+#include "netutils/lease-info.h"
 
 /*
  * LpLease - one admitted forward request

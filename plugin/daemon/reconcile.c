@@ -166,12 +166,12 @@ static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GPtrArray *failed,
 
 	g_ptr_array_set_size(d->pending, 0);
 	if (!lp_nft_table_present(d->nft, NULL) ||
-	    !lp_nft_ensure_table(d->nft, NULL) ||
+	    !lp_nft_table_ensure(d->nft, NULL) ||
 	    !(kernel = lp_nft_lease_list(d->nft, NULL))) {
 		all = reconcile_nft_leases(live);
 		g_message("rebuilding table inet %s with %u lease(s)",
 			  LP_NFT_TABLE, live->len);
-		return lp_nft_rebuild(d->nft, all, error);
+		return lp_nft_table_rebuild(d->nft, all, error);
 	}
 	for (i = 0; i < kernel->len; i++) {
 		LpNftLease *k = kernel->pdata[i];

@@ -23,6 +23,8 @@
 
 #include <glib.h>
 
+#include "netutils/nft/nft-lease.h"
+#include "netutils/nft/nft-table.h"
 #include "netutils/nft/nft.h"
 #include "test-netns.h"
 #include "netutils/util.h"
@@ -186,7 +188,7 @@ static void bench_run(LpNft *nft, unsigned int n, BenchRow *row)
 		g_ptr_array_add(leases, bench_lease(id, 10000 + i, 40000));
 	}
 	t0 = g_get_monotonic_time();
-	if (!lp_nft_rebuild(nft, leases, &error))
+	if (!lp_nft_table_rebuild(nft, leases, &error))
 		g_error("rebuild with %u leases: %s", n, error->message);
 	row->leases = n;
 	row->rebuild_ms = (g_get_monotonic_time() - t0) / 1000.0;
@@ -214,7 +216,7 @@ int main(int argc, char **argv)
 	}
 	lp_test_assert_netns();
 	nft = lp_nft_new(LP_NFT_OWNER_NEVER, &error);
-	if (!nft || !lp_nft_ensure_table(nft, &error))
+	if (!nft || !lp_nft_table_ensure(nft, &error))
 		g_error("%s", error->message);
 	for (i = 0; i < G_N_ELEMENTS(sizes); i++)
 		bench_run(nft, sizes[i], &rows[i]);

@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "netutils/nft/nft-acks.h"
 #include "netutils/nft/nft-batch.h"
 
 #define FUZZ_PORTID    77

@@ -32,6 +32,10 @@
 
 #include "netutils/nft/nft-batch.h"
 #include "netutils/nft/nft-rules.h"
+#include "netutils/nft/nft-socket.h"
+#include "netutils/nft/nft-lease.h"
+#include "netutils/nft/nft-monitor.h"
+#include "netutils/nft/nft-table.h"
 #include "netutils/nft/nft.h"
 #include "test-netns.h"
 #include "netutils/util.h"
@@ -94,7 +98,7 @@ static LpNft *test_engine(LpNftOwnerMode mode)
 	test_reset();
 	nft = lp_nft_new(mode, &error);
 	g_assert_no_error(error);
-	lp_nft_ensure_table(nft, &error);
+	lp_nft_table_ensure(nft, &error);
 	g_assert_no_error(error);
 	return g_steal_pointer(&nft);
 }
@@ -278,7 +282,7 @@ static void test_skeleton(void)
 	g_assert_cmpstr(out, ==, test_skeleton_text);
 
 	/* idempotent */
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	g_assert_true(
 		test_nft(&again, "list", "table", "inet", "lowport", NULL));
@@ -310,7 +314,7 @@ static void test_old_layout_replaced(void)
 
 	nft = lp_nft_new(LP_NFT_OWNER_NEVER, &error);
 	g_assert_no_error(error);
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
 	g_assert_cmpstr(out, ==, test_skeleton_text);
@@ -509,7 +513,7 @@ static void test_rebuild_after_flush(void)
 						"(was the ruleset flushed?)"));
 	g_clear_error(&error);
 
-	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	g_assert_true(lp_nft_table_rebuild(nft, leases, &error));
 	g_assert_no_error(error);
 	g_assert_false(lp_nft_owned(nft));
 	g_assert_false(test_table_has("flags owner"));
@@ -520,7 +524,7 @@ static void test_rebuild_after_flush(void)
 	/* a missing skeleton piece is healed, leases kept */
 	g_assert_true(test_nft(NULL, "flush", "chain", "inet", "lowport",
 			       "leases", NULL));
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	g_assert_true(test_table_has(
 		"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"));
@@ -532,7 +536,7 @@ static void test_rebuild_after_flush(void)
 			       "leases", NULL));
 	g_assert_true(test_nft(NULL, "delete", "map", "inet", "lowport",
 			       "addr6", NULL));
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	g_assert_true(test_table_has("\tmap addr6 {\n"));
 	for (i = 0; i < leases->len; i++) {
@@ -568,7 +572,7 @@ static void test_owner(void)
 	/* a second engine is refused while we hold it */
 	second = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
 	g_assert_no_error(error);
-	g_assert_false(lp_nft_ensure_table(second, &error));
+	g_assert_false(lp_nft_table_ensure(second, &error));
 	g_assert_error(error, LP_NFT_ERROR, EPERM);
 	g_assert_nonnull(strstr(error->message, "is another lowportd running"));
 	g_clear_error(&error);
@@ -580,7 +584,7 @@ static void test_owner(void)
 	g_assert_false(test_table_has("\tflags owner\n"));
 	nft = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
 	g_assert_no_error(error);
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	g_assert_true(lp_nft_owned(nft));
 	test_assert_listed(nft, l);
@@ -652,7 +656,7 @@ static void test_monitor(void)
 
 	/* rebuilding is ours again; deleting it is not */
 	g_ptr_array_add(leases, l);
-	g_assert_true(lp_nft_rebuild(nft, leases, &error));
+	g_assert_true(lp_nft_table_rebuild(nft, leases, &error));
 	g_assert_no_error(error);
 	g_assert_false(test_foreign(mon));
 	g_assert_true(
@@ -675,7 +679,7 @@ static int test_monitor_pidns_child(void)
 	if (getpid() != 1)
 		return 2;
 	nft = lp_nft_new(LP_NFT_OWNER_NEVER, NULL);
-	if (!nft || !lp_nft_ensure_table(nft, NULL))
+	if (!nft || !lp_nft_table_ensure(nft, NULL))
 		return 3;
 	mon = lp_nft_monitor_new(nft, NULL);
 	if (!mon || !lp_nft_monitor_read(mon, &foreign, NULL))
@@ -737,7 +741,7 @@ static bool test_probe_owned(void)
 
 	nft = lp_nft_new(LP_NFT_OWNER_AUTO, &error);
 	g_assert_no_error(error);
-	g_assert_true(lp_nft_ensure_table(nft, &error));
+	g_assert_true(lp_nft_table_ensure(nft, &error));
 	g_assert_no_error(error);
 	return lp_nft_owned(nft);
 }
@@ -1088,7 +1092,7 @@ static void test_many(gconstpointer data)
 			 1024 + i, 1);
 		g_ptr_array_add(leases, l);
 	}
-	if (!lp_nft_rebuild(nft, leases, &error) && lp_test_rootless() &&
+	if (!lp_nft_table_rebuild(nft, leases, &error) && lp_test_rootless() &&
 	    (g_error_matches(error, LP_NFT_ERROR, EMSGSIZE) ||
 	     g_error_matches(error, LP_NFT_ERROR, ENOBUFS))) {
 		/* no CAP_NET_ADMIN outside: socket buffers stay small */

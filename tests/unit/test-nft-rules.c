@@ -23,6 +23,7 @@
 
 #include <glib.h>
 
+#include "netutils/nft/nft-acks.h"
 #include "netutils/nft/nft-batch.h"
 #include "netutils/nft/nft-rules.h"
 #include "netutils/nft/nft.h"

@@ -33,6 +33,8 @@
 #include "netutils/mapping.h"
 #include "shim/portspec.h"
 #include "netutils/protocol.h"
+#include "netutils/reply.h"
+#include "netutils/request.h"
 #include "shim/shim-args.h"
 #include "shim/shim-exec.h"
 #include "shim/shim-ports.h"

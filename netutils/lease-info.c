@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * lease-info.c - one lease as lowportd reports it: allocation and JSON
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <stdint.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "netutils/json-strict.h"
+#include "netutils/lease-info.h"
+#include "netutils/protocol.h"
+
+/**
+ * lp_lease_info_new() - Allocate an empty lease description
+ *
+ * Return: new LpLeaseInfo with an empty @mappings array, free with
+ *	   lp_lease_info_free()
+ */
+LpLeaseInfo *lp_lease_info_new(void)
+{
+	LpLeaseInfo *info = g_new0(LpLeaseInfo, 1);
+
+	info->mappings = g_array_new(FALSE, TRUE, sizeof(LpMapping));
+	return info;
+}
+
+/**
+ * lp_lease_info_free() - Free a lease description
+ * @info:	Lease description, may be NULL
+ */
+void lp_lease_info_free(LpLeaseInfo *info)
+{
+	if (!info)
+		return;
+	g_free(info->id);
+	g_free(info->netns);
+	if (info->mappings)
+		g_array_unref(info->mappings);
+	g_free(info);
+}
+
+/**
+ * lp_lease_info_parse() - Read one element of a list reply's "leases"
+ * @o:		Lease object
+ * @w:		Its position
+ * @error:	Set on failure
+ *
+ * Return: new LpLeaseInfo, NULL on error
+ */
+LpLeaseInfo *lp_lease_info_parse(JsonObject *o, const LpJsonWhere *w,
+				 GError **error)
+{
+	g_autoptr(LpLeaseInfo) info = lp_lease_info_new();
+	int64_t uid, pid;
+
+	if (!lp_protocol_get_lease_id(o, w, "id", &info->id, error) ||
+	    !lp_json_strict_get_int(o, w, "uid", 0, UINT32_MAX - 1, "a user ID",
+				    &uid, error) ||
+	    !lp_json_strict_get_int(o, w, "pid", 1, INT32_MAX, "a process ID",
+				    &pid, error) ||
+	    !lp_protocol_get_netns(o, w, &info->netns, error) ||
+	    !lp_json_strict_get_int(o, w, "created", 0, INT64_MAX, "a time",
+				    &info->created, error))
+		return NULL;
+	info->uid = uid;
+	info->pid = pid;
+	g_array_unref(info->mappings);
+	info->mappings = lp_protocol_get_mappings(o, w, error);
+	if (!info->mappings)
+		return NULL;
+	return g_steal_pointer(&info);
+}
+
+/**
+ * lp_leases_to_json() - Encode lease descriptions as a JSON array
+ * @leases:	GPtrArray of LpLeaseInfo, NULL for none
+ *
+ * Return: new array node, free with json_node_unref()
+ */
+JsonNode *lp_leases_to_json(const GPtrArray *leases)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	unsigned int i;
+
+	json_builder_begin_array(b);
+	for (i = 0; leases && i < leases->len; i++) {
+		const LpLeaseInfo *info = g_ptr_array_index(leases, i);
+
+		json_builder_begin_object(b);
+		lp_protocol_add_string(b, "id", info->id ? info->id : "");
+		lp_protocol_add_int(b, "uid", info->uid);
+		lp_protocol_add_int(b, "pid", info->pid);
+		if (info->netns)
+			lp_protocol_add_string(b, "netns", info->netns);
+		lp_protocol_add_int(b, "created", info->created);
+		lp_protocol_add_mappings(b, info->mappings);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	return json_builder_get_root(b);
+}

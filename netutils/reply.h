@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * reply.h - lowportd replies: build, decode strictly, encode as one line
+ *
+ * Copyright lowport authors
+ */
+#ifndef LOWPORT_REPLY_H
+#define LOWPORT_REPLY_H
+
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "netutils/lease-info.h"
+#include "netutils/protocol.h"
+
+/*
+ * LpStatus - the status reply
+ */
+typedef struct {
+	char *version;
+	unsigned int leases;
+	unsigned int leases_total;
+	gboolean table_present;
+} LpStatus;
+
+/*
+ * LpReply - a decoded reply
+ * @ok:		TRUE on success
+ * @code:	Error code if !ok
+ * @message:	One-line message if !ok
+ * @lease_id:	forward: the new lease
+ * @leases:	list: GPtrArray of LpLeaseInfo, owns them; never NULL after
+ *		lp_reply_new_ok(), lp_reply_new_error() or lp_reply_parse()
+ * @status:	status
+ */
+typedef struct {
+	gboolean ok;
+	LpErrorCode code;
+	char *message;
+	char *lease_id;
+	GPtrArray *leases;
+	LpStatus status;
+} LpReply;
+
+LpReply *lp_reply_new_ok(void);
+LpReply *lp_reply_new_error(LpErrorCode code, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
+void lp_reply_free(LpReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpReply, lp_reply_free)
+LpReply *lp_reply_parse(const char *buf, size_t len, GError **error);
+char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len);
+
+#endif /* LOWPORT_REPLY_H */
