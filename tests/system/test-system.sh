@@ -147,7 +147,7 @@ image() {
 		tar -C $d --owner=0 --group=0 -cf /tmp/img.tar .
 		chmod 0644 /tmp/img.tar' || return 1
 	for u in alice carol; do
-		X -u "$u" -- podman import --quiet \
+		X -u "$u" -- podman import --quiet 2>>"$work/podman.log" \
 			--change 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' \
 			/tmp/img.tar localhost/web >/dev/null || return 1
 	done
@@ -329,6 +329,10 @@ s7() {
 }
 
 echo "TAP version 13"
+if [ -n "${LOWPORT_SYSTEM_SKIP:-}" ]; then
+	echo "1..0 # SKIP $LOWPORT_SYSTEM_SKIP"
+	exit 0
+fi
 t0=$(date +%s)
 if ! setup; then
 	echo "Bail out! booting the system root failed"
