@@ -13,7 +13,7 @@
 #   5 journal: one line per admitted, refused, removed lease, with fields
 #   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
 #   7 package upgrade with a container running; remove; purge
-# Exit 77 (all skipped) when the root cannot be built here.
+# "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
 #
 # Copyright lowport authors
 
@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 sb=$top/contrib/sysboot.sh
 # The exposure score contrib/systemd/lowportd.service.in reaches; a new
 # directive that loosens the sandbox fails scenario 6.
-max_exposure=${LOWPORT_MAX_EXPOSURE:-1.9}
+max_exposure=${LOWPORT_MAX_EXPOSURE:-1.6}
 work=$(mktemp -d /tmp/lowport-system.XXXXXX)
 run=$work/run
 n=0
@@ -160,7 +160,7 @@ setup() {
 	"$sb" layers >"$work/layers.log" 2>&1 || rc=$?
 	if [ $rc -eq 77 ]; then
 		echo "1..0 # SKIP $(tail -n 1 "$work/layers.log")"
-		exit 77
+		exit 0
 	fi
 	[ $rc -eq 0 ] || { sed 's/^/# /' "$work/layers.log"; return 1; }
 	deb=$("$sb" deb "$work/debs") || return 1
@@ -192,6 +192,8 @@ s1() {
 		diag "lowportd running before the first request" || return 1
 	web_run || return 1
 	[ "$(state lowportd.service)" = active ] || diag "lowportd not started" || return 1
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = lowportd ] ||
+		diag "lowportd does not run as user lowportd" || return 1
 	serves
 }
 
@@ -341,7 +343,7 @@ fi
 echo "1..7"
 echo "# setup (layers, .deb, boot) $(($(date +%s) - t0)) s"
 s1
-ok $? "socket activation: after install lowportd.socket is enabled and listening, lowportd.service disabled and not running; alice's first podman run -p 80:80 starts it and port 80 serves the page"
+ok $? "socket activation: after install lowportd.socket is enabled and listening, lowportd.service disabled and not running; alice's first podman run -p 80:80 starts it (as user lowportd) and port 80 serves the page"
 s2
 ok $? "systemctl reload after a policy edit removes alice's no-longer-granted lease (port 80 stops serving); carol is refused"
 s3
