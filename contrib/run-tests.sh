@@ -15,7 +15,8 @@ cd "$top"
 deps=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
       libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev nftables
       iproute2 python3 util-linux procps clang-format
-      mmdebstrap debian-archive-keyring)
+      mmdebstrap debian-archive-keyring
+      dpkg-dev debhelper lintian rpm)
 
 install_deps() {
 	local missing=()
@@ -100,6 +101,14 @@ else
 	echo "run-tests: formatting ok"
 	echo "1 0 0" >>"$tally"
 fi
+
+echo "run-tests: === packages: .deb + lintian, .rpm (rpmbuild --nodeps) ==="
+pkgwork=$(mktemp -d /tmp/lowport-packages.XXXXXX)
+tests/package/check-packages.sh "$pkgwork" | tee "$pkgwork/tap.txt" ||
+	status=1
+awk '/^ok /{p++} /^not ok /{f++} END {print p+0, f+0, 0}' \
+	"$pkgwork/tap.txt" >>"$tally"
+rm -rf "$pkgwork"
 
 read -r P F S < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")
 echo "cases: $P passed, $F failed, $S skipped"

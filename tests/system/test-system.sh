@@ -1,0 +1,359 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test-system.sh - lowport's package and units under a real systemd (TAP)
+#
+# Boots systemd as PID 1 in a trixie root (contrib/sysboot.sh), installs the
+# lowport .deb built against trixie, and checks what a user sees: a page
+# served on port 80 from the "outside" namespace, lowportctl list, systemctl
+# states, journal lines, the package's files. One TAP line per scenario:
+#   1 socket activation on the first podman run -p 80:80
+#   2 systemctl reload after a policy edit removes the lease
+#   3 restart and kill -s KILL keep traffic, the lease is adopted
+#   4 stop socket+service keeps the rules; a start adopts them
+#   5 journal: one line per admitted, refused, removed lease, with fields
+#   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
+#   7 package upgrade with a container running; remove; purge
+# "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
+#
+# Copyright lowport authors
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sb=$top/contrib/sysboot.sh
+# The exposure score contrib/systemd/lowportd.service.in reaches; a new
+# directive that loosens the sandbox fails scenario 6.
+max_exposure=${LOWPORT_MAX_EXPOSURE:-1.6}
+work=$(mktemp -d /tmp/lowport-system.XXXXXX)
+run=$work/run
+n=0
+page="lowport-system page"
+
+cleanup() {
+	"$sb" stop "$run" >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ok STATUS DESCRIPTION: one TAP line; diagnostics of a failure before it
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+	fi
+}
+
+# diag MESSAGE: a TAP comment; returns 1 so "cond || diag msg" fails a step
+diag() {
+	echo "# $*"
+	return 1
+}
+
+# X [-u USER] [-o] -- CMD...: run CMD in the booted system
+X() {
+	"$sb" exec "$run" "$@"
+}
+
+# get: the page served on 192.0.2.1:80, fetched from the outside namespace
+get() {
+	X -o -- curl -sS --max-time 3 http://192.0.2.1:80/ 2>&1
+}
+
+# serves: port 80 serves the page
+serves() {
+	local body
+	body=$(get)
+	[ "$body" = "$page" ] || diag "port 80 answered: ${body:-nothing}"
+}
+
+# refuses: port 80 does not serve the page
+refuses() {
+	local body
+	body=$(get)
+	[ "$body" != "$page" ] || diag "port 80 still serves the page"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+
+# leases: lowportctl list in the booted system
+leases() {
+	X -- lowportctl list 2>&1
+}
+
+# lease_listed ID: lowportctl list shows lease ID
+lease_listed() {
+	leases | grep -q "^$1 " || diag "lease $1 not in lowportctl list: $(leases | tr '\n' '|')"
+}
+
+# no_leases: lowportctl list shows none
+no_leases() {
+	leases | grep -qix "no leases"
+}
+
+# lease_id: the ID of alice's lease (first lowportctl list row)
+lease_id() {
+	leases | awk '$2 == "alice" {print $1; exit}'
+}
+
+# main_pid: lowportd.service's MainPID (0 when not running)
+main_pid() {
+	X -- systemctl show -P MainPID lowportd.service
+}
+
+# state UNIT: systemctl is-active UNIT
+state() {
+	X -- systemctl is-active "$1" 2>/dev/null
+}
+
+# web_run: alice runs the web container publishing 80
+web_run() {
+	X -u alice -- podman run -d --name web -p 80:80 localhost/web \
+		>/dev/null 2>>"$work/podman.log" ||
+		diag "podman run -p 80:80 as alice failed"
+}
+
+# web_rm: alice stops and removes it
+web_rm() {
+	X -u alice -- podman rm -f -t 0 web >/dev/null 2>&1
+}
+
+# rules_have ID: table inet lowport holds an element of lease ID
+rules_have() {
+	X -- nft list table inet lowport 2>/dev/null | grep -q "lease=$1"
+}
+
+# ms_since START: milliseconds since START (date +%s%N)
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+# image: a busybox httpd image for alice and carol
+image() {
+	X -- sh -c 'set -e; d=/tmp/img; mkdir -p $d/bin $d/www $d/tmp $d/etc
+		cp /usr/bin/busybox $d/bin/
+		for a in sh httpd; do ln -sf busybox $d/bin/$a; done
+		echo "'"$page"'" >$d/www/index.html
+		echo root:x:0:0:root:/:/bin/sh >$d/etc/passwd
+		tar -C $d --owner=0 --group=0 -cf /tmp/img.tar .
+		chmod 0644 /tmp/img.tar' || return 1
+	for u in alice carol; do
+		X -u "$u" -- podman import --quiet 2>>"$work/podman.log" \
+			--change 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' \
+			/tmp/img.tar localhost/web >/dev/null || return 1
+	done
+}
+
+# setup: layers, the two .debs (this tree, and the same repacked as a newer
+# version for the upgrade), boot
+setup() {
+	local rc=0 deb
+	"$sb" layers >"$work/layers.log" 2>&1 || rc=$?
+	if [ $rc -eq 77 ]; then
+		echo "1..0 # SKIP $(tail -n 1 "$work/layers.log")"
+		exit 0
+	fi
+	[ $rc -eq 0 ] || { sed 's/^/# /' "$work/layers.log"; return 1; }
+	deb=$("$sb" deb "$work/debs") || return 1
+	mkdir "$work/re"
+	dpkg-deb -R "$deb" "$work/re/pkg" &&
+		sed -i 's/^Version: .*/&+upgrade1/' "$work/re/pkg/DEBIAN/control" &&
+		dpkg-deb --root-owner-group -b "$work/re/pkg" \
+			"$work/debs/upgrade.deb" >/dev/null || return 1
+	mkdir "$run"
+	"$sb" start "$run" || return 1
+	cp "$deb" "/proc/$(cat "$run/pid")/root/tmp/lowport.deb"
+	cp "$work/debs/upgrade.deb" "/proc/$(cat "$run/pid")/root/tmp/upgrade.deb"
+	echo "# $(X -- systemctl --version | head -n 1), $(X -- podman --version)"
+}
+
+# s1: install; socket enabled, service neither; first podman run starts it
+s1() {
+	X -- dpkg -i /tmp/lowport.deb >"$work/install.log" 2>&1 ||
+		{ sed 's/^/# /' "$work/install.log"; return 1; }
+	X -- getent group lowport >/dev/null || diag "no group lowport" || return 1
+	X -- usermod -aG lowport alice || return 1
+	image || diag "image import failed" || return 1
+	[ "$(X -- systemctl is-enabled lowportd.socket)" = enabled ] ||
+		diag "lowportd.socket not enabled" || return 1
+	[ "$(X -- systemctl is-enabled lowportd.service)" = disabled ] ||
+		diag "lowportd.service enabled" || return 1
+	[ "$(state lowportd.socket)" = active ] || diag "socket not listening" || return 1
+	[ "$(state lowportd.service)" = inactive ] ||
+		diag "lowportd running before the first request" || return 1
+	web_run || return 1
+	[ "$(state lowportd.service)" = active ] || diag "lowportd not started" || return 1
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = lowportd ] ||
+		diag "lowportd does not run as user lowportd" || return 1
+	serves
+}
+
+# s2: carol is refused; a policy edit + reload removes alice's lease
+s2() {
+	local t id
+	X -u carol -- podman run -d --name web -p 80:80 localhost/web \
+		>"$work/carol.log" 2>&1 && diag "carol was admitted" && return 1
+	grep -q 'not granted' "$work/carol.log" ||
+		diag "carol's error: $(tr '\n' ' ' <"$work/carol.log")" || return 1
+	X -u carol -- podman rm -f web >/dev/null 2>&1
+	id=$(lease_id)
+	[ -n "$id" ] || diag "no lease for alice" || return 1
+	X -- sed -i 's/^ports = 80, 443$/ports = 443/' /etc/lowport/lowport.conf
+	t=$(date +%s%N)
+	X -- systemctl reload lowportd || return 1
+	wait_until 5 no_leases || diag "lease $id survived the reload" || return 1
+	echo "# lease removed $(ms_since "$t") ms after systemctl reload"
+	refuses || return 1
+	X -- sed -i 's/^ports = 443$/ports = 80, 443/' /etc/lowport/lowport.conf
+	X -- systemctl reload lowportd || return 1
+	web_rm
+	web_run && serves
+}
+
+# s3: restart and kill -s KILL keep traffic and the lease; stop removes it
+s3() {
+	local id pid
+	id=$(lease_id)
+	pid=$(main_pid)
+	X -- systemctl restart lowportd || return 1
+	[ "$(main_pid)" != "$pid" ] || diag "restart kept pid $pid" || return 1
+	serves && lease_listed "$id" || return 1
+	pid=$(main_pid)
+	X -- systemctl kill -s KILL lowportd || return 1
+	serves || diag "no traffic right after kill -s KILL" || return 1
+	wait_until 10 lease_listed "$id" || return 1
+	[ "$(main_pid)" != "$pid" ] || diag "lowportd $pid still running" || return 1
+	serves || return 1
+	X -u alice -- podman stop -t 0 web >/dev/null || return 1
+	wait_until 5 no_leases || diag "lease $id not removed with its container" || return 1
+	refuses || return 1
+	web_rm
+	web_run && serves
+}
+
+# s4: stopping socket and service keeps the rules; a start adopts them
+s4() {
+	local id
+	id=$(lease_id)
+	X -- systemctl stop lowportd.socket lowportd.service || return 1
+	[ "$(state lowportd.service)" = inactive ] || diag "lowportd still running" || return 1
+	[ "$(state lowportd.socket)" = inactive ] || diag "socket still active" || return 1
+	rules_have "$id" || diag "rules of $id gone after stop" || return 1
+	serves || return 1
+	X -- systemctl start lowportd.socket || return 1
+	lease_listed "$id" || return 1
+	[ "$(state lowportd.service)" = active ] || diag "lowportd not started" || return 1
+	X -- journalctl -u lowportd -o cat -n 5 | grep -q 'ready: 1 lease(s)' ||
+		diag "lowportd did not report the adopted lease" || return 1
+	serves
+}
+
+# s5: one journal line per admitted, refused, removed lease; fields set
+s5() {
+	X -- journalctl -u lowportd -o json --no-pager >"$work/journal.json" ||
+		return 1
+	python3 - "$work/journal.json" <<-'PY'
+		import json, sys
+		want = {"admitted": 3, "refused": 1, "removed": 2}
+		got = {}
+		for line in open(sys.argv[1]):
+		    j = json.loads(line)
+		    ev = j.get("LOWPORT_EVENT")
+		    if ev is None:
+		        continue
+		    got[ev] = got.get(ev, 0) + 1
+		    uid = j.get("LOWPORT_UID")
+		    lease = j.get("LOWPORT_LEASE")
+		    msg = j.get("MESSAGE", "")
+		    if uid not in ("1000", "1002") or (ev != "refused" and not lease) \
+		            or (lease and lease not in msg) or ev not in msg:
+		        print(f"# bad fields: {ev} uid={uid} lease={lease} {msg!r}")
+		        sys.exit(1)
+		    print(f"# {ev}: LOWPORT_UID={uid} LOWPORT_LEASE={lease or '-'}: {msg}")
+		for ev, n in want.items():
+		    if got.get(ev, 0) != n:
+		        print(f"# {ev}: {got.get(ev, 0)} line(s), want {n}")
+		        sys.exit(1)
+	PY
+}
+
+# s6: the exposure score, at most max_exposure
+s6() {
+	local score
+	X -- systemd-analyze security lowportd.service --no-pager \
+		>"$work/security.txt" 2>&1
+	grep '✗' "$work/security.txt" | sed 's/  */ /g; s/^/# /'
+	score=$(sed -n 's/.*Overall exposure level for lowportd.service: \([0-9.]*\).*/\1/p' \
+		"$work/security.txt")
+	echo "# exposure $score (limit $max_exposure)"
+	[ -n "$score" ] && awk -v s="$score" -v m="$max_exposure" 'BEGIN { exit !(s <= m) }'
+}
+
+# s7: upgrade with a container running; remove; purge
+s7() {
+	local id pid exe
+	id=$(lease_id)
+	pid=$(main_pid)
+	X -- dpkg -i /tmp/upgrade.deb >"$work/upgrade.log" 2>&1 ||
+		{ sed 's/^/# /' "$work/upgrade.log"; return 1; }
+	X -- dpkg-query -W -f '${Version}\n' lowport | grep -q upgrade1 ||
+		diag "not upgraded" || return 1
+	serves && lease_listed "$id" || return 1
+	[ "$(main_pid)" != "$pid" ] || diag "old lowportd $pid still running" || return 1
+	exe=$(X -- readlink "/proc/$(main_pid)/exe")
+	[ "$exe" = /usr/libexec/lowport/lowportd ] ||
+		diag "lowportd runs $exe" || return 1
+	# Documented order: stop the containers, then remove lowport.
+	web_rm
+	wait_until 5 no_leases || diag "lease $id not removed" || return 1
+	X -- dpkg -r lowport >"$work/remove.log" 2>&1 ||
+		{ sed 's/^/# /' "$work/remove.log"; return 1; }
+	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
+	[ "$(state lowportd.socket)" != active ] || diag "socket still listening" || return 1
+	X -- test ! -e /usr/libexec/lowport/lowportd || diag "lowportd left" || return 1
+	X -- nft list table inet lowport 2>/dev/null | grep -q 'lease=' &&
+		diag "rules left after remove" && return 1
+	X -- dpkg --purge lowport >"$work/purge.log" 2>&1 ||
+		{ sed 's/^/# /' "$work/purge.log"; return 1; }
+	X -- test ! -e /etc/lowport || diag "purge left /etc/lowport" || return 1
+	X -- nft list table inet lowport >/dev/null 2>&1 &&
+		diag "purge left table inet lowport" && return 1
+	X -- test ! -e /run/lowport || diag "purge left /run/lowport"
+}
+
+echo "TAP version 13"
+if [ -n "${LOWPORT_SYSTEM_SKIP:-}" ]; then
+	echo "1..0 # SKIP $LOWPORT_SYSTEM_SKIP"
+	exit 0
+fi
+t0=$(date +%s)
+if ! setup; then
+	echo "Bail out! booting the system root failed"
+	exit 1
+fi
+echo "1..7"
+echo "# setup (layers, .deb, boot) $(($(date +%s) - t0)) s"
+s1
+ok $? "socket activation: after install lowportd.socket is enabled and listening, lowportd.service disabled and not running; alice's first podman run -p 80:80 starts it (as user lowportd) and port 80 serves the page"
+s2
+ok $? "systemctl reload after a policy edit removes alice's no-longer-granted lease (port 80 stops serving); carol is refused"
+s3
+ok $? "systemctl restart and systemctl kill -s KILL lowportd: port 80 keeps serving, lowportctl list shows the lease adopted; stopping the container removes it"
+s4
+ok $? "systemctl stop lowportd.socket lowportd.service keeps the rules (port 80 serves); systemctl start lowportd.socket adopts the lease"
+s5
+ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE"
+s6
+ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
+s7
+ok $? "package upgrade with a container running keeps traffic and the lease, the new lowportd adopts it; remove keeps the policy, purge deletes it and table inet lowport"
+echo "# total $(($(date +%s) - t0)) s"
