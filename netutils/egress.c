@@ -231,8 +231,8 @@ static const char *egress_parse_name(const char *s, LpEgressEntry *e)
 			return "host name label longer than 63 characters";
 		alpha |= g_ascii_isalpha(c) || c == '-';
 	}
-	if (s[len - 1] == '-')
-		return "host name ends in '-'";
+	if (!label || s[len - 1] == '-')
+		return "host name has an empty label or one ending in '-'";
 	if (!alpha)
 		return "not a valid IPv4 address";
 	e->kind = LP_EGRESS_NAME;

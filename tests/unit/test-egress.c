@@ -186,6 +186,10 @@ static const BadCase bad_cases[] = {
 			 "or one ending in '-'"},
 	{"a..example", A "entry 1 'a..example': host name has an empty label "
 			 "or one ending in '-'"},
+	{"web.test..", A "entry 1 'web.test..': host name has an empty label "
+			 "or one ending in '-'"},
+	{"web.test-", A "entry 1 'web.test-': host name has an empty label "
+			"or one ending in '-'"},
 	{"a_b.example", A "entry 1 'a_b.example': not an address, and a host "
 			  "name may only hold letters, digits, '-' and '.'"},
 	{"web\x01.test", A "entry 1 'web?.test': not an address, and a host "
