@@ -492,8 +492,9 @@ bool lp_egress_has_names(const LpEgress *eg)
  * lp_egress_entry_format() - Write an entry back in the grammar
  * @e:		Entry
  *
- * IPv6 addresses with a port or protocol are bracketed; the result
- * parses back to the same entry.
+ * IPv6 addresses with a port or protocol are bracketed, host names that
+ * are keywords keep a trailing dot; the result parses back to the same
+ * entry.
  *
  * Return: new string, caller frees
  */
@@ -512,6 +513,9 @@ char *lp_egress_entry_format(const LpEgressEntry *e)
 		g_string_append_c(s, '[');
 	if (e->kind == LP_EGRESS_NAME) {
 		g_string_append(s, e->name);
+		/* a host called "dns" or "none" keeps its dot */
+		if (!strcmp(e->name, "dns") || !strcmp(e->name, "none"))
+			g_string_append_c(s, '.');
 	} else {
 		inet_ntop(e->family, &e->addr, buf, sizeof(buf));
 		g_string_append(s, buf);

@@ -45,6 +45,8 @@ static const GoodCase good_cases[] = {
 	{"::/0", "::/0"},
 	{"Api.Example.ORG:443/tcp", "api.example.org:443/tcp"},
 	{"web.test.", "web.test"},
+	{"none.", "none."},
+	{"dns.:53/udp", "dns.:53/udp"},
 	{"localhost", "localhost"},
 	{"a-b.c-d", "a-b.c-d"},
 	{"xn--bcher-kva.example:1-65535", "xn--bcher-kva.example:1-65535"},
