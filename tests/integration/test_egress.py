@@ -433,5 +433,58 @@ def test_reapply():
     expect_refused(OUT4[0], 80)
 
 
+FAKE_PODMAN = """#!/bin/sh
+# podman stand-in: "inspect ... NAME" prints the PID given for NAME
+[ "$1" = inspect ] || exit 125
+for last; do :; done
+case "$last" in
+web) echo {pid} ;;
+stopped) echo 0 ;;
+*) echo "Error: no such container $last" >&2; exit 125 ;;
+esac
+"""
+
+
+def ctl_egress(*args, env=None):
+    return subprocess.run([os.environ['LOWPORTCTL'], 'egress', *args],
+                          capture_output=True, text=True, timeout=30,
+                          env=env)
+
+
+@test('lowportctl egress: the allowlist as applied and the reject counter')
+def test_ctl_egress():
+    reset()
+    c = Container('dns, web.test:80/tcp, 198.51.100.2:80-81/tcp, '
+                  '2001:db8:2::/64')
+    c.apply()
+    expect_refused(OUT4[1], 443)
+    expect_refused(OUT4[0], 443)
+    res = ctl_egress(f'/proc/{c.proc.pid}/ns/net')
+    eq(res.returncode, 0, f'lowportctl egress status ({res.stderr})')
+    lp.info(res.stdout)
+    lines = [x.split(None, 1) for x in res.stdout.splitlines()
+             if x.startswith('  ')]
+    want = [[OUT4[0], 'tcp 80-81'], [DNS4, 'tcp 53'], [OUT4[1], 'tcp 80'],
+            [DNS4, 'udp 53'], ['2001:db8:2::/64', 'any protocol and port'],
+            [OUT6[1], 'tcp 80']]
+    eq(sorted(lines), sorted(want), 'allowlist lines')
+    check('rejected: 2 packets' in res.stdout, 'reject count')
+
+    fake = os.path.join(c.dir, 'podman')
+    with open(fake, 'w') as f:
+        f.write(FAKE_PODMAN.format(pid=c.proc.pid))
+    os.chmod(fake, 0o755)
+    env = dict(os.environ, LOWPORT_PODMAN=fake)
+    by_name = ctl_egress('web', env=env)
+    eq(by_name.returncode, 0, f'egress web ({by_name.stderr})')
+    eq(by_name.stdout, res.stdout, 'egress by name')
+    res = ctl_egress('stopped', env=env)
+    check(res.returncode == 1 and "container 'stopped' is not running"
+          in res.stderr, f'stopped container: {res.stderr!r}')
+    res = ctl_egress('/run/netns/' + PEER_NS)
+    check(res.returncode == 1 and 'No table inet lowport_egress'
+          in res.stderr, f'namespace without a table: {res.stderr!r}')
+
+
 if __name__ == '__main__':
     lp.main()
