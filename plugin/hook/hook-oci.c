@@ -4,6 +4,8 @@
  *
  * The runtime writes the state (runtime-spec "state": ociVersion, id,
  * status, pid, bundle, annotations) to the hook's stdin and closes it.
+ * crun runs createContainer hooks in the container's namespaces and
+ * gives pid 0; other runtimes may give the container process's PID.
  * The annotation is taken from the state, or from config.json if the
  * state lacks it; config.json also tells where the container's
  * /etc/resolv.conf comes from: a bind mount (Podman's), else the file in
@@ -179,7 +181,7 @@ LpHookOci *lp_hook_oci_parse_state(const char *json, size_t len, GError **error)
 	pid = json_object_get_member(o, "pid");
 	if (!id || !bundle || !*bundle || !pid || !JSON_NODE_HOLDS_VALUE(pid) ||
 	    json_node_get_value_type(pid) != G_TYPE_INT64 ||
-	    json_node_get_int(pid) <= 0 || json_node_get_int(pid) > G_MAXINT) {
+	    json_node_get_int(pid) < 0 || json_node_get_int(pid) > G_MAXINT) {
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
 			    "OCI state lacks id, bundle or a valid pid (is "
 			    "this hook at stage createContainer?)");
@@ -226,10 +228,39 @@ static const char *oci_resolv_mount(JsonObject *config)
 }
 
 /**
- * lp_hook_oci_parse_config() - Take annotation and resolv.conf from
- *				config.json
- * @oci:	Container facts; egress filled if still unset, resolv_conf
- *		set to the bind mount source or ROOTFS/etc/resolv.conf
+ * oci_has_netns() - Whether config.json gives the container its own
+ *		     network namespace
+ * @config:	config.json object
+ *
+ * Return: true if linux.namespaces has an entry of type "network"
+ */
+static bool oci_has_netns(JsonObject *config)
+{
+	JsonObject *lx = oci_object(config, "linux");
+	JsonNode *n = lx ? json_object_get_member(lx, "namespaces") : NULL;
+	JsonArray *a;
+	guint i;
+
+	if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+		return false;
+	a = json_node_get_array(n);
+	for (i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *e = json_array_get_element(a, i);
+
+		if (JSON_NODE_HOLDS_OBJECT(e) &&
+		    !g_strcmp0(oci_string(json_node_get_object(e), "type"),
+			       "network"))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * lp_hook_oci_parse_config() - Take annotation, network namespace and
+ *				resolv.conf from config.json
+ * @oci:	Container facts; egress filled if still unset, own_netns
+ *		set, resolv_conf set to the bind mount source or
+ *		ROOTFS/etc/resolv.conf
  * @json:	config.json text
  * @len:	Its length
  * @error:	Return location for a GError
@@ -249,6 +280,7 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 	if (!oci->egress)
 		oci->egress = g_strdup(oci_string(oci_object(o, "annotations"),
 						  LP_EGRESS_ANNOTATION));
+	oci->own_netns = oci_has_netns(o);
 	src = oci_resolv_mount(o);
 	root = oci_string(oci_object(o, "root"), "path");
 	g_clear_pointer(&oci->resolv_conf, g_free);

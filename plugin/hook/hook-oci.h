@@ -16,11 +16,14 @@
 /*
  * LpHookOci - what the hook needs to know about the container
  * @id:		Container ID
- * @pid:	PID of the container's process (in its namespaces)
+ * @pid:	PID of the container's process, 0 if the runtime runs the
+ *		hook in the container's namespaces and gives none (crun)
  * @bundle:	Bundle directory
  * @egress:	Value of io.lowport.egress, NULL if not set
  * @resolv_conf: Host path of what the container sees as /etc/resolv.conf,
  *		NULL if it has none (filled by lp_hook_oci_read_config())
+ * @own_netns:	config.json gives the container a network namespace of
+ *		its own (linux.namespaces has a "network" entry)
  */
 typedef struct {
 	char *id;
@@ -28,6 +31,7 @@ typedef struct {
 	char *bundle;
 	char *egress;
 	char *resolv_conf;
+	bool own_netns;
 } LpHookOci;
 
 void lp_hook_oci_free(LpHookOci *oci);

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hook/hook-oci.h"
@@ -32,33 +31,38 @@ G_DEFINE_QUARK(lp - hook - error - quark, lp_hook_error)
 
 /**
  * hook_open_netns() - Open the container's network namespace
- * @pid:	The container's process
+ * @oci:	Container facts
  * @error:	Return location for a GError
  *
- * Refuses the namespace the hook itself runs in: a container sharing it
- * (--network host) would otherwise filter the host.
+ * createContainer hooks run in the container's namespaces (runtime-spec
+ * config.md, crun gives pid 0 then); a PID in the state names the
+ * container's process. A container without a network namespace of its
+ * own in config.json (--network host) is refused: its filter would be
+ * the host's.
  *
  * Return: descriptor, -1 on error
  */
-static int hook_open_netns(pid_t pid, GError **error)
+static int hook_open_netns(const LpHookOci *oci, GError **error)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/ns/net", (int)pid);
-	lp_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat theirs, ours;
+	g_autofree char *path = NULL;
+	lp_autofd int fd = -1;
 
-	if (fd < 0 || fstat(fd, &theirs) < 0) {
+	if (!oci->own_netns) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "the container has no network namespace of its own "
+			    "(--network host?): refusing to filter the host's");
+		return -1;
+	}
+	if (oci->pid > 0)
+		path = g_strdup_printf("/proc/%d/ns/net", (int)oci->pid);
+	else
+		path = g_strdup("/proc/self/ns/net");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
 			    "cannot open the container's network namespace "
 			    "%s: %s",
 			    path, g_strerror(errno));
-		return -1;
-	}
-	if (stat("/proc/self/ns/net", &ours) < 0 ||
-	    (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)) {
-		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
-			    "the container shares the runtime's network "
-			    "namespace (--network host?): refusing to filter "
-			    "it");
 		return -1;
 	}
 	return lp_steal_fd(&fd);
@@ -223,7 +227,7 @@ bool lp_hook_run(int state_fd, GError **error)
 	eg = lp_egress_parse(oci->egress, error);
 	if (!eg)
 		return false;
-	netns_fd = hook_open_netns(oci->pid, error);
+	netns_fd = hook_open_netns(oci, error);
 	if (netns_fd < 0)
 		return false;
 	allows = hook_allows(eg, oci, netns_fd, error);

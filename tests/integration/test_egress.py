@@ -168,13 +168,18 @@ def reset():
 class Container:
     """Container - a process in lp-ctr and a bundle describing it"""
 
-    def __init__(self, egress, resolv=f'nameserver {DNS4}\n'):
+    def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True):
         self.dir = tempfile.mkdtemp(prefix='lp-egress-')
         self.proc = lp._track(subprocess.Popen(
             ['ip', 'netns', 'exec', CTR_NS, 'sleep', '600']))
         check(lp.wait_until(self._in_ctr), 'container process not in lp-ctr')
         config = {'ociVersion': '1.0.2', 'root': {'path': 'rootfs'},
-                  'mounts': [], 'annotations': {}}
+                  'mounts': [], 'annotations': {},
+                  'linux': {'namespaces': [{'type': 'pid'},
+                                           {'type': 'mount'}]}}
+        if netns:
+            config['linux']['namespaces'].append(
+                {'type': 'network', 'path': f'/run/netns/{CTR_NS}'})
         if resolv is not None:
             path = os.path.join(self.dir, 'resolv.conf')
             with open(path, 'w') as f:
@@ -197,11 +202,19 @@ class Container:
     def state(self, pid=None):
         return json.dumps({'ociVersion': '1.0.2', 'id': 'c0ffee' * 10,
                            'status': 'created',
-                           'pid': pid or self.proc.pid, 'bundle': self.dir})
+                           'pid': self.proc.pid if pid is None else pid,
+                           'bundle': self.dir})
 
-    def hook(self, state=None):
-        """hook() - run the hook as the runtime would; return the result"""
-        return subprocess.run([HOOK], input=state or self.state(),
+    def hook(self, state=None, inside=False):
+        """hook() - run the hook as the runtime would; return the result
+
+        @inside: like crun, in the container's network namespace with
+        pid 0 in the state
+        """
+        argv = ['ip', 'netns', 'exec', CTR_NS, HOOK] if inside else [HOOK]
+        if inside and state is None:
+            state = self.state(pid=0)
+        return subprocess.run(argv, input=state or self.state(),
                               capture_output=True, text=True, timeout=30)
 
     def apply(self):
@@ -388,13 +401,25 @@ def test_fail_closed_inputs():
     expect_no_table(res, 'OCI state lacks id, bundle or a valid pid')
 
 
-@test('fail closed: a container in the runtime\'s own network namespace')
+@test('like crun: pid 0, the hook runs in the container\'s namespace')
+def test_crun_style():
+    reset()
+    res = Container('198.51.100.2:80/tcp').hook(inside=True)
+    eq((res.returncode, res.stderr), (0, ''), 'hook run inside lp-ctr')
+    expect_page(OUT4[0], 80, 'first')
+    expect_refused(OUT4[1], 80)
+    eq(lp.run(['nft', 'list', 'tables']).stdout.count(TABLE), 0,
+       'egress table in the lptest host namespace')
+
+
+@test('fail closed: a container without a network namespace of its own')
 def test_host_network():
     reset()
-    c = Container('none')
-    res = c.hook(state=c.state(pid=os.getpid()))
-    check(res.returncode == 1 and 'refusing to filter' in res.stderr,
-          f'hook on the host namespace: {res.returncode} {res.stderr!r}')
+    c = Container('none', netns=False)
+    for pid in (0, os.getpid()):
+        res = c.hook(state=c.state(pid=pid))
+        check(res.returncode == 1 and 'refusing to filter' in res.stderr,
+              f'hook for --network host: {res.returncode} {res.stderr!r}')
     eq(lp.run(['nft', 'list', 'tables']).stdout.count(TABLE), 0,
        'egress table in the lptest host namespace')
 
