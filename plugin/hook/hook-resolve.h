@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <glib.h>
 
@@ -19,6 +20,9 @@
 #define LP_HOOK_NAMESERVERS_MAX	   8
 #define LP_HOOK_ADDRS_PER_NAME_MAX 32
 #define LP_HOOK_RESOLVE_TIMEOUT_MS 10000
+
+/* pasta's DNS forwarder as Podman configures it (--dns-forward) */
+#define LP_HOOK_PASTA_DNS "169.254.1.1"
 
 /*
  * LpHookAddr - one address
@@ -34,9 +38,10 @@ typedef struct {
 } LpHookAddr;
 
 GArray *lp_hook_resolve_nameservers(const char *text);
-GArray *lp_hook_resolve_read_nameservers(const char *path, GError **error);
+GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
+				bool *ret_guessed, GError **error);
 GPtrArray *lp_hook_resolve_names(const char *const *names, int netns_fd,
-				 const char *resolv_conf,
-				 unsigned int timeout_ms, GError **error);
+				 const GArray *servers, unsigned int timeout_ms,
+				 GError **error);
 
 #endif /* LOWPORT_HOOK_RESOLVE_H */

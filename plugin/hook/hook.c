@@ -93,15 +93,15 @@ static void hook_add_addrs(GArray *allows, const GArray *addrs, uint8_t proto,
 /**
  * hook_resolve() - Resolve every host name entry, allow its addresses
  * @eg:		Parsed value
- * @oci:	Container facts
+ * @servers:	The container's resolvers
  * @netns_fd:	The container's network namespace
  * @allows:	GArray of LpNftEgressAllow to append to
  * @error:	Return location for a GError
  *
  * Return: true on success
  */
-static bool hook_resolve(const LpEgress *eg, const LpHookOci *oci, int netns_fd,
-			 GArray *allows, GError **error)
+static bool hook_resolve(const LpEgress *eg, const GArray *servers,
+			 int netns_fd, GArray *allows, GError **error)
 {
 	g_autoptr(GPtrArray) names = g_ptr_array_new();
 	g_autoptr(GPtrArray) addrs = NULL;
@@ -116,7 +116,7 @@ static bool hook_resolve(const LpEgress *eg, const LpHookOci *oci, int netns_fd,
 	}
 	g_ptr_array_add(names, NULL);
 	addrs = lp_hook_resolve_names((const char *const *)names->pdata,
-				      netns_fd, oci->resolv_conf,
+				      netns_fd, servers,
 				      LP_HOOK_RESOLVE_TIMEOUT_MS, error);
 	if (!addrs)
 		return false;
@@ -134,7 +134,7 @@ static bool hook_resolve(const LpEgress *eg, const LpHookOci *oci, int netns_fd,
 /**
  * hook_allows() - Every allowed destination of a value
  * @eg:		Parsed value
- * @oci:	Container facts (config.json read if needed)
+ * @oci:	Container facts (config.json read)
  * @netns_fd:	The container's network namespace
  * @error:	Return location for a GError
  *
@@ -145,6 +145,9 @@ static GArray *hook_allows(const LpEgress *eg, const LpHookOci *oci,
 {
 	g_autoptr(GArray) allows =
 		g_array_new(FALSE, TRUE, sizeof(LpNftEgressAllow));
+	g_autoptr(GArray) servers = NULL;
+	g_autoptr(GError) local = NULL;
+	bool guessed;
 	guint i;
 
 	for (i = 0; i < eg->entries->len; i++) {
@@ -156,21 +159,21 @@ static GArray *hook_allows(const LpEgress *eg, const LpHookOci *oci,
 						e->prefix, e->proto,
 						e->port_first, e->port_last);
 	}
-	if (lp_egress_has_dns(eg)) {
-		g_autoptr(GArray) ns = NULL;
-
-		if (!oci->resolv_conf) {
-			g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
-				    "dns: the container has no resolv.conf");
-			return NULL;
-		}
-		ns = lp_hook_resolve_read_nameservers(oci->resolv_conf, error);
-		if (!ns)
-			return NULL;
-		hook_add_addrs(allows, ns, 0, 53, 53);
+	if (!lp_egress_has_dns(eg) && !lp_egress_has_names(eg))
+		return g_steal_pointer(&allows);
+	servers = lp_hook_resolve_servers(oci->resolv_conf, oci->pid, &guessed,
+					  &local);
+	if (!servers) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
+			    "%s: %s",
+			    lp_egress_has_dns(eg) ? "dns" : "host names",
+			    local->message);
+		return NULL;
 	}
+	if (lp_egress_has_dns(eg))
+		hook_add_addrs(allows, servers, 0, 53, 53);
 	if (lp_egress_has_names(eg) &&
-	    !hook_resolve(eg, oci, netns_fd, allows, error))
+	    !hook_resolve(eg, servers, netns_fd, allows, error))
 		return NULL;
 	return g_steal_pointer(&allows);
 }

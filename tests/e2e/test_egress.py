@@ -17,6 +17,7 @@ it fails, what `podman run` prints, what `lowportctl egress` shows.
 Copyright lowport authors
 """
 
+import importlib.util
 import os
 import socket
 import sys
@@ -27,8 +28,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_e2e as E  # noqa: E402
 
 T = E.T
-sys.path.insert(0, os.path.join(E.SOURCE_ROOT, 'tests', 'integration'))
-import test_egress as I  # noqa: E402  (its DnsServer; its tests unused)
+# The integration test of the same name, for its DnsServer
+_spec = importlib.util.spec_from_file_location(
+    'lp_integration_egress',
+    os.path.join(E.SOURCE_ROOT, 'tests', 'integration', 'test_egress.py'))
+I = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(I)
 
 BASE = len(T.TESTS)  # tests of test_e2e.py and the integration file before
 
@@ -56,8 +61,10 @@ def outside_setup():
         sb.run(['sh', '-c', f'mkdir -p /run/lp-egress/{name} && echo '
                 f'{name} >/run/lp-egress/{name}/index.html'])
         for a in addrs:
-            sb.spawn(f'busybox httpd -f -p {a}:80 -h /run/lp-egress/{name}',
-                     outside=True)
+            # not sb.spawn(): its servers die after every test
+            sb.run(['sh', '-c', f'setsid busybox httpd -f -p {a}:80 -h '
+                    f'/run/lp-egress/{name} </dev/null >/dev/null 2>&1 &'],
+                   outside=True)
     # The sandbox's own file lives on its overlay (a tmpfs upper layer):
     # rewrite it so that every mount namespace (Podman's pause process,
     # pasta) sees it; never write through a symlink or a mount point.
