@@ -158,17 +158,27 @@ def t_case3():
 
 
 @T.test('egress case 5: a bad entry or an unresolvable name fails podman '
-        'run with the hook\'s message, nothing left running')
+        'run; nothing left running; the hook\'s line reaches crun\'s '
+        'hooks stderr file')
 def t_case5():
     outside_setup()
     for value, part in (('192.0.2.3:0/tcp', "entry 1 '192.0.2.3:0/tcp'"),
                         ('dns, nx.test', "cannot resolve 'nx.test'")):
+        log = f'/tmp/lp-egress-hook-{int(time.monotonic() * 1000)}.log'
         r = E.SB.podman('alice', 'run', '-d', '--annotation',
-                        f'{ANN}={value}', E.IMAGE, check=False)
+                        f'{ANN}={value}', '--annotation',
+                        f'run.oci.hooks.stderr={log}', E.IMAGE, check=False)
         T.check(r.returncode != 0, f'podman run with {value!r} succeeded')
-        T.check(part in r.stderr, f'podman run with {value!r}: '
-                f'{r.stderr.strip()!r} lacks {part!r}')
-        T.info(f'{value}: {r.stderr.strip()}')
+        # crun reports the exit status only; the hook's own line goes to
+        # the file crun's run.oci.hooks.stderr annotation names
+        T.check('error executing hook' in r.stderr and 'lowport-egress' in
+                r.stderr, f'podman run with {value!r}: {r.stderr.strip()!r}')
+        said = E.SB.run(['cat', log], user='alice').stdout.strip()
+        T.check(said.startswith('lowport-egress: ') and part in said
+                and len(said.splitlines()) == 1,
+                f'hook said {said!r}, want one line with {part!r}')
+        T.info(f'{value}: podman: {r.stderr.strip()}')
+        T.info(f'{value}: hook: {said}')
         running = E.SB.podman('alice', 'ps', '-q').stdout.strip()
         T.eq(running, '', 'running containers after the failed run')
 
