@@ -8,6 +8,7 @@
  *   oif "lo" accept
  *   ct state established,related accept
  *   icmpv6 type 133-136 accept            (neighbour discovery)
+ *   icmpv6 type mld2-listener-report accept
  *   ip daddr @v4_any accept               (one rule per named set,
  *   ip daddr @v4_tcp_80 tcp dport 80 accept   see nft-egress.c)
  *   ip6 daddr @v6_udp_53 udp dport 53 accept
@@ -41,6 +42,8 @@
 /* ICMPv6 router solicitation .. neighbour advertisement (RFC 4861) */
 #define EGRESS_ND_FIRST 133
 #define EGRESS_ND_LAST	136
+/* MLDv2 listener report (RFC 3810), sent whenever an interface joins */
+#define EGRESS_MLD2_REPORT 143
 
 /**
  * lp_nft_egress_rules_table() - Build table inet lowport_egress
@@ -375,6 +378,26 @@ static struct nftnl_rule *egress_rule_nd(void)
 }
 
 /**
+ * egress_rule_mld() - Build "icmpv6 type mld2-listener-report accept":
+ *		       link-local multicast reports the kernel itself sends,
+ *		       which would otherwise count as rejected traffic
+ *
+ * Return: new rule, caller frees
+ */
+static struct nftnl_rule *egress_rule_mld(void)
+{
+	struct nftnl_rule *r = egress_new_rule();
+	uint8_t type = EGRESS_MLD2_REPORT;
+
+	egress_meta_cmp(r, NFT_META_NFPROTO, NFPROTO_IPV6);
+	egress_meta_cmp(r, NFT_META_L4PROTO, IPPROTO_ICMPV6);
+	egress_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	egress_cmp(r, NFT_CMP_EQ, &type, sizeof(type));
+	egress_verdict(r, NF_ACCEPT);
+	return r;
+}
+
+/**
  * egress_rule_set() - Build "ip[6] daddr @SET [tcp|udp dport P[-Q]] accept"
  * @set:	Set
  * @id:		Its transaction-local ID
@@ -451,6 +474,7 @@ GPtrArray *lp_nft_egress_rules_build(const GPtrArray *sets)
 	g_ptr_array_add(rules, egress_rule_lo());
 	g_ptr_array_add(rules, egress_rule_ct());
 	g_ptr_array_add(rules, egress_rule_nd());
+	g_ptr_array_add(rules, egress_rule_mld());
 	for (i = 0; i < sets->len; i++)
 		g_ptr_array_add(
 			rules,

@@ -260,6 +260,7 @@ static const char test_case1_text[] =
 	"\t\toif \"lo\" accept\n"
 	"\t\tct state established,related accept\n"
 	"\t\ticmpv6 type 133-136 accept\n"
+	"\t\ticmpv6 type mld2-listener-report accept\n"
 	"\t\tip daddr @v4_tcp_80 tcp dport 80 accept\n"
 	"\t\tmeta l4proto tcp counter packets 0 bytes 0 reject with tcp "
 	"reset\n"
