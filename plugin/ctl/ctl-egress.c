@@ -199,9 +199,9 @@ static void egress_print(const LpNftEgressState *st, const char *where)
 		printf("warning: %u of the 2 reject rules found: the table "
 		       "was changed\n",
 		       st->reject_rules);
-	printf("rejected: %" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT
+	printf("rejected: %" G_GUINT64_FORMAT " packet%s (%" G_GUINT64_FORMAT
 	       " bytes)\n",
-	       st->rejected, st->rejected_bytes);
+	       st->rejected, st->rejected == 1 ? "" : "s", st->rejected_bytes);
 }
 
 /**
