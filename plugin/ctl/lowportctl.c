@@ -15,6 +15,7 @@
 
 #include "netutils/client.h"
 #include "ctl/ctl-check.h"
+#include "ctl/ctl-egress.h"
 #include "ctl/ctl.h"
 
 #define CTL_SUMMARY                                                            \
@@ -22,7 +23,8 @@
 	"  list [--json]   leases lowportd holds (yours; all for root)\n"      \
 	"  release ID      end a lease and remove its forwarding\n"            \
 	"  status          whether lowportd is up, lease counts, nft table\n"  \
-	"  check           whether this host is set up for lowport"
+	"  check           whether this host is set up for lowport\n"          \
+	"  egress CONTAINER  a container's egress allowlist and rejects"
 
 #define CTL_DESCRIPTION                                                        \
 	"The socket is $LOWPORT_SOCKET if set, else " LOWPORT_SOCKET_PATH      \
@@ -49,6 +51,7 @@ static const CtlCommand ctl_commands[] = {
 	{"release", "ID", 1},
 	{"status", "", 0},
 	{"check", "", 0},
+	{.name = "egress", .args = "CONTAINER", .nargs = 1},
 };
 
 /**
@@ -163,6 +166,8 @@ static gboolean ctl_dispatch(const LpCtl *ctl, const CtlCommand *cmd,
 		return lp_ctl_release(ctl, argv[2], error);
 	if (!strcmp(cmd->name, "check"))
 		return lp_ctl_check_host(ctl, error);
+	if (!strcmp(cmd->name, "egress"))
+		return lp_ctl_egress(ctl, argv[2], error);
 	return lp_ctl_status(ctl, error);
 }
 

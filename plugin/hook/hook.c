@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hook.c - lowport-egress: apply io.lowport.egress to a container
+ *
+ * Run by the OCI runtime at createContainer (contrib/hooks/), when the
+ * container's namespaces exist and its process has not started: read the
+ * state, parse the annotation (netutils/egress.c), collect the allowed
+ * destinations (addresses as written, the container's nameservers for
+ * "dns", host names resolved as the container would, hook-resolve.c),
+ * enter the container's network namespace and replace table inet
+ * lowport_egress there in one batch (netutils/nft/nft-egress.c). Any
+ * failure is an error: the runtime then does not start the container.
+ *
+ * Copyright lowport authors
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "hook/hook-oci.h"
+#include "hook/hook-resolve.h"
+#include "hook/hook.h"
+#include "netutils/egress.h"
+#include "netutils/nft/nft-egress.h"
+#include "netutils/util.h"
+
+G_DEFINE_QUARK(lp - hook - error - quark, lp_hook_error)
+
+/**
+ * hook_open_netns() - Open the container's network namespace
+ * @oci:	Container facts
+ * @error:	Return location for a GError
+ *
+ * createContainer hooks run in the container's namespaces (runtime-spec
+ * config.md, crun gives pid 0 then); a PID in the state names the
+ * container's process. A container without a network namespace of its
+ * own in config.json (--network host) is refused: its filter would be
+ * the host's.
+ *
+ * Return: descriptor, -1 on error
+ */
+static int hook_open_netns(const LpHookOci *oci, GError **error)
+{
+	g_autofree char *path = NULL;
+	lp_autofd int fd = -1;
+
+	if (!oci->own_netns) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "the container has no network namespace of its own "
+			    "(--network host?): refusing to filter the host's");
+		return -1;
+	}
+	if (oci->pid > 0)
+		path = g_strdup_printf("/proc/%d/ns/net", (int)oci->pid);
+	else
+		path = g_strdup("/proc/self/ns/net");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "cannot open the container's network namespace "
+			    "%s: %s",
+			    path, g_strerror(errno));
+		return -1;
+	}
+	return lp_steal_fd(&fd);
+}
+
+/**
+ * hook_add_addrs() - Allow a list of addresses for an entry's service
+ * @allows:	GArray of LpNftEgressAllow
+ * @addrs:	GArray of LpHookAddr
+ * @proto:	Protocol of the entry, 0 for both or any
+ * @first:	First port, 0 for every port
+ * @last:	Last port
+ */
+static void hook_add_addrs(GArray *allows, const GArray *addrs, uint8_t proto,
+			   uint16_t first, uint16_t last)
+{
+	guint i;
+
+	for (i = 0; i < addrs->len; i++) {
+		const LpHookAddr *a = &g_array_index(addrs, LpHookAddr, i);
+
+		lp_nft_egress_allow_add(allows, a->family, &a->addr,
+					a->family == AF_INET ? 32 : 128, proto,
+					first, last);
+	}
+}
+
+/**
+ * hook_resolve() - Resolve every host name entry, allow its addresses
+ * @eg:		Parsed value
+ * @servers:	The container's resolvers
+ * @netns_fd:	The container's network namespace
+ * @allows:	GArray of LpNftEgressAllow to append to
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+static bool hook_resolve(const LpEgress *eg, const GArray *servers,
+			 int netns_fd, GArray *allows, GError **error)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	g_autoptr(GPtrArray) addrs = NULL;
+	guint i, n = 0;
+
+	for (i = 0; i < eg->entries->len; i++) {
+		const LpEgressEntry *e =
+			&g_array_index(eg->entries, LpEgressEntry, i);
+
+		if (e->kind == LP_EGRESS_NAME)
+			g_ptr_array_add(names, (char *)e->name);
+	}
+	g_ptr_array_add(names, NULL);
+	addrs = lp_hook_resolve_names((const char *const *)names->pdata,
+				      netns_fd, servers,
+				      LP_HOOK_RESOLVE_TIMEOUT_MS, error);
+	if (!addrs)
+		return false;
+	for (i = 0; i < eg->entries->len; i++) {
+		const LpEgressEntry *e =
+			&g_array_index(eg->entries, LpEgressEntry, i);
+
+		if (e->kind == LP_EGRESS_NAME)
+			hook_add_addrs(allows, g_ptr_array_index(addrs, n++),
+				       e->proto, e->port_first, e->port_last);
+	}
+	return true;
+}
+
+/**
+ * hook_allows() - Every allowed destination of a value
+ * @eg:		Parsed value
+ * @oci:	Container facts (config.json read)
+ * @netns_fd:	The container's network namespace
+ * @error:	Return location for a GError
+ *
+ * Return: GArray of LpNftEgressAllow, NULL on error
+ */
+static GArray *hook_allows(const LpEgress *eg, const LpHookOci *oci,
+			   int netns_fd, GError **error)
+{
+	g_autoptr(GArray) allows =
+		g_array_new(FALSE, TRUE, sizeof(LpNftEgressAllow));
+	g_autoptr(GArray) servers = NULL;
+	g_autoptr(GError) local = NULL;
+	bool guessed;
+	guint i;
+
+	for (i = 0; i < eg->entries->len; i++) {
+		const LpEgressEntry *e =
+			&g_array_index(eg->entries, LpEgressEntry, i);
+
+		if (e->kind == LP_EGRESS_ADDR)
+			lp_nft_egress_allow_add(allows, e->family, &e->addr,
+						e->prefix, e->proto,
+						e->port_first, e->port_last);
+	}
+	if (!lp_egress_has_dns(eg) && !lp_egress_has_names(eg))
+		return g_steal_pointer(&allows);
+	servers = lp_hook_resolve_servers(oci->resolv_conf, oci->pid, &guessed,
+					  &local);
+	if (!servers) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
+			    "%s: %s",
+			    lp_egress_has_dns(eg) ? "dns" : "host names",
+			    local->message);
+		return NULL;
+	}
+	if (lp_egress_has_dns(eg))
+		hook_add_addrs(allows, servers, 0, 53, 53);
+	if (lp_egress_has_names(eg) &&
+	    !hook_resolve(eg, servers, netns_fd, allows, error))
+		return NULL;
+	return g_steal_pointer(&allows);
+}
+
+/**
+ * hook_input() - Read the state and, when needed, config.json
+ * @state_fd:	Descriptor with the OCI state
+ * @error:	Return location for a GError
+ *
+ * Return: container facts with the annotation set, NULL on error
+ */
+static LpHookOci *hook_input(int state_fd, GError **error)
+{
+	g_autoptr(LpHookOci) oci = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree char *state = NULL;
+	size_t len;
+
+	state = lp_hook_oci_read_fd(state_fd, LP_HOOK_STATE_MAX,
+				    LP_HOOK_STDIN_TIMEOUT_MS, &len, &local);
+	if (!state) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
+			    "OCI state on stdin: %s", local->message);
+		return NULL;
+	}
+	oci = lp_hook_oci_parse_state(state, len, error);
+	if (!oci || !lp_hook_oci_read_config(oci, error))
+		return NULL;
+	if (!oci->egress) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
+			    "container %.12s has no %s annotation", oci->id,
+			    LP_EGRESS_ANNOTATION);
+		return NULL;
+	}
+	return g_steal_pointer(&oci);
+}
+
+/**
+ * lp_hook_run() - Apply the annotation of the container a state names
+ * @state_fd:	Descriptor with the OCI state (stdin)
+ * @error:	Return location for a GError
+ *
+ * Return: true if the table is in place
+ */
+bool lp_hook_run(int state_fd, GError **error)
+{
+	g_autoptr(LpHookOci) oci = hook_input(state_fd, error);
+	g_autoptr(GArray) allows = NULL;
+	g_autoptr(LpEgress) eg = NULL;
+	lp_autofd int netns_fd = -1;
+
+	if (!oci)
+		return false;
+	eg = lp_egress_parse(oci->egress, error);
+	if (!eg)
+		return false;
+	netns_fd = hook_open_netns(oci, error);
+	if (netns_fd < 0)
+		return false;
+	allows = hook_allows(eg, oci, netns_fd, error);
+	if (!allows)
+		return false;
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "cannot enter the container's network namespace: "
+			    "%s",
+			    g_strerror(errno));
+		return false;
+	}
+	return lp_nft_egress_apply(allows, error);
+}
