@@ -33,10 +33,12 @@
 #include "netutils/mapping.h"
 #include "shim/portspec.h"
 #include "netutils/protocol.h"
-#include "shim/shim-args.h"
-#include "shim/shim-exec.h"
-#include "shim/shim-ports.h"
-#include "shim/shim.h"
+#include "shim/core.h"
+#include "shim/core-lease.h"
+#include "shim/core-reap.h"
+#include "shim/front-pasta.h"
+#include "shim/pasta-args.h"
+#include "shim/pasta-plan.h"
 #include "netutils/util.h"
 
 /* Usual net.ipv4.ip_unprivileged_port_start */
@@ -58,15 +60,15 @@
  *
  * Return: scanned argv
  */
-static LpShimArgs *scan(const char *line)
+static LpPastaArgs *scan(const char *line)
 {
 	g_autofree char *full = g_strconcat("pasta ", line, NULL);
 	g_auto(GStrv) argv = NULL;
-	LpShimArgs *args;
+	LpPastaArgs *args;
 	int argc;
 
 	g_assert_true(g_shell_parse_argv(full, &argc, &argv, NULL));
-	args = lp_shim_args_parse(argc, argv, NULL);
+	args = lp_pasta_args_parse(argc, argv, NULL);
 	g_assert_nonnull(args);
 	return args;
 }
@@ -321,14 +323,14 @@ static const RewriteCase rewrite_cases[] = {
 static void test_rewrite(gconstpointer data)
 {
 	const RewriteCase *c = data;
-	g_autoptr(LpShimArgs) args = scan(c->in);
-	g_autoptr(LpShimPlan) plan = NULL;
+	g_autoptr(LpPastaArgs) args = scan(c->in);
+	g_autoptr(LpPastaPlan) plan = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) out = NULL;
 	g_autofree char *joined = NULL;
 	guint n = 0;
 
-	g_assert_true(lp_shim_plan_build(args, c->unpriv, &plan, &error));
+	g_assert_true(lp_pasta_plan_build(args, c->unpriv, &plan, &error));
 	g_assert_no_error(error);
 	if (!c->out) {
 		g_assert_null(plan);
@@ -338,7 +340,7 @@ static void test_rewrite(gconstpointer data)
 	while (n < G_N_ELEMENTS(c->backend) && c->backend[n])
 		n++;
 	g_assert_cmpuint(plan->blocks->len, ==, n);
-	out = lp_shim_plan_argv(plan, c->backend, PIDF, &error);
+	out = lp_pasta_plan_argv(plan, c->backend, PIDF, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(out[0], ==, "pasta");
 	joined = g_strjoinv(" ", out + 1);
@@ -350,9 +352,9 @@ static void test_rewrite(gconstpointer data)
  */
 static void test_scan_fields(void)
 {
-	g_autoptr(LpShimArgs) a = scan("--config-net -t 80-80:80-80 -u none "
-				       "--pid=/p -qt443 " TAIL58);
-	const LpShimPortArg *p;
+	g_autoptr(LpPastaArgs) a = scan("--config-net -t 80-80:80-80 -u none "
+					"--pid=/p -qt443 " TAIL58);
+	const LpPastaPortArg *p;
 
 	g_assert_cmpstr(a->netns, ==, NETNS);
 	g_assert_cmpstr(a->pid_file, ==, "/p");
@@ -360,15 +362,15 @@ static void test_scan_fields(void)
 	g_assert_false(a->foreground);
 	g_assert_false(a->unparsable);
 	g_assert_cmpuint(a->ports->len, ==, 3);
-	p = &g_array_index(a->ports, LpShimPortArg, 0);
+	p = &g_array_index(a->ports, LpPastaPortArg, 0);
 	g_assert_cmpint(p->index, ==, 2);
 	g_assert_false(p->glued);
 	g_assert_cmpint(p->proto, ==, IPPROTO_TCP);
-	p = &g_array_index(a->ports, LpShimPortArg, 1);
+	p = &g_array_index(a->ports, LpPastaPortArg, 1);
 	g_assert_cmpint(p->index, ==, 4);
 	g_assert_cmpint(p->proto, ==, IPPROTO_UDP);
 	g_assert_cmpint(p->spec->kind, ==, LP_PORTSPEC_NONE);
-	p = &g_array_index(a->ports, LpShimPortArg, 2);
+	p = &g_array_index(a->ports, LpPastaPortArg, 2);
 	g_assert_cmpint(p->index, ==, 7);
 	g_assert_true(p->glued);
 	g_assert_cmpuint(p->prefix_len, ==, 3);
@@ -380,11 +382,11 @@ static void test_scan_fields(void)
  */
 static void test_scan_flags(void)
 {
-	g_autoptr(LpShimArgs) a = scan("-qf --netns /n");
-	g_autoptr(LpShimArgs) b = scan("--fore --print-capabilities");
-	g_autoptr(LpShimArgs) c = scan("--no -t 80"); /* ambiguous: no arg */
-	g_autoptr(LpShimArgs) d = scan("-- --version");
-	g_autoptr(LpShimArgs) e = scan("--tcp 80 -t 81"); /* ambiguous */
+	g_autoptr(LpPastaArgs) a = scan("-qf --netns /n");
+	g_autoptr(LpPastaArgs) b = scan("--fore --print-capabilities");
+	g_autoptr(LpPastaArgs) c = scan("--no -t 80"); /* ambiguous: no arg */
+	g_autoptr(LpPastaArgs) d = scan("-- --version");
+	g_autoptr(LpPastaArgs) e = scan("--tcp 80 -t 81"); /* ambiguous */
 
 	g_assert_true(a->foreground);
 	g_assert_false(a->info);
@@ -430,13 +432,13 @@ static void test_refuse(void)
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autoptr(LpShimArgs) a = scan(cases[i].in);
-		g_autoptr(LpShimPlan) plan = NULL;
+		g_autoptr(LpPastaArgs) a = scan(cases[i].in);
+		g_autoptr(LpPastaPlan) plan = NULL;
 		g_autoptr(GError) error = NULL;
 
 		g_test_message("%s", cases[i].in);
 		g_assert_false(
-			lp_shim_plan_build(a, cases[i].unpriv, &plan, &error));
+			lp_pasta_plan_build(a, cases[i].unpriv, &plan, &error));
 		g_assert_null(plan);
 		g_assert_nonnull(error);
 		g_assert_nonnull(strstr(error->message, cases[i].message));
@@ -448,12 +450,12 @@ static void test_refuse(void)
  */
 static void test_not_overlapping(void)
 {
-	g_autoptr(LpShimArgs) a =
+	g_autoptr(LpPastaArgs) a =
 		scan("-t 127.0.0.1/80 -t 127.0.0.2/80 -u 80 -t ::1/80 "
 		     "--netns /n");
-	g_autoptr(LpShimPlan) plan = NULL;
+	g_autoptr(LpPastaPlan) plan = NULL;
 
-	g_assert_true(lp_shim_plan_build(a, UNPRIV, &plan, NULL));
+	g_assert_true(lp_pasta_plan_build(a, UNPRIV, &plan, NULL));
 	g_assert_cmpuint(plan->blocks->len, ==, 4);
 }
 
@@ -464,16 +466,16 @@ static void test_limits(void)
 {
 	g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(LpShimArgs) a = NULL;
-	g_autoptr(LpShimPlan) plan = NULL;
+	g_autoptr(LpPastaArgs) a = NULL;
+	g_autoptr(LpPastaPlan) plan = NULL;
 	g_autoptr(GError) error = NULL;
 	int i;
 
-	for (i = 0; i <= LP_SHIM_ARGC_MAX; i++)
+	for (i = 0; i <= LP_PASTA_ARGC_MAX; i++)
 		g_ptr_array_add(v, g_strdup("-q"));
 	g_assert_null(
-		lp_shim_args_parse((int)v->len, (char **)v->pdata, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_ARGS);
+		lp_pasta_args_parse((int)v->len, (char **)v->pdata, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS);
 	g_clear_error(&error);
 
 	g_ptr_array_add(w, g_strdup("pasta"));
@@ -481,9 +483,9 @@ static void test_limits(void)
 	for (i = 0; i <= LP_MAPPINGS_MAX; i++)
 		g_ptr_array_add(w, g_strdup_printf("-t%d", i + 1));
 	g_ptr_array_add(w, NULL);
-	a = lp_shim_args_parse((int)w->len - 1, (char **)w->pdata, NULL);
-	g_assert_false(lp_shim_plan_build(a, UNPRIV, &plan, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_ARGS);
+	a = lp_pasta_args_parse((int)w->len - 1, (char **)w->pdata, NULL);
+	g_assert_false(lp_pasta_plan_build(a, UNPRIV, &plan, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS);
 }
 
 /**
@@ -491,18 +493,18 @@ static void test_limits(void)
  */
 static void test_mappings(void)
 {
-	g_autoptr(LpShimArgs) a =
+	g_autoptr(LpPastaArgs) a =
 		scan("--config-net -t 1020-1030:20-30 -u ::1/53-53:53-53 "
 		     "-t 127.0.0.1/80 -t 8080 " TAIL58);
-	g_autoptr(LpShimPlan) plan = NULL;
+	g_autoptr(LpPastaPlan) plan = NULL;
 	g_autoptr(GArray) m = NULL;
 	const uint16_t backend[] = {61020, 61053, 61080};
 	char buf[LP_ADDR_STRLEN];
 	const LpMapping *x;
 
-	g_assert_true(lp_shim_plan_build(a, UNPRIV, &plan, NULL));
+	g_assert_true(lp_pasta_plan_build(a, UNPRIV, &plan, NULL));
 	g_assert_cmpuint(plan->blocks->len, ==, 3);
-	m = lp_shim_plan_mappings(plan, backend);
+	m = lp_core_lease_mappings(plan->blocks, backend);
 	g_assert_cmpuint(m->len, ==, 3);
 
 	x = &g_array_index(m, LpMapping, 0);
@@ -531,13 +533,13 @@ static void test_mappings(void)
  */
 static void test_bad_backend(void)
 {
-	g_autoptr(LpShimArgs) a = scan("-t 80-90 --netns /n");
-	g_autoptr(LpShimPlan) plan = NULL;
+	g_autoptr(LpPastaArgs) a = scan("-t 80-90 --netns /n");
+	g_autoptr(LpPastaPlan) plan = NULL;
 	g_autoptr(GError) error = NULL;
 	const uint16_t backend[] = {65530};
 
-	g_assert_true(lp_shim_plan_build(a, UNPRIV, &plan, NULL));
-	g_assert_null(lp_shim_plan_argv(plan, backend, NULL, &error));
+	g_assert_true(lp_pasta_plan_build(a, UNPRIV, &plan, NULL));
+	g_assert_null(lp_pasta_plan_argv(plan, backend, NULL, &error));
 	g_assert_error(error, LP_PORTSPEC_ERROR, LP_PORTSPEC_ERROR_INVALID);
 }
 
@@ -546,15 +548,15 @@ static void test_bad_backend(void)
  */
 static void test_names_port(void)
 {
-	g_autoptr(LpShimArgs) a =
+	g_autoptr(LpPastaArgs) a =
 		scan("-t 80 -t 127.0.0.1/8080-8082 -u 5353 -T 9000 --netns /n");
 
-	g_assert_true(lp_shim_args_names_port(a, IPPROTO_TCP, 8081));
-	g_assert_true(lp_shim_args_names_port(a, IPPROTO_TCP, 80));
-	g_assert_false(lp_shim_args_names_port(a, IPPROTO_UDP, 8081));
-	g_assert_true(lp_shim_args_names_port(a, IPPROTO_UDP, 5353));
-	g_assert_false(lp_shim_args_names_port(a, IPPROTO_TCP, 9000));
-	g_assert_false(lp_shim_args_names_port(a, IPPROTO_TCP, 8083));
+	g_assert_true(lp_pasta_args_names_port(a, IPPROTO_TCP, 8081));
+	g_assert_true(lp_pasta_args_names_port(a, IPPROTO_TCP, 80));
+	g_assert_false(lp_pasta_args_names_port(a, IPPROTO_UDP, 8081));
+	g_assert_true(lp_pasta_args_names_port(a, IPPROTO_UDP, 5353));
+	g_assert_false(lp_pasta_args_names_port(a, IPPROTO_TCP, 9000));
+	g_assert_false(lp_pasta_args_names_port(a, IPPROTO_TCP, 8083));
 }
 
 /* ---- Backend ports against real sockets, in a network namespace ---- */
@@ -694,9 +696,9 @@ static int occupy(int proto, const char *addr, unsigned int port)
  *
  * Return: the block
  */
-static LpShimBlock block(int proto, const char *addr, uint16_t size)
+static LpCoreBlock block(int proto, const char *addr, uint16_t size)
 {
-	LpShimBlock b = {.proto = proto,
+	LpCoreBlock b = {.proto = proto,
 			 .addr = LP_ADDR_ALL,
 			 .size = size,
 			 .host_port = 80};
@@ -715,13 +717,13 @@ static LpShimBlock block(int proto, const char *addr, uint16_t size)
  *
  * Return: the first backend port, 0 on error
  */
-static unsigned int pick1(LpShimBlock b, unsigned int lo, unsigned int hi,
+static unsigned int pick1(LpCoreBlock b, unsigned int lo, unsigned int hi,
 			  GError **error)
 {
-	LpShimPortWindow w = {.lo = lo, .hi = hi, .start = lo};
+	LpCorePortWindow w = {.lo = lo, .hi = hi, .start = lo};
 	uint16_t port = 0;
 
-	if (!lp_shim_ports_pick(&w, &b, 1, &port, error))
+	if (!lp_core_ports_pick(&w, &b, 1, &port, error))
 		return 0;
 	return port;
 }
@@ -787,12 +789,12 @@ static void ports_contiguous(void)
 	p = pick1(block(IPPROTO_TCP, NULL, 5), 40000, 40020, NULL);
 	g_assert_cmpuint(p, ==, 40008);
 	for (i = 0; i < 5; i++) {
-		g_assert_cmpint(lp_shim_ports_try_bind(IPPROTO_TCP,
+		g_assert_cmpint(lp_core_ports_try_bind(IPPROTO_TCP,
 						       &(LpAddr){AF_UNSPEC},
 						       p + (unsigned int)i),
 				==, 0);
 	}
-	g_assert_cmpint(lp_shim_ports_try_bind(IPPROTO_TCP,
+	g_assert_cmpint(lp_core_ports_try_bind(IPPROTO_TCP,
 					       &(LpAddr){AF_UNSPEC}, 40007),
 			==, -EADDRINUSE);
 }
@@ -802,20 +804,20 @@ static void ports_contiguous(void)
  */
 static void ports_wrap(void)
 {
-	LpShimPortWindow w = {.lo = 40000, .hi = 40003, .start = 40003};
-	LpShimBlock b = block(IPPROTO_TCP, "127.0.0.1", 2);
+	LpCorePortWindow w = {.lo = 40000, .hi = 40003, .start = 40003};
+	LpCoreBlock b = block(IPPROTO_TCP, "127.0.0.1", 2);
 	lp_autofd int a = occupy(IPPROTO_TCP, "127.0.0.1", 40000);
 	uint16_t port = 0;
 
-	g_assert_true(lp_shim_ports_pick(&w, &b, 1, &port, NULL));
+	g_assert_true(lp_core_ports_pick(&w, &b, 1, &port, NULL));
 	g_assert_cmpuint(port, ==, 40001);
 	w.start = 40002;
-	g_assert_true(lp_shim_ports_pick(&w, &b, 1, &port, NULL));
+	g_assert_true(lp_core_ports_pick(&w, &b, 1, &port, NULL));
 	g_assert_cmpuint(port, ==, 40002);
 }
 
 /**
- * used_40000s() - LpShimPortUsedFn: 40000-40004 TCP are named in argv
+ * used_40000s() - LpCorePortUsedFn: 40000-40004 TCP are named in argv
  * @proto:	Protocol
  * @port:	Port
  * @data:	Unused
@@ -832,9 +834,9 @@ static bool used_40000s(int proto, unsigned int port, void *data)
  */
 static void ports_used_and_several(void)
 {
-	LpShimPortWindow w = {
+	LpCorePortWindow w = {
 		.lo = 40000, .hi = 40100, .start = 40000, .used = used_40000s};
-	LpShimBlock b[] = {
+	LpCoreBlock b[] = {
 		block(IPPROTO_TCP, NULL, 2),
 		block(IPPROTO_TCP, "127.0.0.1", 3),
 		block(IPPROTO_UDP, NULL, 2),
@@ -842,7 +844,7 @@ static void ports_used_and_several(void)
 	};
 	uint16_t port[G_N_ELEMENTS(b)] = {0};
 
-	g_assert_true(lp_shim_ports_pick(&w, b, G_N_ELEMENTS(b), port, NULL));
+	g_assert_true(lp_core_ports_pick(&w, b, G_N_ELEMENTS(b), port, NULL));
 	g_assert_cmpuint(port[0], ==, 40005);
 	g_assert_cmpuint(port[1], ==, 40007);
 	g_assert_cmpuint(port[2], ==, 40000);
@@ -861,13 +863,13 @@ static void ports_exhausted(void)
 	g_assert_cmpuint(
 		pick1(block(IPPROTO_UDP, NULL, 2), 40000, 40003, &error), ==,
 		0);
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PORTS);
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_PORTS);
 	g_assert_nonnull(strstr(error->message, "no 2 free udp ports"));
 	g_clear_error(&error);
 	g_assert_cmpuint(
 		pick1(block(IPPROTO_TCP, "192.0.2.1", 1), 40000, 40003, &error),
 		==, 0);
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PORTS);
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_PORTS);
 	g_assert_nonnull(strstr(error->message, "cannot bind host address "
 						"192.0.2.1"));
 }
@@ -879,24 +881,24 @@ static void test_ports_window(void)
 {
 	g_autofree char *text = NULL;
 	unsigned int first = 32768, last = 60999;
-	LpShimPortWindow w;
+	LpCorePortWindow w;
 	int i;
 
 	if (g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range", &text,
 				NULL, NULL))
 		g_assert_cmpint(sscanf(text, "%u %u", &first, &last), ==, 2);
 	for (i = 0; i < 100; i++) {
-		lp_shim_ports_window(UNPRIV, true, &w);
+		lp_core_ports_window(UNPRIV, true, &w);
 		g_assert_cmpuint(w.lo, ==, MIN(MAX(last + 1, UNPRIV), 65535U));
 		g_assert_cmpuint(w.hi, ==, 65535);
 		g_assert_cmpuint(w.start, >=, w.lo);
 		g_assert_cmpuint(w.start, <=, w.hi);
 		g_assert_null(w.used);
-		lp_shim_ports_window(UNPRIV, false, &w);
+		lp_core_ports_window(UNPRIV, false, &w);
 		g_assert_cmpuint(w.lo, ==, UNPRIV);
 		g_assert_cmpuint(w.start, >=, UNPRIV);
 	}
-	lp_shim_ports_window(0, false, &w);
+	lp_core_ports_window(0, false, &w);
 	g_assert_cmpuint(w.lo, ==, 1);
 }
 
@@ -925,14 +927,14 @@ static char *make_file(const char *dir, const char *name, const char *text,
  * file_id() - Identity of a file
  * @path:	File
  *
- * Return: its LpShimFileId
+ * Return: its LpCoreFileId
  */
-static LpShimFileId file_id(const char *path)
+static LpCoreFileId file_id(const char *path)
 {
 	struct stat st;
 
 	g_assert_no_errno(stat(path, &st));
-	return (LpShimFileId){st.st_dev, st.st_ino};
+	return (LpCoreFileId){st.st_dev, st.st_ino};
 }
 
 /**
@@ -947,8 +949,8 @@ static void test_search(void)
 	g_autofree char *d4 = g_build_filename(tmp, "real", NULL);
 	g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL, *p4 = NULL;
 	g_autofree char *found = NULL, *path_env = NULL;
-	g_autoptr(GArray) skip = g_array_new(FALSE, TRUE, sizeof(LpShimFileId));
-	LpShimFileId id;
+	g_autoptr(GArray) skip = g_array_new(FALSE, TRUE, sizeof(LpCoreFileId));
+	LpCoreFileId id;
 
 	g_assert_no_errno(g_mkdir(d1, 0755));
 	g_assert_no_errno(g_mkdir(d2, 0755));
@@ -965,7 +967,7 @@ static void test_search(void)
 	{
 		const char *dirs[] = {"", "relative/dir", d1, d2, d3, d4, NULL};
 
-		found = lp_shim_exec_search(dirs, NULL, skip);
+		found = lp_core_find_search("pasta", dirs, NULL, skip);
 		g_assert_cmpstr(found, ==, p4);
 		g_clear_pointer(&found, g_free);
 	}
@@ -973,14 +975,14 @@ static void test_search(void)
 		const char *dirs[] = {d1, d2, NULL};
 
 		path_env = g_strjoin(":", "", ".", d3, d4, NULL);
-		found = lp_shim_exec_search(dirs, path_env, skip);
+		found = lp_core_find_search("pasta", dirs, path_env, skip);
 		g_assert_cmpstr(found, ==, p4);
 		g_clear_pointer(&found, g_free);
-		g_assert_null(lp_shim_exec_search(dirs, d3, skip));
-		g_assert_null(lp_shim_exec_search(NULL, NULL, skip));
+		g_assert_null(lp_core_find_search("pasta", dirs, d3, skip));
+		g_assert_null(lp_core_find_search("pasta", NULL, NULL, skip));
 		/* without the skip list the shim would be found first */
 		g_array_set_size(skip, 0);
-		found = lp_shim_exec_search(dirs, NULL, skip);
+		found = lp_core_find_search("pasta", dirs, NULL, skip);
 		g_assert_cmpstr(found, ==, p2);
 	}
 	g_unlink(p1);
@@ -1003,7 +1005,7 @@ static void test_find_pasta(void)
 	g_autofree char *real = make_file(tmp, "real", "#!/bin/sh\n", 0755);
 	g_autofree char *noexec = make_file(tmp, "noexec", "x", 0644);
 	g_autofree char *conf = NULL, *found = NULL, *seen = NULL;
-	g_autoptr(GArray) self = lp_shim_exec_self_ids();
+	g_autoptr(GArray) self = lp_core_find_self_ids();
 	g_autoptr(GArray) again = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text =
@@ -1013,41 +1015,41 @@ static void test_find_pasta(void)
 	g_assert_cmpuint(self->len, >=, 1);
 	conf = make_file(tmp, "lowport.conf", text, 0644);
 
-	g_setenv(LP_SHIM_ENV_REAL_PASTA, real, TRUE);
-	found = lp_shim_exec_find_pasta(self, &error);
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, real, TRUE);
+	found = lp_core_find_real(&lp_front_pasta_helper, self, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(found, ==, real);
 	g_clear_pointer(&found, g_free);
 
-	g_setenv(LP_SHIM_ENV_REAL_PASTA, "/proc/self/exe", TRUE);
-	g_assert_null(lp_shim_exec_find_pasta(self, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, "/proc/self/exe", TRUE);
+	g_assert_null(lp_core_find_real(&lp_front_pasta_helper, self, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL);
 	g_assert_nonnull(strstr(error->message, "is the lowport pasta shim"));
 	g_clear_error(&error);
 
-	g_setenv(LP_SHIM_ENV_REAL_PASTA, noexec, TRUE);
-	g_assert_null(lp_shim_exec_find_pasta(self, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, noexec, TRUE);
+	g_assert_null(lp_core_find_real(&lp_front_pasta_helper, self, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL);
 	g_clear_error(&error);
 
-	g_unsetenv(LP_SHIM_ENV_REAL_PASTA);
-	g_setenv(LP_SHIM_ENV_POLICY, conf, TRUE);
-	found = lp_shim_exec_find_pasta(self, &error);
+	g_unsetenv(LP_FRONT_PASTA_ENV_REAL);
+	g_setenv(LP_CORE_ENV_POLICY, conf, TRUE);
+	found = lp_core_find_real(&lp_front_pasta_helper, self, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(found, ==, real);
-	g_unsetenv(LP_SHIM_ENV_POLICY);
+	g_unsetenv(LP_CORE_ENV_POLICY);
 
 	/* LOWPORT_SHIM_SEEN round trip */
-	seen = lp_shim_exec_seen_env(self);
-	g_setenv(LP_SHIM_ENV_SEEN, "junk,1:2,x:y", TRUE);
-	again = lp_shim_exec_self_ids();
+	seen = lp_core_find_seen_env(self);
+	g_setenv(LP_CORE_ENV_SEEN, "junk,1:2,x:y", TRUE);
+	again = lp_core_find_self_ids();
 	g_assert_cmpuint(again->len, ==, 2);
-	g_assert_cmpuint(g_array_index(again, LpShimFileId, 1).ino, ==, 2);
-	g_setenv(LP_SHIM_ENV_SEEN, seen, TRUE);
+	g_assert_cmpuint(g_array_index(again, LpCoreFileId, 1).ino, ==, 2);
+	g_setenv(LP_CORE_ENV_SEEN, seen, TRUE);
 	g_array_unref(g_steal_pointer(&again));
-	again = lp_shim_exec_self_ids();
+	again = lp_core_find_self_ids();
 	g_assert_cmpuint(again->len, ==, self->len);
-	g_unsetenv(LP_SHIM_ENV_SEEN);
+	g_unsetenv(LP_CORE_ENV_SEEN);
 
 	g_unlink(real);
 	g_unlink(noexec);
@@ -1086,13 +1088,14 @@ static void test_read_pid(void)
 
 		g_assert_true(
 			g_file_set_contents(path, cases[i].text, -1, NULL));
-		g_assert_cmpint(lp_shim_exec_read_pid(path, &pid), ==,
+		g_assert_cmpint(lp_front_pasta_read_pid(path, &pid), ==,
 				cases[i].ret);
 		if (!cases[i].ret)
 			g_assert_cmpint(pid, ==, cases[i].pid);
 	}
 	g_unlink(path);
-	g_assert_cmpint(lp_shim_exec_read_pid(path, &(pid_t){0}), ==, -ENOENT);
+	g_assert_cmpint(lp_front_pasta_read_pid(path, &(pid_t){0}), ==,
+			-ENOENT);
 	g_rmdir(tmp);
 }
 
@@ -1106,7 +1109,7 @@ static void test_pid_file(void)
 	struct stat st;
 
 	g_setenv("XDG_RUNTIME_DIR", tmp, TRUE);
-	g_assert_cmpint(lp_shim_exec_pid_file(&path), ==, 0);
+	g_assert_cmpint(lp_front_pasta_pid_file(&path), ==, 0);
 	g_assert_true(g_str_has_prefix(path, tmp));
 	g_assert_no_errno(stat(path, &st));
 	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
@@ -1117,20 +1120,38 @@ static void test_pid_file(void)
 }
 
 /**
- * run_sh() - Run a shell command through lp_shim_exec_run()
+ * run_argv() - Run a program through lp_core_spawn_run(), argv only
+ * @path:	Binary
+ * @argv:	Arguments, argv[0] included
+ * @timeout_ms:	Bound
+ * @ret:	Result
+ * @error:	Error
+ *
+ * Return: as lp_core_spawn_run()
+ */
+static gboolean run_argv(const char *path, char **argv, unsigned int timeout_ms,
+			 LpCoreRun *ret, GError **error)
+{
+	LpCoreCmd cmd = {.name = "pasta", .argv = argv, .ready_fd = -1};
+
+	return lp_core_spawn_run(path, &cmd, timeout_ms, ret, error);
+}
+
+/**
+ * run_sh() - Run a shell command through run_argv()
  * @cmd:	Command
  * @timeout_ms:	Bound
  * @ret:	Result
  * @error:	Error
  *
- * Return: as lp_shim_exec_run()
+ * Return: as run_argv()
  */
-static gboolean run_sh(const char *cmd, unsigned int timeout_ms, LpShimRun *ret,
+static gboolean run_sh(const char *cmd, unsigned int timeout_ms, LpCoreRun *ret,
 		       GError **error)
 {
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
 
-	return lp_shim_exec_run("/bin/sh", argv, timeout_ms, ret, error);
+	return run_argv("/bin/sh", argv, timeout_ms, ret, error);
 }
 
 /**
@@ -1138,7 +1159,7 @@ static gboolean run_sh(const char *cmd, unsigned int timeout_ms, LpShimRun *ret,
  * @run:	Result
  * @text:	Expected output
  */
-static void output_is(const LpShimRun *run, const char *text)
+static void output_is(const LpCoreRun *run, const char *text)
 {
 	g_autofree char *s =
 		g_strndup((const char *)run->output->data, run->output->len);
@@ -1151,7 +1172,7 @@ static void output_is(const LpShimRun *run, const char *text)
  */
 static void test_run(void)
 {
-	LpShimRun run = {0};
+	LpCoreRun run = {0};
 	g_autoptr(GError) error = NULL;
 	gint64 t;
 
@@ -1159,11 +1180,11 @@ static void test_run(void)
 		run_sh("echo out; echo err >&2; exit 3", 5000, &run, NULL));
 	g_assert_cmpint(run.status, ==, 3);
 	output_is(&run, "out\nerr\n");
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 
 	g_assert_true(run_sh("kill -9 $$", 5000, &run, NULL));
 	g_assert_cmpint(run.status, ==, 128 + SIGKILL);
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 
 	/* like pasta: the daemonized child writes, then lets the pipe go */
 	g_assert_true(run_sh("(sleep 0.3; echo late; exec >/dev/null 2>&1; "
@@ -1171,7 +1192,7 @@ static void test_run(void)
 			     5000, &run, NULL));
 	g_assert_cmpint(run.status, ==, 0);
 	output_is(&run, "late\n");
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 
 	/* a child keeping the pipe is waited for a bounded time only */
 	t = g_get_monotonic_time();
@@ -1179,27 +1200,26 @@ static void test_run(void)
 	t = g_get_monotonic_time() - t;
 	g_assert_cmpint(run.status, ==, 0);
 	output_is(&run, "x\n");
-	g_assert_cmpint(t, >=, (LP_SHIM_PIPE_GRACE_MS - 100) * 1000);
+	g_assert_cmpint(t, >=, (LP_CORE_PIPE_GRACE_MS - 100) * 1000);
 	g_assert_cmpint(t, <, 3900 * 1000);
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 
 	/* output is bounded */
 	g_assert_true(run_sh("head -c 200000 /dev/zero", 5000, &run, NULL));
-	g_assert_cmpuint(run.output->len, ==, LP_SHIM_OUTPUT_MAX);
-	lp_shim_run_clear(&run);
+	g_assert_cmpuint(run.output->len, ==, LP_CORE_OUTPUT_MAX);
+	lp_core_spawn_run_clear(&run);
 
 	/* a pasta that never finishes starting is killed */
 	g_assert_false(run_sh("sleep 30", 300, &run, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL);
 	g_clear_error(&error);
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 
-	g_assert_false(lp_shim_exec_run("/nonexistent/pasta",
-					(char *[]){"pasta", NULL}, 1000, &run,
-					&error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
+	g_assert_false(run_argv("/nonexistent/pasta", (char *[]){"pasta", NULL},
+				1000, &run, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL);
 	g_assert_nonnull(strstr(error->message, "/nonexistent/pasta"));
-	lp_shim_run_clear(&run);
+	lp_core_spawn_run_clear(&run);
 }
 
 /**
@@ -1225,14 +1245,14 @@ static void test_stop(void)
 		pidfd = pidfd_open(pid, 0);
 		g_assert_cmpint(pidfd, >=, 0);
 		g_usleep(200 * 1000); /* let sh set its trap */
-		g_assert_cmpint(lp_shim_exec_stop(pidfd, 1000), ==, 0);
+		g_assert_cmpint(lp_core_reap_stop(pidfd, 1000), ==, 0);
 		pfd = (struct pollfd){pidfd, POLLIN, 0};
 		g_assert_cmpint(poll(&pfd, 1, 0), ==, 1);
 		g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 		g_assert_true(WIFSIGNALED(status));
 		g_assert_cmpint(WTERMSIG(status), ==, i ? SIGKILL : SIGTERM);
 		/* already gone: nothing to do */
-		g_assert_cmpint(lp_shim_exec_stop(pidfd, 1000), ==, 0);
+		g_assert_cmpint(lp_core_reap_stop(pidfd, 1000), ==, 0);
 	}
 }
 
@@ -1305,15 +1325,15 @@ static int fake_bind(int proto, const LpAddr *addr, unsigned int port)
  *
  * Return: true on success; false after printing pasta's message
  */
-static bool fake_bind_all(const LpShimArgs *a)
+static bool fake_bind_all(const LpPastaArgs *a)
 {
 	guint i, j;
 	unsigned int p;
 	int r;
 
 	for (i = 0; i < a->ports->len; i++) {
-		const LpShimPortArg *x =
-			&g_array_index(a->ports, LpShimPortArg, i);
+		const LpPastaPortArg *x =
+			&g_array_index(a->ports, LpPastaPortArg, i);
 
 		if (!x->spec || x->spec->kind != LP_PORTSPEC_RANGES)
 			continue;
@@ -1347,7 +1367,7 @@ static bool fake_bind_all(const LpShimArgs *a)
  *
  * Return: exit status, in the parent
  */
-static int fake_daemonize(const LpShimArgs *a, const char *mode)
+static int fake_daemonize(const LpPastaArgs *a, const char *mode)
 {
 	bool hang = !strcmp(mode, "hang");
 	int devnull = open("/dev/null", O_RDWR);
@@ -1393,7 +1413,7 @@ static int fake_daemonize(const LpShimArgs *a, const char *mode)
 static int fake_pasta_main(int argc, char **argv)
 {
 	const char *mode = g_getenv(FAKE_ENV);
-	g_autoptr(LpShimArgs) a = lp_shim_args_parse(argc, argv, NULL);
+	g_autoptr(LpPastaArgs) a = lp_pasta_args_parse(argc, argv, NULL);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	g_autofree char *marker =
 		g_strconcat(g_getenv(FAKE_LOG_ENV), ".once", NULL);
@@ -1463,8 +1483,8 @@ static void flow_setup(Flow *f, const char *mode)
 	run = g_build_filename(f->dir, "run", NULL);
 	g_assert_no_errno(g_mkdir(run, 0700));
 	pasta = make_file(f->dir, "pasta", script, 0755);
-	g_setenv(LP_SHIM_ENV_REAL_PASTA, pasta, TRUE);
-	g_setenv(LP_SHIM_ENV_POLICY, "/nonexistent", TRUE);
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, pasta, TRUE);
+	g_setenv(LP_CORE_ENV_POLICY, "/nonexistent", TRUE);
 	g_setenv("LOWPORT_SOCKET", f->sock, TRUE);
 	g_setenv("XDG_RUNTIME_DIR", run, TRUE);
 	g_setenv(FAKE_ENV, mode, TRUE);
@@ -1678,7 +1698,7 @@ static unsigned int flow_count(const Flow *f, unsigned int *ret_same)
 }
 
 /**
- * flow_run() - Run lp_shim_main() in a child, output captured
+ * flow_run() - Run lp_front_pasta_main() in a child, output captured
  * @f:		Flow
  * @line:	Arguments after argv[0]
  * @ret_out:	Its stdout and stderr
@@ -1704,7 +1724,7 @@ static int flow_run(Flow *f, const char *line, char **ret_out)
 		    !g_shell_parse_argv(full, &argc, &argv, NULL))
 			_exit(98);
 		alarm(30);
-		status = lp_shim_main(argc, argv);
+		status = lp_front_pasta_main(argc, argv);
 		fflush(NULL);
 		_exit(status);
 	}
@@ -1779,7 +1799,7 @@ static void flow_kill(pid_t pid)
 	lp_autofd int fd = pidfd_open(pid, 0);
 
 	if (fd >= 0)
-		g_assert_cmpint(lp_shim_exec_stop(fd, 2000), ==, 0);
+		g_assert_cmpint(lp_core_reap_stop(fd, 2000), ==, 0);
 }
 
 /**
@@ -1798,20 +1818,20 @@ static void flow_check_run_dir(const Flow *f)
  * sweep_hung_pasta() - Start a pasta that forks its daemon and hangs
  * @f:		Flow set up in "hang" mode
  *
- * Return: its daemon's PID, after lp_shim_exec_run() gave up on it
+ * Return: its daemon's PID, after run_argv() gave up on it
  */
 static pid_t sweep_hung_pasta(const Flow *f)
 {
 	char *argv[] = {"pasta", "--netns", "/n", NULL};
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) log = NULL;
-	LpShimRun run = {0};
+	LpCoreRun run = {0};
 
 	g_unlink(f->log);
-	g_assert_false(lp_shim_exec_run(g_getenv(LP_SHIM_ENV_REAL_PASTA), argv,
-					1500, &run, &error));
-	g_assert_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PASTA);
-	lp_shim_run_clear(&run);
+	g_assert_false(run_argv(g_getenv(LP_FRONT_PASTA_ENV_REAL), argv, 1500,
+				&run, &error));
+	g_assert_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL);
+	lp_core_spawn_run_clear(&run);
 	log = flow_log_lines(f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
 	return atoi(log[1]);
@@ -1839,18 +1859,18 @@ static void test_sweep(void)
 	/* without a subreaper the daemon escapes: nothing to find */
 	pid = sweep_hung_pasta(&f);
 	g_assert_false(pid_gone(pid));
-	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 0);
+	g_assert_cmpint(lp_core_reap_sweep(1000), ==, 0);
 	g_assert_false(pid_gone(pid));
 	flow_kill(pid);
 	/* as a subreaper: the daemon is ours once pasta's parent is killed */
-	g_assert_cmpint(lp_shim_exec_adopt_orphans(), ==, 0);
+	g_assert_cmpint(lp_core_reap_adopt_orphans(), ==, 0);
 	pid = sweep_hung_pasta(&f);
 	g_assert_cmpint(ppid_of(pid), ==, getpid());
-	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 1);
+	g_assert_cmpint(lp_core_reap_sweep(1000), ==, 1);
 	g_assert_true(pid_gone(pid));
-	g_assert_cmpint(lp_shim_exec_sweep(1000), ==, 0);
+	g_assert_cmpint(lp_core_reap_sweep(1000), ==, 0);
 	/* not our child: left alone */
-	g_assert_cmpint(lp_shim_exec_stop_child(getppid(), 1000), ==, -ECHILD);
+	g_assert_cmpint(lp_core_reap_stop_child(getppid(), 1000), ==, -ECHILD);
 	flow_clear(&f);
 }
 
@@ -1877,7 +1897,7 @@ static void flow_granted(void)
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
 	g_assert_cmpstr(out, ==, "");
 	/* the shim waited for nothing but pasta's parent and the pipe */
-	g_assert_cmpint(f.elapsed, <, LP_SHIM_PIPE_GRACE_MS * 1000);
+	g_assert_cmpint(f.elapsed, <, LP_CORE_PIPE_GRACE_MS * 1000);
 	g_assert_cmpuint(flow_count(&f, &same), ==, 1);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
@@ -1895,7 +1915,7 @@ static void flow_granted(void)
 	g_assert_cmpstr(report, ==, want);
 	flow_check_run_dir(&f);
 	/* the backend is what pasta holds */
-	g_assert_cmpint(lp_shim_ports_try_bind(IPPROTO_TCP,
+	g_assert_cmpint(lp_core_ports_try_bind(IPPROTO_TCP,
 					       &(LpAddr){AF_UNSPEC}, backend),
 			==, -EADDRINUSE);
 	flow_kill(pid);
@@ -2029,8 +2049,8 @@ static void flow_own_lease_retry(void)
 	g_assert_cmpuint(flow_count(&f, &same), ==, 3);
 	g_assert_cmpuint(same, ==, 2);
 	g_assert_cmpint(f.elapsed, >=,
-			2 * (LP_SHIM_OWN_LEASE_RETRY_MS - 10) * 1000);
-	g_assert_cmpint(f.elapsed, <, LP_SHIM_OWN_LEASE_WAIT_MS * 1000);
+			2 * (LP_CORE_LEASE_OWN_RETRY_MS - 10) * 1000);
+	g_assert_cmpint(f.elapsed, <, LP_CORE_LEASE_OWN_WAIT_MS * 1000);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
 	g_assert_false(pid_gone(atoi(log[1])));
@@ -2052,15 +2072,15 @@ static void flow_own_lease_stays(void)
 	flow_lowportd(&f, -1, LP_ERR_MAX);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
 	g_assert_cmpstr(out, ==, "lowport: " OWN_CONFLICT "\n");
-	g_assert_cmpint(f.elapsed, >=, LP_SHIM_OWN_LEASE_WAIT_MS * 1000);
+	g_assert_cmpint(f.elapsed, >=, LP_CORE_LEASE_OWN_WAIT_MS * 1000);
 	g_assert_cmpint(f.elapsed, <,
-			(LP_SHIM_OWN_LEASE_WAIT_MS + 1500) * 1000);
-	/* about every LP_SHIM_OWN_LEASE_RETRY_MS: paced, not a busy loop */
+			(LP_CORE_LEASE_OWN_WAIT_MS + 1500) * 1000);
+	/* about every LP_CORE_LEASE_OWN_RETRY_MS: paced, not a busy loop */
 	n = flow_count(&f, &same);
 	g_assert_cmpuint(n, >=, 10);
 	g_assert_cmpuint(
 		n, <=,
-		LP_SHIM_OWN_LEASE_WAIT_MS / LP_SHIM_OWN_LEASE_RETRY_MS + 2);
+		LP_CORE_LEASE_OWN_WAIT_MS / LP_CORE_LEASE_OWN_RETRY_MS + 2);
 	g_assert_cmpuint(same, ==, n - 1);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);
@@ -2082,10 +2102,10 @@ static void flow_own_lease_pasta_quits(void)
 	flow_lowportd(&f, -1, LP_ERR_MAX);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
 	g_assert_cmpstr(out, ==, "lowport: " OWN_CONFLICT "\n");
-	g_assert_cmpint(f.elapsed, <, LP_SHIM_OWN_LEASE_WAIT_MS * 1000 / 2);
+	g_assert_cmpint(f.elapsed, <, LP_CORE_LEASE_OWN_WAIT_MS * 1000 / 2);
 	g_assert_cmpuint(flow_count(&f, &same), <,
-			 LP_SHIM_OWN_LEASE_WAIT_MS /
-				 LP_SHIM_OWN_LEASE_RETRY_MS / 2);
+			 LP_CORE_LEASE_OWN_WAIT_MS /
+				 LP_CORE_LEASE_OWN_RETRY_MS / 2);
 	flow_clear(&f);
 }
 
