@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "shim/portspec-split.h"
 #include "shim/portspec.h"
 #include "shim/core.h"
 #include "shim/pasta-args.h"
@@ -375,7 +376,7 @@ void lp_pasta_args_free(LpPastaArgs *args)
  * Backend ports must not be one pasta is also told to bind, on any address.
  *
  * Return: true if an argument of @proto forwards @port (see
- *	   lp_portspec_forwards()); unparsable arguments count as naming nothing
+ *	   lp_portspec_split_forwards()); unparsable arguments count as naming nothing
  */
 bool lp_pasta_args_names_port(const LpPastaArgs *args, int proto,
 			      unsigned int port)
@@ -387,7 +388,7 @@ bool lp_pasta_args_names_port(const LpPastaArgs *args, int proto,
 			&g_array_index(args->ports, LpPastaPortArg, i);
 
 		if (p->proto == proto && p->spec &&
-		    lp_portspec_forwards(p->spec, port))
+		    lp_portspec_split_forwards(p->spec, port))
 			return true;
 	}
 	return false;

@@ -14,6 +14,7 @@
 #include "netutils/protocol.h"
 #include "shim/core.h"
 #include "shim/pasta-plan.h"
+#include "shim/portspec-split.h"
 #include "shim/portspec.h"
 
 /**
@@ -33,7 +34,7 @@ static bool plan_any_privileged(const LpPastaArgs *args,
 			&g_array_index(args->ports, LpPastaPortArg, i);
 
 		if (p->spec &&
-		    lp_portspec_has_privileged(p->spec, unpriv_start))
+		    lp_portspec_split_has_privileged(p->spec, unpriv_start))
 			return true;
 	}
 	return false;
@@ -260,7 +261,8 @@ static gboolean plan_emit_port(GPtrArray *out, const LpPastaPlan *plan, guint i,
 	const LpPortSpec *rest = plan->rest->pdata[i];
 	g_autoptr(LpPortSpec) back = NULL;
 
-	back = lp_portspec_rewrite(priv, backend, priv->ranges->len, error);
+	back = lp_portspec_split_rewrite(priv, backend, priv->ranges->len,
+					 error);
 	if (!back)
 		return FALSE;
 	if (rest)

@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 
 #include "netutils/mapping.h"
+#include "shim/portspec-split.h"
 #include "shim/portspec.h"
 #include "netutils/protocol.h"
 #include "shim/core.h"
