@@ -77,7 +77,7 @@ void lp_core_spawn_cmd_clear(LpCoreCmd *cmd)
 
 /**
  * lp_core_spawn_run_clear() - Free what a run result holds
- * @run:	Result, may be zeroed (then @pidfd must be -1 or 0 is closed)
+ * @run:	Result, may be zeroed (a zero @pidfd is not closed)
  */
 void lp_core_spawn_run_clear(LpCoreRun *run)
 {
