@@ -18,6 +18,7 @@
 
 #include "netutils/addr.h"
 #include "netutils/procfs.h"
+#include "netutils/protocol.h"
 #include "shim/core.h"
 #include "shim/core-ports.h"
 #include "netutils/util.h"
@@ -300,6 +301,80 @@ gboolean lp_core_ports_pick(const LpCorePortWindow *w,
 			return FALSE;
 		}
 		ret_backend[pick.n_done] = (uint16_t)first;
+	}
+	return TRUE;
+}
+
+/**
+ * lp_core_ports_add_block() - Add a privileged block a call names
+ * @blocks:	GArray of LpCoreBlock
+ * @b:		Block, at least one port
+ * @error:	LP_CORE_ERROR_ARGS past LP_MAPPINGS_MAX blocks or
+ *		LP_PORTS_MAX ports in all (what one lowportd request holds)
+ *
+ * Return: TRUE on success
+ */
+gboolean lp_core_ports_add_block(GArray *blocks, const LpCoreBlock *b,
+				 GError **error)
+{
+	guint i, total = b->size;
+
+	for (i = 0; i < blocks->len; i++)
+		total += g_array_index(blocks, LpCoreBlock, i).size;
+	if (blocks->len >= LP_MAPPINGS_MAX || total > LP_PORTS_MAX) {
+		g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
+			    "too many privileged ports (at most %d ranges and "
+			    "%d ports per container)",
+			    LP_MAPPINGS_MAX, LP_PORTS_MAX);
+		return FALSE;
+	}
+	g_array_append_val(blocks, *b);
+	return TRUE;
+}
+
+/**
+ * ports_blocks_overlap() - Tell whether two blocks claim a common host port
+ * @a:	Block
+ * @b:	Block
+ *
+ * Return: true if same protocol, overlapping addresses and ports
+ */
+static bool ports_blocks_overlap(const LpCoreBlock *a, const LpCoreBlock *b)
+{
+	unsigned int a_last = a->host_port + a->size - 1U;
+	unsigned int b_last = b->host_port + b->size - 1U;
+
+	return a->proto == b->proto && lp_addr_overlaps(&a->addr, &b->addr) &&
+	       a->host_port <= b_last && b->host_port <= a_last;
+}
+
+/**
+ * lp_core_ports_check_overlap() - Refuse a privileged port named twice
+ * @blocks:	GArray of LpCoreBlock, every block of a call
+ * @error:	LP_CORE_ERROR_ARGS naming the port
+ *
+ * Return: TRUE if no two blocks overlap
+ */
+gboolean lp_core_ports_check_overlap(const GArray *blocks, GError **error)
+{
+	guint i, j;
+
+	for (i = 0; i < blocks->len; i++) {
+		const LpCoreBlock *a = &g_array_index(blocks, LpCoreBlock, i);
+
+		for (j = i + 1; j < blocks->len; j++) {
+			const LpCoreBlock *b =
+				&g_array_index(blocks, LpCoreBlock, j);
+
+			if (!ports_blocks_overlap(a, b))
+				continue;
+			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
+				    "privileged host port %u/%s is forwarded "
+				    "twice",
+				    MAX(a->host_port, b->host_port),
+				    lp_proto_name(a->proto));
+			return FALSE;
+		}
 	}
 	return TRUE;
 }

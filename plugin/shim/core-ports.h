@@ -63,4 +63,8 @@ gboolean lp_core_ports_pick(const LpCorePortWindow *w,
 			    const LpCoreBlock *blocks, guint n_blocks,
 			    uint16_t *ret_backend, GError **error);
 
+gboolean lp_core_ports_add_block(GArray *blocks, const LpCoreBlock *b,
+				 GError **error);
+gboolean lp_core_ports_check_overlap(const GArray *blocks, GError **error);
+
 #endif /* LOWPORT_CORE_PORTS_H */

@@ -87,10 +87,8 @@ static LpPastaPlan *plan_new(const LpPastaArgs *args)
 static gboolean plan_add_blocks(LpPastaPlan *plan, int proto,
 				const LpPortSpec *priv, GError **error)
 {
-	guint i, total = 0;
+	guint i;
 
-	for (i = 0; i < plan->blocks->len; i++)
-		total += g_array_index(plan->blocks, LpCoreBlock, i).size;
 	for (i = 0; i < priv->ranges->len; i++) {
 		const LpPortRange *r =
 			&g_array_index(priv->ranges, LpPortRange, i);
@@ -101,64 +99,8 @@ static gboolean plan_add_blocks(LpPastaPlan *plan, int proto,
 			.size = (uint16_t)(r->last - r->first + 1U),
 		};
 
-		total += b.size;
-		if (plan->blocks->len >= LP_MAPPINGS_MAX ||
-		    total > LP_PORTS_MAX) {
-			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
-				    "too many privileged ports (at most %d "
-				    "ranges and %d ports per container)",
-				    LP_MAPPINGS_MAX, LP_PORTS_MAX);
+		if (!lp_core_ports_add_block(plan->blocks, &b, error))
 			return FALSE;
-		}
-		g_array_append_val(plan->blocks, b);
-	}
-	return TRUE;
-}
-
-/**
- * plan_blocks_overlap() - Tell whether two blocks claim a common host port
- * @a:	Block
- * @b:	Block
- *
- * Return: true if same protocol, overlapping addresses and ports
- */
-static bool plan_blocks_overlap(const LpCoreBlock *a, const LpCoreBlock *b)
-{
-	unsigned int a_last = a->host_port + a->size - 1U;
-	unsigned int b_last = b->host_port + b->size - 1U;
-
-	return a->proto == b->proto && lp_addr_overlaps(&a->addr, &b->addr) &&
-	       a->host_port <= b_last && b->host_port <= a_last;
-}
-
-/**
- * plan_check_overlap() - Refuse a privileged port named twice
- * @plan:	Plan with all blocks
- * @error:	LP_CORE_ERROR_ARGS naming the port
- *
- * Return: TRUE if no two blocks overlap
- */
-static gboolean plan_check_overlap(const LpPastaPlan *plan, GError **error)
-{
-	guint i, j;
-
-	for (i = 0; i < plan->blocks->len; i++) {
-		const LpCoreBlock *a =
-			&g_array_index(plan->blocks, LpCoreBlock, i);
-
-		for (j = i + 1; j < plan->blocks->len; j++) {
-			const LpCoreBlock *b =
-				&g_array_index(plan->blocks, LpCoreBlock, j);
-
-			if (!plan_blocks_overlap(a, b))
-				continue;
-			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
-				    "privileged host port %u/%s is forwarded "
-				    "twice",
-				    MAX(a->host_port, b->host_port),
-				    lp_proto_name(a->proto));
-			return FALSE;
-		}
 	}
 	return TRUE;
 }
@@ -208,7 +150,7 @@ gboolean lp_pasta_plan_build(const LpPastaArgs *args, unsigned int unpriv_start,
 		if (priv && !plan_add_blocks(plan, p->proto, priv, error))
 			return FALSE;
 	}
-	if (!plan_check_overlap(plan, error))
+	if (!lp_core_ports_check_overlap(plan->blocks, error))
 		return FALSE;
 	*ret_plan = g_steal_pointer(&plan);
 	return TRUE;
