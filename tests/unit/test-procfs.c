@@ -78,6 +78,7 @@ static void test_parse_stat(void)
  */
 static void test_stat(void)
 {
+	siginfo_t si;
 	LpProcStat st;
 	uint64_t t;
 	pid_t pid;
@@ -95,7 +96,7 @@ static void test_stat(void)
 	if (pid == 0)
 		_exit(0);
 	/* a zombie until reaped: still readable, state Z, parent us */
-	g_assert_cmpint(waitid(P_PID, (id_t)pid, NULL, WEXITED | WNOWAIT), ==,
+	g_assert_cmpint(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), ==,
 			0);
 	g_assert_cmpint(lp_procfs_stat(pid, &st), ==, 0);
 	g_assert_cmpint(st.state, ==, 'Z');
