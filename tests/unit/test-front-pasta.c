@@ -606,7 +606,7 @@ static void flow_granted(void)
 }
 
 /**
- * flow_refused() - Refused: one "lowport:" line, exit 1, pasta stopped
+ * flow_refused_mode() - Refused: one "lowport:" line, exit 1, pasta stopped
  * @mode:	Stand-in pasta mode: "ok", or "stubborn" (needs SIGKILL)
  */
 static void flow_refused_mode(const char *mode)
@@ -629,11 +629,17 @@ static void flow_refused_mode(const char *mode)
 	flow_clear(&f);
 }
 
+/**
+ * flow_refused() - Refused: the stand-in pasta stops on SIGTERM
+ */
 static void flow_refused(void)
 {
 	flow_refused_mode("ok");
 }
 
+/**
+ * flow_refused_stubborn() - Refused: the stand-in pasta needs SIGKILL
+ */
 static void flow_refused_stubborn(void)
 {
 	flow_refused_mode("stubborn");
