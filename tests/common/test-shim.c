@@ -29,6 +29,7 @@
 #include "netutils/mapping.h"
 #include "netutils/protocol.h"
 #include "netutils/util.h"
+#include "shim/core.h"
 #include "test-shim.h"
 
 /* The stand-in lowportd quits after this long without a request */
@@ -341,4 +342,37 @@ unsigned int lp_test_shim_lowportd_count(const char *count,
 	g_assert_true(g_file_get_contents(count, &text, NULL, NULL));
 	g_assert_cmpint(sscanf(text, "%u %u", &n, ret_same), ==, 2);
 	return n;
+}
+
+/**
+ * lp_test_shim_output_is() - Compare a run's output with a string
+ * @run:	Result
+ * @text:	Expected output
+ */
+void lp_test_shim_output_is(const LpCoreRun *run, const char *text)
+{
+	g_autofree char *s =
+		g_strndup((const char *)run->output->data, run->output->len);
+
+	g_assert_cmpstr(s, ==, text);
+}
+
+/**
+ * lp_test_shim_block() - Make a block of privileged port 80 and up
+ * @proto:	Protocol
+ * @addr:	Address text, or NULL for every address
+ * @size:	Ports
+ *
+ * Return: the block
+ */
+LpCoreBlock lp_test_shim_block(int proto, const char *addr, uint16_t size)
+{
+	LpCoreBlock b = {.proto = proto,
+			 .addr = LP_ADDR_ALL,
+			 .size = size,
+			 .host_port = 80};
+
+	if (addr)
+		g_assert_cmpint(lp_addr_parse(addr, &b.addr), ==, 0);
+	return b;
 }

@@ -9,11 +9,13 @@
 #define LOWPORT_TEST_SHIM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <glib.h>
 
 #include "netutils/protocol.h"
+#include "shim/core.h"
 
 /* What the stand-in lowportd refuses with */
 #define LP_TEST_SHIM_REFUSAL                                                   \
@@ -47,5 +49,7 @@ void lp_test_shim_rm_tree(const char *path);
 pid_t lp_test_shim_lowportd(const LpTestLowportd *l, int own, LpErrorCode code);
 unsigned int lp_test_shim_lowportd_count(const char *count,
 					 unsigned int *ret_same);
+void lp_test_shim_output_is(const LpCoreRun *run, const char *text);
+LpCoreBlock lp_test_shim_block(int proto, const char *addr, uint16_t size);
 
 #endif /* LOWPORT_TEST_SHIM_H */
