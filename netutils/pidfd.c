@@ -23,47 +23,8 @@
 #include <glib.h>
 
 #include "netutils/pidfd.h"
+#include "netutils/procfs.h"
 #include "netutils/util.h"
-
-/* Size of our /proc reads: stat and fdinfo fit, status up to "Groups:" */
-#define PIDFD_PROC_BUFSIZE 4096
-
-/* Field number of starttime in /proc/<pid>/stat (proc(5), from 1) */
-#define PIDFD_STAT_STARTTIME 22
-
-/**
- * pidfd_read_proc() - Read the start of a small /proc file as a string
- * @path:	File
- * @buf:	Buffer, PIDFD_PROC_BUFSIZE bytes; NUL-terminated on success
- * @ret_full:	Set if the file filled @buf (the tail was not read)
- *
- * Return: 0 on success, -ESRCH if the file (so the process) does not exist,
- *	   other negative errno on failure
- */
-static int pidfd_read_proc(const char *path, char *buf, bool *ret_full)
-{
-	lp_autofd int fd = -1;
-	size_t len = 0;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-
-	while (len < PIDFD_PROC_BUFSIZE - 1) {
-		n = read(fd, buf + len, PIDFD_PROC_BUFSIZE - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == ESRCH ? -ESRCH : -errno;
-		if (n == 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	*ret_full = len == PIDFD_PROC_BUFSIZE - 1;
-	return 0;
-}
 
 /**
  * pidfd_find_line() - Find a "Key:" line in a /proc status-style file
@@ -147,7 +108,7 @@ int lp_pidfd_open(pid_t pid)
 int lp_pidfd_get_pid(int pidfd, pid_t *ret_pid)
 {
 	char path[sizeof("/proc/self/fdinfo/") + 12];
-	char buf[PIDFD_PROC_BUFSIZE];
+	char buf[LP_PROCFS_BUFSIZE];
 	const char *v, *end;
 	long long pid;
 	bool full;
@@ -156,7 +117,7 @@ int lp_pidfd_get_pid(int pidfd, pid_t *ret_pid)
 	if (pidfd < 0)
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	r = pidfd_read_proc(path, buf, &full);
+	r = lp_procfs_read(path, buf, sizeof(buf), &full);
 	if (r < 0)
 		return r == -ESRCH ? -EBADF : r;
 
@@ -261,7 +222,7 @@ static int pidfd_parse_uid(const char *buf, uid_t *ret_uid)
 int lp_pidfd_get_uid(int pidfd, uid_t *ret_uid)
 {
 	char path[sizeof("/proc//status") + 12];
-	char buf[PIDFD_PROC_BUFSIZE];
+	char buf[LP_PROCFS_BUFSIZE];
 	bool full;
 	uid_t uid;
 	pid_t pid;
@@ -271,7 +232,7 @@ int lp_pidfd_get_uid(int pidfd, uid_t *ret_uid)
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	r = pidfd_read_proc(path, buf, &full);
+	r = lp_procfs_read(path, buf, sizeof(buf), &full);
 	if (r < 0)
 		return r;
 	r = pidfd_confirm(pidfd);
@@ -286,47 +247,6 @@ int lp_pidfd_get_uid(int pidfd, uid_t *ret_uid)
 }
 
 /**
- * pidfd_parse_starttime() - Start time from the contents of /proc/<pid>/stat
- * @buf:	Contents, NUL-terminated
- * @ret:	Start time in clock ticks after boot
- *
- * The command name (field 2) is in parentheses and may itself contain
- * blanks, parentheses and newlines; every later field is numeric or a state
- * letter, so fields are counted from the last ')'.
- *
- * Return: 0 on success, -EIO on unparsable contents
- */
-static int pidfd_parse_starttime(const char *buf, uint64_t *ret)
-{
-	const char *p = strrchr(buf, ')');
-	unsigned long long v = 0;
-	char *end;
-	int field;
-
-	if (!p)
-		return -EIO;
-	p++;
-	/* p is at " <field 3> <field 4> ..." */
-	for (field = 3; field <= PIDFD_STAT_STARTTIME; field++) {
-		if (*p != ' ')
-			return -EIO;
-		p++;
-		if (field < PIDFD_STAT_STARTTIME) {
-			p += strcspn(p, " ");
-			continue;
-		}
-		if (*p < '0' || *p > '9')
-			return -EIO;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno || (*end != ' ' && *end != '\n'))
-			return -EIO;
-	}
-	*ret = v;
-	return 0;
-}
-
-/**
  * lp_proc_get_starttime() - Start time of a process, by PID
  * @pid:		Process ID, > 0
  * @ret_starttime:	Field 22 of /proc/<pid>/stat: clock ticks after boot
@@ -336,20 +256,13 @@ static int pidfd_parse_starttime(const char *buf, uint64_t *ret)
  */
 int lp_proc_get_starttime(pid_t pid, uint64_t *ret_starttime)
 {
-	char path[sizeof("/proc//stat") + 12];
-	char buf[PIDFD_PROC_BUFSIZE];
-	bool full;
-	int r;
+	LpProcStat st;
+	int r = lp_procfs_stat(pid, &st);
 
-	if (pid <= 0)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	r = pidfd_read_proc(path, buf, &full);
 	if (r < 0)
 		return r;
-	if (full)
-		return -EIO;
-	return pidfd_parse_starttime(buf, ret_starttime);
+	*ret_starttime = st.starttime;
+	return 0;
 }
 
 /**

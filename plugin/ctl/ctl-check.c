@@ -26,6 +26,7 @@
 #include "ctl/ctl-check.h"
 #include "ctl/ctl.h"
 #include "netutils/policy.h"
+#include "netutils/procfs.h"
 #include "netutils/protocol.h"
 
 #define CTL_CHECK_SHIM	 LOWPORT_PKGLIBEXECDIR "/pasta"
@@ -195,26 +196,23 @@ static char *first_line(const char *text)
  */
 static void check_unpriv(void)
 {
-	g_autofree char *text = NULL;
+	unsigned int start;
 
-	if (!g_file_get_contents(
-		    "/proc/sys/net/ipv4/ip_unprivileged_port_start", &text,
-		    NULL, NULL)) {
+	if (lp_procfs_unpriv_start(&start) < 0) {
 		check_line(CHECK_WARN, NULL,
 			   "cannot read net.ipv4.ip_unprivileged_port_start");
 		return;
 	}
-	g_strstrip(text);
-	if (!strcmp(text, "0")) {
+	if (!start) {
 		check_line(CHECK_INFO, NULL,
 			   "net.ipv4.ip_unprivileged_port_start = 0: every "
 			   "port is unprivileged here, lowport is not needed");
 		return;
 	}
 	check_line(CHECK_INFO, NULL,
-		   "net.ipv4.ip_unprivileged_port_start = %s: host ports below "
-		   "%s go through lowport",
-		   text, text);
+		   "net.ipv4.ip_unprivileged_port_start = %u: host ports below "
+		   "%u go through lowport",
+		   start, start);
 }
 
 /**

@@ -5,16 +5,16 @@
  * Copyright lowport authors
  *
  * Installed as $libexecdir/lowport/pasta and found by Podman first through
- * /etc/containers/containers.conf.d/50-lowport.conf. See shim.c.
+ * /etc/containers/containers.conf.d/50-lowport.conf. See front-pasta.c.
  */
 #include "config.h"
 
 #include <locale.h>
 
-#include "shim/shim.h"
+#include "shim/front-pasta.h"
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	return lp_shim_main(argc, argv);
+	return lp_front_pasta_main(argc, argv);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * portspec.c - pasta -t/-u port specifications: parse, split, rewrite, format
+ * portspec.c - pasta -t/-u port specifications: parse and format
  *
  * Copyright lowport authors
  *
@@ -17,7 +17,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "netutils/mapping.h"
 #include "shim/portspec.h"
 
 G_DEFINE_QUARK(lp_portspec_error, lp_portspec_error)
@@ -46,18 +45,17 @@ static char *portspec_quote(const char *s)
 }
 
 /**
- * portspec_fail() - Set a GError that names the argument
+ * lp_portspec_fail() - Set a GError that names the argument
  * @error:	Return location for the error
  * @code:	LP_PORTSPEC_ERROR_INVALID or LP_PORTSPEC_ERROR_UNSUPPORTED
  * @arg:	Whole argument, quoted in the message
  * @fmt:	printf() format of the reason
  * @...:	Arguments for @fmt
  *
- * Return: false, so callers can "return portspec_fail(...)"
+ * Return: false, so callers can "return lp_portspec_fail(...)"
  */
-G_GNUC_PRINTF(4, 5)
-static bool portspec_fail(GError **error, LpPortSpecError code, const char *arg,
-			  const char *fmt, ...)
+bool lp_portspec_fail(GError **error, LpPortSpecError code, const char *arg,
+		      const char *fmt, ...)
 {
 	g_autofree char *quoted = portspec_quote(arg);
 	g_autofree char *reason = NULL;
@@ -76,12 +74,12 @@ static bool portspec_fail(GError **error, LpPortSpecError code, const char *arg,
 }
 
 /**
- * portspec_new() - Allocate an empty explicit specification
+ * lp_portspec_new() - Allocate an empty explicit specification
  * @like:	Take address and interface from this one, or NULL for none
  *
  * Return: new specification of kind LP_PORTSPEC_RANGES with no items
  */
-static LpPortSpec *portspec_new(const LpPortSpec *like)
+LpPortSpec *lp_portspec_new(const LpPortSpec *like)
 {
 	LpPortSpec *spec = g_new0(LpPortSpec, 1);
 
@@ -112,14 +110,14 @@ void lp_portspec_free(LpPortSpec *spec)
 }
 
 /**
- * portspec_dup() - Copy a specification
+ * lp_portspec_dup() - Copy a specification
  * @spec:	Specification
  *
  * Return: deep copy, caller frees with lp_portspec_free()
  */
-static LpPortSpec *portspec_dup(const LpPortSpec *spec)
+LpPortSpec *lp_portspec_dup(const LpPortSpec *spec)
 {
-	LpPortSpec *copy = portspec_new(spec);
+	LpPortSpec *copy = lp_portspec_new(spec);
 
 	copy->kind = spec->kind;
 	if (spec->ranges) {
@@ -151,11 +149,11 @@ static bool portspec_parse_port(const char *arg, const char **p,
 		g_autofree char *at = portspec_quote(s);
 
 		if (!*s)
-			return portspec_fail(
+			return lp_portspec_fail(
 				error, LP_PORTSPEC_ERROR_INVALID, arg,
 				"expected a port number at the end");
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "expected a port number at '%s'", at);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"expected a port number at '%s'", at);
 	}
 	for (; g_ascii_isdigit(*s); s++) {
 		if (v <= PORTSPEC_PORT_MAX) /* stop growing, stay large */
@@ -165,9 +163,9 @@ static bool portspec_parse_port(const char *arg, const char **p,
 		g_autofree char *digits = g_strndup(*p, (gsize)(s - *p));
 		g_autofree char *num = portspec_quote(digits);
 
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "port %s is out of range %u-%u", num, min,
-				     PORTSPEC_PORT_MAX);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"port %s is out of range %u-%u", num,
+					min, PORTSPEC_PORT_MAX);
 	}
 	*ret = (uint16_t)v;
 	*p = s;
@@ -198,9 +196,9 @@ static bool portspec_parse_range(const char *arg, const char **p,
 	if (!portspec_parse_port(arg, p, min, last, error))
 		return false;
 	if (*last < *first) {
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "range end %u is below start %u", *last,
-				     *first);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"range end %u is below start %u", *last,
+					*first);
 	}
 	return true;
 }
@@ -222,7 +220,7 @@ static bool portspec_parse_target(const char *arg, const char **p,
 	if (!portspec_parse_range(arg, p, 1, &first, &last, error))
 		return false;
 	if (last - first != r->last - r->first) {
-		return portspec_fail(
+		return lp_portspec_fail(
 			error, LP_PORTSPEC_ERROR_INVALID, arg,
 			"host range %u-%u and container range %u-%u differ in length",
 			r->first, r->last, first, last);
@@ -247,14 +245,14 @@ static bool portspec_parse_item(const char *arg, const char *item,
 
 	*r = (LpPortRange){0};
 	if (!*item) {
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "empty item");
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"empty item");
 	}
 	if (!strcmp(item, "auto") || !strcmp(item, "all") ||
 	    g_str_has_prefix(item, "all:")) {
 		g_autofree char *what = portspec_quote(item);
 
-		return portspec_fail(
+		return lp_portspec_fail(
 			error, LP_PORTSPEC_ERROR_UNSUPPORTED, arg,
 			"'%s' after an address or in a list needs pasta's newer forwarding rules, which lowport does not parse",
 			what);
@@ -275,9 +273,9 @@ static bool portspec_parse_item(const char *arg, const char *item,
 		g_autofree char *rest = portspec_quote(p);
 		g_autofree char *what = portspec_quote(item);
 
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "unexpected '%s' in item '%s'", rest,
-				     what);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"unexpected '%s' in item '%s'", rest,
+					what);
 	}
 	return true;
 }
@@ -298,15 +296,15 @@ static bool portspec_parse_items(LpPortSpec *spec, const char *arg,
 	guint i, n;
 
 	if (!*body) {
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "no ports given");
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"no ports given");
 	}
 	items = g_strsplit(body, ",", LP_PORTSPEC_ITEMS_MAX + 1);
 	n = g_strv_length(items);
 	if (n > LP_PORTSPEC_ITEMS_MAX) {
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "more than %d comma-separated items",
-				     LP_PORTSPEC_ITEMS_MAX);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"more than %d comma-separated items",
+					LP_PORTSPEC_ITEMS_MAX);
 	}
 	for (i = 0; i < n; i++) {
 		LpPortRange r;
@@ -364,8 +362,8 @@ static bool portspec_parse_addr(LpPortSpec *spec, const char *arg,
 	} else if (!*inner || lp_addr_parse(inner, &spec->addr) < 0) {
 		g_autofree char *quoted = portspec_quote(text);
 
-		return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-				     "invalid address '%s'", quoted);
+		return lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+					"invalid address '%s'", quoted);
 	}
 	spec->addr_text = g_strdup(text);
 	return true;
@@ -390,9 +388,9 @@ static bool portspec_parse_prefix(LpPortSpec *spec, const char *arg,
 		if (!portspec_ifname_valid(pct + 1)) {
 			g_autofree char *quoted = portspec_quote(pct + 1);
 
-			return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID,
-					     arg, "invalid interface name '%s'",
-					     quoted);
+			return lp_portspec_fail(
+				error, LP_PORTSPEC_ERROR_INVALID, arg,
+				"invalid interface name '%s'", quoted);
 		}
 		spec->ifname = g_strdup(pct + 1);
 		addr = g_strndup(prefix, (gsize)(pct - prefix));
@@ -401,8 +399,9 @@ static bool portspec_parse_prefix(LpPortSpec *spec, const char *arg,
 	} else {
 		addr = g_strdup(prefix);
 		if (!*addr) {
-			return portspec_fail(error, LP_PORTSPEC_ERROR_INVALID,
-					     arg, "empty address before '/'");
+			return lp_portspec_fail(error,
+						LP_PORTSPEC_ERROR_INVALID, arg,
+						"empty address before '/'");
 		}
 	}
 	return portspec_parse_addr(spec, arg, addr, error);
@@ -433,12 +432,13 @@ LpPortSpec *lp_portspec_parse(const char *arg, GError **error)
 	g_return_val_if_fail(arg, NULL);
 	len = strnlen(arg, LP_PORTSPEC_ARG_MAX + 1);
 	if (!len) {
-		portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg, "empty");
+		lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+				 "empty");
 		return NULL;
 	}
 	if (len > LP_PORTSPEC_ARG_MAX) {
-		portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-			      "longer than %d bytes", LP_PORTSPEC_ARG_MAX);
+		lp_portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
+				 "longer than %d bytes", LP_PORTSPEC_ARG_MAX);
 		return NULL;
 	}
 	for (i = 0; i < G_N_ELEMENTS(words); i++) {
@@ -450,7 +450,7 @@ LpPortSpec *lp_portspec_parse(const char *arg, GError **error)
 		}
 	}
 
-	spec = portspec_new(NULL);
+	spec = lp_portspec_new(NULL);
 	slash = strchr(arg, '/');
 	if (slash) {
 		g_autofree char *prefix = g_strndup(arg, (gsize)(slash - arg));
@@ -544,355 +544,4 @@ bool lp_portspec_equal(const LpPortSpec *a, const LpPortSpec *b)
 			return false;
 	}
 	return true;
-}
-
-/**
- * portspec_excluded() - Tell whether an exclusion of a spec covers a port
- * @spec:	Explicit specification
- * @port:	Host port
- *
- * Return: the exclusion covering @port, or NULL
- */
-static const LpPortRange *portspec_excluded(const LpPortSpec *spec,
-					    unsigned int port)
-{
-	guint i;
-
-	for (i = 0; i < spec->ranges->len; i++) {
-		const LpPortRange *r =
-			&g_array_index(spec->ranges, LpPortRange, i);
-
-		if (r->exclude && r->first <= port && port <= r->last)
-			return r;
-	}
-	return NULL;
-}
-
-/**
- * lp_portspec_forwards() - Tell whether pasta would forward a host port
- * @spec:	Specification
- * @port:	Host port
- *
- * Conservative for picking backend ports that no other argument uses:
- * "all" and exclusion-only specifications count as forwarding every port
- * they do not exclude (ephemeral ports included); "auto" and "none" as
- * forwarding nothing (what "auto" will forward is not known in advance).
- *
- * Return: true if @spec forwards @port
- */
-bool lp_portspec_forwards(const LpPortSpec *spec, unsigned int port)
-{
-	bool only_excl = true;
-	guint i;
-
-	if (spec->kind == LP_PORTSPEC_ALL)
-		return true;
-	if (spec->kind != LP_PORTSPEC_RANGES || portspec_excluded(spec, port))
-		return false;
-	for (i = 0; i < spec->ranges->len; i++) {
-		const LpPortRange *r =
-			&g_array_index(spec->ranges, LpPortRange, i);
-
-		if (r->exclude)
-			continue;
-		only_excl = false;
-		if (r->first <= port && port <= r->last)
-			return true;
-	}
-	return only_excl;
-}
-
-/**
- * portspec_add_runs() - Append the non-excluded runs of part of an item
- * @out:	GArray of LpPortRange to append to
- * @spec:	Specification holding @r and its exclusions
- * @r:		Forwarding item
- * @last:	Last host port of @r to consider (from r->first)
- */
-static void portspec_add_runs(GArray *out, const LpPortSpec *spec,
-			      const LpPortRange *r, unsigned int last)
-{
-	unsigned int p = r->first, end;
-	const LpPortRange *x;
-	guint i;
-
-	while (p <= last) {
-		if ((x = portspec_excluded(spec, p))) {
-			p = x->last + 1U;
-			continue;
-		}
-		end = last;
-		for (i = 0; i < spec->ranges->len; i++) {
-			x = &g_array_index(spec->ranges, LpPortRange, i);
-			if (x->exclude && x->first > p && x->first <= end)
-				end = x->first - 1U;
-		}
-		g_array_append_val(
-			out, ((LpPortRange){
-				     .first = (uint16_t)p,
-				     .last = (uint16_t)end,
-				     .ctr_first = (uint16_t)(r->ctr_first +
-							     (p - r->first)),
-			     }));
-		p = end + 1U;
-	}
-}
-
-/**
- * portspec_priv_pieces() - Collect the explicit privileged forwards
- * @spec:	Specification
- * @unpriv_start:	First unprivileged port
- *
- * Return: GArray of LpPortRange (maybe empty), host ports below
- *	   @unpriv_start that @spec forwards by name, exclusions applied
- */
-static GArray *portspec_priv_pieces(const LpPortSpec *spec,
-				    unsigned int unpriv_start)
-{
-	GArray *out = g_array_new(FALSE, FALSE, sizeof(LpPortRange));
-	guint i;
-
-	if (spec->kind != LP_PORTSPEC_RANGES)
-		return out;
-	for (i = 0; i < spec->ranges->len; i++) {
-		const LpPortRange *r =
-			&g_array_index(spec->ranges, LpPortRange, i);
-
-		if (r->exclude || r->first >= unpriv_start)
-			continue;
-		portspec_add_runs(out, spec, r, MIN(r->last, unpriv_start - 1));
-	}
-	return out;
-}
-
-/**
- * lp_portspec_has_privileged() - Tell whether a spec names privileged ports
- * @spec:		Specification
- * @unpriv_start:	First unprivileged port (ip_unprivileged_port_start)
- *
- * "none", "auto", "all" and exclusion-only specifications name no port:
- * pass them on, pasta binds what it can.
- *
- * Return: true if some explicitly forwarded, non-excluded host port is below
- *	   @unpriv_start
- */
-bool lp_portspec_has_privileged(const LpPortSpec *spec,
-				unsigned int unpriv_start)
-{
-	g_autoptr(GArray) pieces = portspec_priv_pieces(spec, unpriv_start);
-
-	return pieces->len > 0;
-}
-
-/**
- * portspec_cmp_first() - Order port ranges by first host port
- * @a:	LpPortRange
- * @b:	LpPortRange
- *
- * Return: <0, 0, >0 as for qsort()
- */
-static gint portspec_cmp_first(gconstpointer a, gconstpointer b)
-{
-	const LpPortRange *x = a, *y = b;
-
-	return (gint)x->first - (gint)y->first;
-}
-
-/**
- * portspec_overlap() - Find a host port two forwards share
- * @ranges:	GArray of LpPortRange, no exclusions
- *
- * Return: a shared host port, or 0 if the ranges are disjoint
- */
-static unsigned int portspec_overlap(const GArray *ranges)
-{
-	g_autoptr(GArray) sorted = g_array_sized_new(
-		FALSE, FALSE, sizeof(LpPortRange), ranges->len);
-	guint i;
-
-	g_array_append_vals(sorted, ranges->data, ranges->len);
-	g_array_sort(sorted, portspec_cmp_first);
-	for (i = 1; i < sorted->len; i++) {
-		const LpPortRange *prev =
-			&g_array_index(sorted, LpPortRange, i - 1);
-		const LpPortRange *cur = &g_array_index(sorted, LpPortRange, i);
-
-		if (cur->first <= prev->last)
-			return cur->first;
-	}
-	return 0;
-}
-
-/**
- * portspec_rest() - The unprivileged part of a specification
- * @spec:		Explicit specification
- * @unpriv_start:	First unprivileged port
- *
- * Straddling items keep their upper part, container ports shifted along;
- * exclusions are kept as they are.
- *
- * Return: new specification, or NULL if it would forward nothing (mere
- *	   exclusions would mean "every other port" to pasta)
- */
-static LpPortSpec *portspec_rest(const LpPortSpec *spec,
-				 unsigned int unpriv_start)
-{
-	g_autoptr(LpPortSpec) rest = portspec_new(spec);
-	bool forwards = false;
-	guint i;
-
-	for (i = 0; i < spec->ranges->len; i++) {
-		LpPortRange r = g_array_index(spec->ranges, LpPortRange, i);
-
-		if (!r.exclude) {
-			if (r.last < unpriv_start)
-				continue;
-			if (r.first < unpriv_start) {
-				r.ctr_first +=
-					(uint16_t)(unpriv_start - r.first);
-				r.first = (uint16_t)unpriv_start;
-			}
-			forwards = true;
-		}
-		g_array_append_val(rest->ranges, r);
-	}
-	return forwards ? g_steal_pointer(&rest) : NULL;
-}
-
-/**
- * lp_portspec_split() - Separate the privileged forwards of a specification
- * @spec:		Specification
- * @unpriv_start:	First unprivileged port (ip_unprivileged_port_start)
- * @ret_priv:		Privileged forwards: same address, one item per
- *			contiguous run (an item straddling @unpriv_start is
- *			cut there, exclusions are applied and dropped); NULL
- *			if @spec names no privileged port
- * @ret_rest:		What pasta should still get: a copy of @spec if
- *			*@ret_priv is NULL; else the unprivileged items with
- *			the exclusions, or NULL if no item is left
- * @error:		Return location for an error
- *
- * Example, @unpriv_start 1024: "1020-1030:1020-1030" gives privileged
- * "1020-1023:1020-1023" and rest "1024-1030:1024-1030".
- *
- * Return: TRUE on success; FALSE with LP_PORTSPEC_ERROR_UNSUPPORTED if
- *	   privileged ports are bound to an interface or forwarded twice
- */
-gboolean lp_portspec_split(const LpPortSpec *spec, unsigned int unpriv_start,
-			   LpPortSpec **ret_priv, LpPortSpec **ret_rest,
-			   GError **error)
-{
-	g_autoptr(GArray) pieces = portspec_priv_pieces(spec, unpriv_start);
-	g_autofree char *arg = NULL;
-	LpPortSpec *priv;
-	unsigned int dup;
-
-	if (!pieces->len) {
-		*ret_priv = NULL;
-		*ret_rest = portspec_dup(spec);
-		return TRUE;
-	}
-	arg = lp_portspec_format(spec);
-	if (spec->ifname) {
-		return portspec_fail(
-			error, LP_PORTSPEC_ERROR_UNSUPPORTED, arg,
-			"lowport cannot forward privileged ports bound to an interface; use an address instead");
-	}
-	if ((dup = portspec_overlap(pieces))) {
-		return portspec_fail(
-			error, LP_PORTSPEC_ERROR_UNSUPPORTED, arg,
-			"privileged host port %u is forwarded twice", dup);
-	}
-	priv = portspec_new(spec);
-	g_array_append_vals(priv->ranges, pieces->data, pieces->len);
-	*ret_priv = priv;
-	*ret_rest = portspec_rest(spec, unpriv_start);
-	return TRUE;
-}
-
-/**
- * lp_portspec_rewrite() - Point privileged forwards at backend ports
- * @priv:	Privileged forwards from lp_portspec_split()
- * @backend:	First backend host port for each item of @priv
- * @n_backend:	Number of entries in @backend, equal to the items in @priv
- * @error:	Return location for an error
- *
- * Item i "H1-H2:C1-C2" becomes "B-(B+H2-H1):C1-C2" with B = @backend[i],
- * same address and interface: the argument pasta gets instead.
- *
- * Return: new specification, caller frees with lp_portspec_free(); NULL
- *	   with LP_PORTSPEC_ERROR_INVALID if a backend block passes port
- *	   65535, starts at 0, or overlaps another
- */
-LpPortSpec *lp_portspec_rewrite(const LpPortSpec *priv, const uint16_t *backend,
-				guint n_backend, GError **error)
-{
-	g_autoptr(LpPortSpec) out = NULL;
-	g_autofree char *arg = NULL;
-	unsigned int dup;
-	guint i;
-
-	g_return_val_if_fail(priv->kind == LP_PORTSPEC_RANGES, NULL);
-	g_return_val_if_fail(n_backend == priv->ranges->len, NULL);
-
-	out = portspec_new(priv);
-	arg = lp_portspec_format(priv);
-	for (i = 0; i < n_backend; i++) {
-		LpPortRange r = g_array_index(priv->ranges, LpPortRange, i);
-		unsigned int n = r.last - r.first;
-
-		g_return_val_if_fail(!r.exclude, NULL);
-		if (!backend[i] || backend[i] + n > PORTSPEC_PORT_MAX) {
-			portspec_fail(
-				error, LP_PORTSPEC_ERROR_INVALID, arg,
-				"backend ports %u-%u are out of range 1-%u",
-				backend[i], backend[i] + n, PORTSPEC_PORT_MAX);
-			return NULL;
-		}
-		r.first = backend[i];
-		r.last = (uint16_t)(backend[i] + n);
-		g_array_append_val(out->ranges, r);
-	}
-	if ((dup = portspec_overlap(out->ranges))) {
-		portspec_fail(error, LP_PORTSPEC_ERROR_INVALID, arg,
-			      "backend port %u is used twice", dup);
-		return NULL;
-	}
-	return g_steal_pointer(&out);
-}
-
-/**
- * lp_portspec_mappings() - Describe privileged forwards for lowportd
- * @priv:	Privileged forwards from lp_portspec_split()
- * @proto:	IPPROTO_TCP (-t) or IPPROTO_UDP (-u)
- * @backend:	First backend host port for each item of @priv
- * @n_backend:	Number of entries in @backend, equal to the items in @priv
- *
- * Return: GArray of LpMapping, one per item; caller frees with
- *	   g_array_unref()
- */
-GArray *lp_portspec_mappings(const LpPortSpec *priv, int proto,
-			     const uint16_t *backend, guint n_backend)
-{
-	GArray *out;
-	guint i;
-
-	g_return_val_if_fail(priv->kind == LP_PORTSPEC_RANGES, NULL);
-	g_return_val_if_fail(n_backend == priv->ranges->len, NULL);
-
-	out = g_array_sized_new(FALSE, FALSE, sizeof(LpMapping), n_backend);
-	for (i = 0; i < n_backend; i++) {
-		const LpPortRange *r =
-			&g_array_index(priv->ranges, LpPortRange, i);
-		LpMapping m = {
-			.proto = (uint8_t)proto,
-			.addr = priv->addr,
-			.host_port = r->first,
-			.backend_port = backend[i],
-			.range = (uint16_t)(r->last - r->first + 1U),
-		};
-
-		g_array_append_val(out, m);
-	}
-	return out;
 }

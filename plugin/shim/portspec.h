@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * portspec.h - pasta -t/-u port specifications: parse, split, rewrite, format
+ * portspec.h - pasta -t/-u port specifications: parse and format
+ * (portspec-split.h: the privileged part)
  *
  * Copyright lowport authors
  *
@@ -92,16 +93,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpPortSpec, lp_portspec_free)
 
 char *lp_portspec_format(const LpPortSpec *spec);
 bool lp_portspec_equal(const LpPortSpec *a, const LpPortSpec *b);
-bool lp_portspec_forwards(const LpPortSpec *spec, unsigned int port);
-
-bool lp_portspec_has_privileged(const LpPortSpec *spec,
-				unsigned int unpriv_start);
-gboolean lp_portspec_split(const LpPortSpec *spec, unsigned int unpriv_start,
-			   LpPortSpec **ret_priv, LpPortSpec **ret_rest,
-			   GError **error);
-LpPortSpec *lp_portspec_rewrite(const LpPortSpec *priv, const uint16_t *backend,
-				guint n_backend, GError **error);
-GArray *lp_portspec_mappings(const LpPortSpec *priv, int proto,
-			     const uint16_t *backend, guint n_backend);
+LpPortSpec *lp_portspec_new(const LpPortSpec *like);
+LpPortSpec *lp_portspec_dup(const LpPortSpec *spec);
+G_GNUC_PRINTF(4, 5)
+bool lp_portspec_fail(GError **error, LpPortSpecError code, const char *arg,
+		      const char *fmt, ...);
 
 #endif /* LOWPORT_PORTSPEC_H */

@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "netutils/mapping.h"
+#include "shim/portspec-split.h"
 #include "shim/portspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,7 +72,7 @@ static int fuzz_ctr_port(const LpPortSpec *spec, unsigned int port)
 	guint i;
 
 	if (!spec || spec->kind != LP_PORTSPEC_RANGES ||
-	    !lp_portspec_forwards(spec, port))
+	    !lp_portspec_split_forwards(spec, port))
 		return -1;
 	for (i = 0; i < spec->ranges->len; i++) {
 		const LpPortRange *r =
@@ -127,11 +128,11 @@ static void fuzz_rewrite(const LpPortSpec *priv)
 		backend[i] = (uint16_t)next;
 		next = (next + r->last - r->first + 1U) & 0xffff;
 	}
-	out = lp_portspec_rewrite(priv, backend, priv->ranges->len, NULL);
+	out = lp_portspec_split_rewrite(priv, backend, priv->ranges->len, NULL);
 	if (out)
 		fuzz_reparse(out);
-	maps = lp_portspec_mappings(priv, IPPROTO_TCP, backend,
-				    priv->ranges->len);
+	maps = lp_portspec_split_mappings(priv, IPPROTO_TCP, backend,
+					  priv->ranges->len);
 	fuzz_check(maps->len == priv->ranges->len, "mapping count");
 }
 
@@ -152,7 +153,7 @@ static void fuzz_split(const LpPortSpec *spec, unsigned int start)
 			   "split error code");
 		return;
 	}
-	fuzz_check(!!priv == lp_portspec_has_privileged(spec, start),
+	fuzz_check(!!priv == lp_portspec_split_has_privileged(spec, start),
 		   "has_privileged disagrees with split");
 	if (!priv) {
 		fuzz_check(rest && lp_portspec_equal(spec, rest), "rest copy");

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "netutils/mapping.h"
+#include "shim/portspec-split.h"
 #include "shim/portspec.h"
 
 /* Usual net.ipv4.ip_unprivileged_port_start */
@@ -180,7 +181,7 @@ static void test_podman_argv(void)
 			back = lp_portspec_format(spec);
 			/* Podman's form is already canonical */
 			g_assert_cmpstr(back, ==, argv[j]);
-			priv += lp_portspec_has_privileged(spec, UNPRIV);
+			priv += lp_portspec_split_has_privileged(spec, UNPRIV);
 			specs++;
 		}
 		g_assert_cmpuint(specs, ==, expect_specs[i]);
@@ -397,7 +398,7 @@ static void test_round_trip(void)
  * PrivCase - whether an argument names privileged ports
  * @arg:	Argument
  * @start:	ip_unprivileged_port_start
- * @expect:	Expected lp_portspec_has_privileged()
+ * @expect:	Expected lp_portspec_split_has_privileged()
  */
 typedef struct {
 	const char *arg;
@@ -440,8 +441,9 @@ static void test_has_privileged(void)
 
 		g_test_message("privileged '%s' below %u", c->arg, c->start);
 		g_assert_nonnull(spec);
-		g_assert_cmpint(lp_portspec_has_privileged(spec, c->start), ==,
-				c->expect);
+		g_assert_cmpint(
+			lp_portspec_split_has_privileged(spec, c->start), ==,
+			c->expect);
 	}
 }
 
@@ -570,7 +572,7 @@ static int test_ctr_port(const LpPortSpec *spec, unsigned int port)
 {
 	guint i;
 
-	if (!spec || !lp_portspec_forwards(spec, port))
+	if (!spec || !lp_portspec_split_forwards(spec, port))
 		return -1;
 	for (i = 0; i < spec->ranges->len; i++) {
 		const LpPortRange *r =
@@ -629,7 +631,7 @@ static void test_split_property(void)
 }
 
 /*
- * RewriteCase - expected lp_portspec_rewrite() result
+ * RewriteCase - expected lp_portspec_split_rewrite() result
  * @arg:	Argument whose privileged part is rewritten
  * @backend:	Backend first ports
  * @expect:	Expected rewritten argument, or NULL for an error
@@ -686,8 +688,8 @@ static void test_rewrite(void)
 		g_test_message("rewrite '%s'", c->arg);
 		g_assert_true(
 			lp_portspec_split(spec, UNPRIV, &priv, &rest, NULL));
-		out = lp_portspec_rewrite(priv, c->backend, priv->ranges->len,
-					  &error);
+		out = lp_portspec_split_rewrite(priv, c->backend,
+						priv->ranges->len, &error);
 		if (!c->expect) {
 			g_assert_null(out);
 			g_assert_error(error, LP_PORTSPEC_ERROR,
@@ -698,7 +700,7 @@ static void test_rewrite(void)
 		g_assert_no_error(error);
 		text = lp_portspec_format(out);
 		g_assert_cmpstr(text, ==, c->expect);
-		g_assert_false(lp_portspec_has_privileged(out, UNPRIV));
+		g_assert_false(lp_portspec_split_has_privileged(out, UNPRIV));
 	}
 }
 
@@ -715,7 +717,7 @@ static void test_mappings(void)
 	const LpMapping *m;
 
 	g_assert_true(lp_portspec_split(spec, UNPRIV, &priv, &rest, NULL));
-	maps = lp_portspec_mappings(priv, IPPROTO_UDP, backend, 2);
+	maps = lp_portspec_split_mappings(priv, IPPROTO_UDP, backend, 2);
 	g_assert_cmpuint(maps->len, ==, 2);
 	m = &g_array_index(maps, LpMapping, 0);
 	g_assert_cmpuint(m->proto, ==, IPPROTO_UDP);
@@ -758,8 +760,8 @@ static void test_forwards(void)
 		g_autoptr(LpPortSpec) spec =
 			lp_portspec_parse(cases[i].arg, NULL);
 
-		g_assert_cmpint(lp_portspec_forwards(spec, cases[i].port), ==,
-				cases[i].expect);
+		g_assert_cmpint(lp_portspec_split_forwards(spec, cases[i].port),
+				==, cases[i].expect);
 	}
 }
 
@@ -775,7 +777,7 @@ static void test_shim_flow(void)
 	uint16_t port = 31020;
 
 	g_assert_true(lp_portspec_split(spec, UNPRIV, &priv, &rest, NULL));
-	back = lp_portspec_rewrite(priv, &port, 1, NULL);
+	back = lp_portspec_split_rewrite(priv, &port, 1, NULL);
 	a = lp_portspec_format(rest);
 	b = lp_portspec_format(back);
 	g_assert_cmpstr(a, ==, "::1/1024-1030:24-30");

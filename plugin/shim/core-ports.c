@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * shim-ports.c - pick free unprivileged backend ports for the pasta shim
+ * core-ports.c - shim core: pick free unprivileged backend ports
  *
  * Copyright lowport authors
  */
@@ -17,28 +17,31 @@
 #include <glib.h>
 
 #include "netutils/addr.h"
-#include "shim/shim-ports.h"
+#include "netutils/procfs.h"
+#include "netutils/protocol.h"
+#include "shim/core.h"
+#include "shim/core-ports.h"
 #include "netutils/util.h"
 
 /* Highest port number */
-#define SHIM_PORT_MAX 65535U
+#define PORTS_PORT_MAX 65535U
 
 /* Linux default net.ipv4.ip_local_port_range, if it cannot be read */
-#define SHIM_EPHEMERAL_LAST_DEFAULT 60999U
+#define PORTS_EPHEMERAL_LAST_DEFAULT 60999U
 
 /**
- * shim_bind_one() - Bind a throw-away socket to one address and port
+ * ports_bind_one() - Bind a throw-away socket to one address and port
  * @family:	AF_INET or AF_INET6
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @addr:	Address in @family's format, NULL for the wildcard
  * @port:	Port
  *
- * IPv6 sockets are IPV6_V6ONLY, as pasta binds each family on its own.
+ * IPv6 sockets are IPV6_V6ONLY, as the helpers bind each family on their own.
  *
  * Return: 0 if the bind worked, negative errno otherwise
  */
-static int shim_bind_one(int family, int type, const void *addr,
-			 unsigned int port)
+static int ports_bind_one(int family, int type, const void *addr,
+			  unsigned int port)
 {
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
 	struct sockaddr_in s4 = {.sin_family = AF_INET};
@@ -66,7 +69,7 @@ static int shim_bind_one(int family, int type, const void *addr,
 }
 
 /**
- * lp_shim_ports_try_bind() - Tell whether pasta could bind a port now
+ * lp_core_ports_try_bind() - Tell whether the helper could bind a port now
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @addr:	Host address of the forward: every address (both wildcards;
  *		IPv6 is skipped where the host has none), a wildcard, or one
@@ -76,105 +79,102 @@ static int shim_bind_one(int family, int type, const void *addr,
  * Return: 0 if free, -EADDRINUSE or -EACCES if taken (or privileged for
  *	   us), other negative errno if @addr cannot be used at all
  */
-int lp_shim_ports_try_bind(int proto, const LpAddr *addr, unsigned int port)
+int lp_core_ports_try_bind(int proto, const LpAddr *addr, unsigned int port)
 {
 	int type = proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	int r;
 
-	if (port < 1 || port > SHIM_PORT_MAX)
+	if (port < 1 || port > PORTS_PORT_MAX)
 		return -EINVAL;
 	switch (addr->family) {
 	case AF_UNSPEC:
-		r = shim_bind_one(AF_INET, type, NULL, port);
+		r = ports_bind_one(AF_INET, type, NULL, port);
 		if (r < 0)
 			return r;
-		r = shim_bind_one(AF_INET6, type, NULL, port);
+		r = ports_bind_one(AF_INET6, type, NULL, port);
 		if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)
-			return 0; /* no IPv6 here: pasta skips it too */
+			return 0; /* no IPv6 here: the helper skips it too */
 		return r;
 	case AF_INET:
-		return shim_bind_one(AF_INET, type,
-				     addr->any ? NULL : &addr->u.v4, port);
+		return ports_bind_one(AF_INET, type,
+				      addr->any ? NULL : &addr->u.v4, port);
 	case AF_INET6:
-		return shim_bind_one(AF_INET6, type,
-				     addr->any ? NULL : &addr->u.v6, port);
+		return ports_bind_one(AF_INET6, type,
+				      addr->any ? NULL : &addr->u.v6, port);
 	default:
 		return -EAFNOSUPPORT;
 	}
 }
 
 /**
- * shim_ephemeral_last() - Last port of net.ipv4.ip_local_port_range
+ * ports_ephemeral_last() - Last port of net.ipv4.ip_local_port_range
  *
  * Return: the port, or the Linux default if the file cannot be read
  */
-static unsigned int shim_ephemeral_last(void)
+static unsigned int ports_ephemeral_last(void)
 {
-	g_autofree char *text = NULL;
 	unsigned int first, last;
 
-	if (!g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range",
-				 &text, NULL, NULL) ||
-	    sscanf(text, "%u %u", &first, &last) != 2 || last > SHIM_PORT_MAX)
-		return SHIM_EPHEMERAL_LAST_DEFAULT;
+	if (lp_procfs_local_port_range(&first, &last) < 0)
+		return PORTS_EPHEMERAL_LAST_DEFAULT;
 	return last;
 }
 
 /**
- * lp_shim_ports_window() - The usual windows for backend ports
+ * lp_core_ports_window() - The usual windows for backend ports
  * @unpriv_start:	First unprivileged port
  * @above_ephemeral:	Only ports above net.ipv4.ip_local_port_range (no
  *			well-known service and no outgoing connection uses
  *			them), else every unprivileged port
  * @ret:		Window, search starting at a random port; @used NULL
  */
-void lp_shim_ports_window(unsigned int unpriv_start, bool above_ephemeral,
-			  LpShimPortWindow *ret)
+void lp_core_ports_window(unsigned int unpriv_start, bool above_ephemeral,
+			  LpCorePortWindow *ret)
 {
 	unsigned int lo = MAX(unpriv_start, 1U);
 
 	if (above_ephemeral)
-		lo = MAX(lo, shim_ephemeral_last() + 1U);
-	if (lo > SHIM_PORT_MAX)
-		lo = SHIM_PORT_MAX;
-	*ret = (LpShimPortWindow){
+		lo = MAX(lo, ports_ephemeral_last() + 1U);
+	if (lo > PORTS_PORT_MAX)
+		lo = PORTS_PORT_MAX;
+	*ret = (LpCorePortWindow){
 		.lo = lo,
-		.hi = SHIM_PORT_MAX,
+		.hi = PORTS_PORT_MAX,
 		.start = (unsigned int)g_random_int_range(
-			(gint32)lo, (gint32)SHIM_PORT_MAX + 1),
+			(gint32)lo, (gint32)PORTS_PORT_MAX + 1),
 	};
 }
 
 /*
- * ShimPick - state of one lp_shim_ports_pick() call
+ * PortsPick - state of one lp_core_ports_pick() call
  * @w:		Window
  * @blocks:	Blocks to place
  * @backend:	First backend port of each block placed so far
  * @n_done:	Blocks placed so far
  */
 typedef struct {
-	const LpShimPortWindow *w;
-	const LpShimBlock *blocks;
+	const LpCorePortWindow *w;
+	const LpCoreBlock *blocks;
 	uint16_t *backend;
 	guint n_done;
-} ShimPick;
+} PortsPick;
 
 /**
- * shim_pick_used() - Tell whether a port is taken without binding it
+ * ports_pick_used() - Tell whether a port is taken without binding it
  * @pick:	State
  * @proto:	Protocol
  * @port:	Port
  *
  * Return: true if named elsewhere or inside a block placed in this call
  */
-static bool shim_pick_used(const ShimPick *pick, int proto, unsigned int port)
+static bool ports_pick_used(const PortsPick *pick, int proto, unsigned int port)
 {
 	guint i;
 
 	if (pick->w->used && pick->w->used(proto, port, pick->w->used_data))
 		return true;
 	for (i = 0; i < pick->n_done; i++) {
-		const LpShimBlock *b = &pick->blocks[i];
+		const LpCoreBlock *b = &pick->blocks[i];
 
 		if (b->proto == proto && pick->backend[i] <= port &&
 		    port < (unsigned int)pick->backend[i] + b->size)
@@ -184,7 +184,7 @@ static bool shim_pick_used(const ShimPick *pick, int proto, unsigned int port)
 }
 
 /**
- * shim_pick_check() - Test a candidate block
+ * ports_pick_check() - Test a candidate block
  * @pick:	State
  * @b:		Block to place
  * @first:	Candidate first backend port
@@ -193,18 +193,18 @@ static bool shim_pick_used(const ShimPick *pick, int proto, unsigned int port)
  * Return: 1 if the whole block is free, 0 if a port is taken, negative
  *	   errno if the block's address cannot be used
  */
-static int shim_pick_check(const ShimPick *pick, const LpShimBlock *b,
-			   unsigned int first, unsigned int *ret_bad)
+static int ports_pick_check(const PortsPick *pick, const LpCoreBlock *b,
+			    unsigned int first, unsigned int *ret_bad)
 {
 	unsigned int p;
 	int r;
 
 	for (p = first; p < first + b->size; p++) {
-		if (shim_pick_used(pick, b->proto, p)) {
+		if (ports_pick_used(pick, b->proto, p)) {
 			*ret_bad = p;
 			return 0;
 		}
-		r = lp_shim_ports_try_bind(b->proto, &b->addr, p);
+		r = lp_core_ports_try_bind(b->proto, &b->addr, p);
 		if (r == -EADDRINUSE || r == -EACCES) {
 			*ret_bad = p;
 			return 0;
@@ -216,7 +216,7 @@ static int shim_pick_check(const ShimPick *pick, const LpShimBlock *b,
 }
 
 /**
- * shim_pick_block() - Find a free contiguous block for one block
+ * ports_pick_block() - Find a free contiguous block for one block
  * @pick:	State
  * @b:		Block to place
  * @ret_first:	First backend port found
@@ -227,10 +227,10 @@ static int shim_pick_check(const ShimPick *pick, const LpShimBlock *b,
  * Return: 1 if found, 0 if the window has no free block, negative errno if
  *	   the block's address cannot be used
  */
-static int shim_pick_block(const ShimPick *pick, const LpShimBlock *b,
-			   unsigned int *ret_first)
+static int ports_pick_block(const PortsPick *pick, const LpCoreBlock *b,
+			    unsigned int *ret_first)
 {
-	const LpShimPortWindow *w = pick->w;
+	const LpCorePortWindow *w = pick->w;
 	unsigned int width = w->hi - w->lo + 1U, o, c, bad = 0;
 	bool have_bad = false;
 	int r;
@@ -243,7 +243,7 @@ static int shim_pick_block(const ShimPick *pick, const LpShimBlock *b,
 		}
 		if (have_bad && c <= bad && bad < c + b->size)
 			continue;
-		r = shim_pick_check(pick, b, c, &bad);
+		r = ports_pick_check(pick, b, c, &bad);
 		if (r < 0)
 			return r;
 		if (r > 0) {
@@ -256,42 +256,42 @@ static int shim_pick_block(const ShimPick *pick, const LpShimBlock *b,
 }
 
 /**
- * lp_shim_ports_pick() - Pick backend ports for every block
+ * lp_core_ports_pick() - Pick backend ports for every block
  * @w:			Window to pick from
  * @blocks:		Privileged blocks (protocol, address, size)
  * @n_blocks:		Number of @blocks
  * @ret_backend:	First backend port of each block, @n_blocks entries;
  *			blocks of one protocol never overlap
- * @error:		LP_SHIM_ERROR_PORTS if no free block is left, or the
+ * @error:		LP_CORE_ERROR_PORTS if no free block is left, or the
  *			host address cannot be bound
  *
  * Return: TRUE on success
  */
-gboolean lp_shim_ports_pick(const LpShimPortWindow *w,
-			    const LpShimBlock *blocks, guint n_blocks,
+gboolean lp_core_ports_pick(const LpCorePortWindow *w,
+			    const LpCoreBlock *blocks, guint n_blocks,
 			    uint16_t *ret_backend, GError **error)
 {
-	ShimPick pick = {.w = w, .blocks = blocks, .backend = ret_backend};
+	PortsPick pick = {.w = w, .blocks = blocks, .backend = ret_backend};
 	char buf[LP_ADDR_STRLEN];
 	unsigned int first = 0;
 	int r;
 
 	g_return_val_if_fail(w->lo >= 1 && w->lo <= w->hi, FALSE);
-	g_return_val_if_fail(w->hi <= SHIM_PORT_MAX, FALSE);
+	g_return_val_if_fail(w->hi <= PORTS_PORT_MAX, FALSE);
 	g_return_val_if_fail(w->lo <= w->start && w->start <= w->hi, FALSE);
 	for (; pick.n_done < n_blocks; pick.n_done++) {
-		const LpShimBlock *b = &blocks[pick.n_done];
+		const LpCoreBlock *b = &blocks[pick.n_done];
 
-		r = shim_pick_block(&pick, b, &first);
+		r = ports_pick_block(&pick, b, &first);
 		if (r < 0) {
-			g_set_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PORTS,
+			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_PORTS,
 				    "cannot bind host address %s: %s",
 				    lp_addr_format(&b->addr, buf, sizeof(buf)),
 				    g_strerror(-r));
 			return FALSE;
 		}
 		if (!r) {
-			g_set_error(error, LP_SHIM_ERROR, LP_SHIM_ERROR_PORTS,
+			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_PORTS,
 				    "no %u free %s ports in a row between %u "
 				    "and %u on %s for port %u",
 				    b->size, lp_proto_name(b->proto), w->lo,
@@ -301,6 +301,80 @@ gboolean lp_shim_ports_pick(const LpShimPortWindow *w,
 			return FALSE;
 		}
 		ret_backend[pick.n_done] = (uint16_t)first;
+	}
+	return TRUE;
+}
+
+/**
+ * lp_core_ports_add_block() - Add a privileged block a call names
+ * @blocks:	GArray of LpCoreBlock
+ * @b:		Block, at least one port
+ * @error:	LP_CORE_ERROR_ARGS past LP_MAPPINGS_MAX blocks or
+ *		LP_PORTS_MAX ports in all (what one lowportd request holds)
+ *
+ * Return: TRUE on success
+ */
+gboolean lp_core_ports_add_block(GArray *blocks, const LpCoreBlock *b,
+				 GError **error)
+{
+	guint i, total = b->size;
+
+	for (i = 0; i < blocks->len; i++)
+		total += g_array_index(blocks, LpCoreBlock, i).size;
+	if (blocks->len >= LP_MAPPINGS_MAX || total > LP_PORTS_MAX) {
+		g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
+			    "too many privileged ports (at most %d ranges and "
+			    "%d ports per container)",
+			    LP_MAPPINGS_MAX, LP_PORTS_MAX);
+		return FALSE;
+	}
+	g_array_append_val(blocks, *b);
+	return TRUE;
+}
+
+/**
+ * ports_blocks_overlap() - Tell whether two blocks claim a common host port
+ * @a:	Block
+ * @b:	Block
+ *
+ * Return: true if same protocol, overlapping addresses and ports
+ */
+static bool ports_blocks_overlap(const LpCoreBlock *a, const LpCoreBlock *b)
+{
+	unsigned int a_last = a->host_port + a->size - 1U;
+	unsigned int b_last = b->host_port + b->size - 1U;
+
+	return a->proto == b->proto && lp_addr_overlaps(&a->addr, &b->addr) &&
+	       a->host_port <= b_last && b->host_port <= a_last;
+}
+
+/**
+ * lp_core_ports_check_overlap() - Refuse a privileged port named twice
+ * @blocks:	GArray of LpCoreBlock, every block of a call
+ * @error:	LP_CORE_ERROR_ARGS naming the port
+ *
+ * Return: TRUE if no two blocks overlap
+ */
+gboolean lp_core_ports_check_overlap(const GArray *blocks, GError **error)
+{
+	guint i, j;
+
+	for (i = 0; i < blocks->len; i++) {
+		const LpCoreBlock *a = &g_array_index(blocks, LpCoreBlock, i);
+
+		for (j = i + 1; j < blocks->len; j++) {
+			const LpCoreBlock *b =
+				&g_array_index(blocks, LpCoreBlock, j);
+
+			if (!ports_blocks_overlap(a, b))
+				continue;
+			g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
+				    "privileged host port %u/%s is forwarded "
+				    "twice",
+				    MAX(a->host_port, b->host_port),
+				    lp_proto_name(a->proto));
+			return FALSE;
+		}
 	}
 	return TRUE;
 }
