@@ -327,9 +327,9 @@ GPtrArray *lp_state_load_all(const char *state_dir, GError **error)
 
 		if (!g_str_has_suffix(name, ".json"))
 			continue;
-		if (leases->len >= LP_DAEMON_MAX_LEASES) {
+		if (leases->len >= LP_LEASE_MAX_HELD) {
 			g_warning("more than %u lease files in %s, ignoring %s",
-				  LP_DAEMON_MAX_LEASES, dir, name);
+				  LP_LEASE_MAX_HELD, dir, name);
 			continue;
 		}
 		lease = state_load_one(path, &local);
