@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +68,8 @@ LpLease *lp_test_lease(const char *id, uid_t uid, pid_t pid, const LpMapping *m,
 }
 
 /**
- * lp_test_child() - Fork a child that sleeps until killed
+ * lp_test_child() - Fork a child that sleeps until killed (or the test
+ *		     dies: it must not hold the test's output open)
  *
  * Return: its PID
  */
@@ -77,6 +79,7 @@ pid_t lp_test_child(void)
 
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;)
 			pause();
 	}
