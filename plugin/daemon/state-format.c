@@ -162,7 +162,7 @@ char *lp_state_format_encode(const LpLease *lease)
 	json_builder_end_object(b);
 
 	root = json_builder_get_root(b);
-	text = json_to_string(root, TRUE);
+	text = json_to_string(root, FALSE);
 	return g_strconcat(text, "\n", NULL);
 }
 
