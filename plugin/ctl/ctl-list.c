@@ -164,23 +164,6 @@ static void list_print_table(GPtrArray *rows)
 }
 
 /**
- * list_compare() - Order leases oldest first, then by ID
- * @a:		Pointer to LpLeaseInfo pointer
- * @b:		Pointer to LpLeaseInfo pointer
- *
- * Return: negative, zero or positive, as strcmp()
- */
-static int list_compare(gconstpointer a, gconstpointer b)
-{
-	const LpLeaseInfo *x = *(LpLeaseInfo *const *)a;
-	const LpLeaseInfo *y = *(LpLeaseInfo *const *)b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return g_strcmp0(x->id, y->id);
-}
-
-/**
  * list_print_json() - Print the leases array, pretty
  * @leases:	GPtrArray of LpLeaseInfo
  */
@@ -211,9 +194,9 @@ gboolean lp_ctl_list(const LpCtl *ctl, GError **error)
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	unsigned int i;
 
+	/* lowportd sends them in lp_lease_order_compare() order */
 	if (!reply)
 		return FALSE;
-	g_ptr_array_sort(reply->leases, list_compare);
 	if (ctl->json) {
 		list_print_json(reply->leases);
 		return TRUE;

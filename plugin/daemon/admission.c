@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * admission.c - may this peer forward these ports? Every check of DESIGN.md
+ * admission.c - may this peer forward these ports? Every check, in order
  *
  * DOC: Theory of Operation
  *
@@ -18,7 +18,7 @@
  * 7. every backend port has a socket of the peer (TCP: listening) and no
  *    socket of another uid that traffic for the lease could reach.
  *
- * Nothing is changed before all checks pass. lp_leases_admit() then makes
+ * Nothing is changed before all checks pass. lp_registry_admit() then makes
  * the lease real and undoes itself if a step fails.
  *
  * Copyright lowport authors
@@ -31,9 +31,13 @@
 #include <glib.h>
 
 #include "daemon/admission.h"
+#include "daemon/error.h"
+#include "daemon/firewalld.h"
+#include "daemon/log.h"
 #include "netutils/pidfd.h"
 #include "netutils/sockdiag.h"
 #include "netutils/util.h"
+#include "netutils/request.h"
 
 /**
  * admission_pidfd() - Check the pidfd: alive and owned by the peer
@@ -87,14 +91,14 @@ static bool admission_pidfd(const LpPeer *peer, int pidfd, LpLease *lease,
 
 /**
  * lp_admission_policy() - Check every port of every mapping against policy
- * @d:		Daemon
+ * @policy:	Policy
  * @cred:	Peer credentials
  * @mappings:	GArray of LpMapping
  * @error:	Return location for a GError (LP_DAEMON_ERROR)
  *
  * Return: true if the policy grants all of them
  */
-bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
+bool lp_admission_policy(const LpPolicy *policy, const LpCred *cred,
 			 const GArray *mappings, GError **error)
 {
 	LpMappingIter it;
@@ -103,7 +107,7 @@ bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
 	while (lp_mapping_iter_next(&it)) {
 		g_autoptr(GError) local = NULL;
 
-		if (lp_policy_check(d->policy, cred, it.m->proto, &it.m->addr,
+		if (lp_policy_check(policy, cred, it.m->proto, &it.m->addr,
 				    it.host_port, &local))
 			continue;
 		g_set_error_literal(error, LP_DAEMON_ERROR, LP_ERR_NOT_GRANTED,
@@ -115,18 +119,20 @@ bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
 
 /**
  * admission_limit() - Check max-forwards
- * @d:		Daemon
+ * @reg:	Registry
+ * @policy:	Policy
  * @cred:	Peer credentials
  * @req:	Request
  * @error:	Return location for a GError
  *
  * Return: true if within the limit
  */
-static bool admission_limit(LpDaemon *d, const LpCred *cred,
-			    const LpRequest *req, GError **error)
+static bool admission_limit(LpRegistry *reg, const LpPolicy *policy,
+			    const LpCred *cred, const LpRequest *req,
+			    GError **error)
 {
-	unsigned int max = lp_policy_max_forwards(d->policy, cred);
-	unsigned int have = lp_leases_count_ports(d, cred->uid);
+	unsigned int max = lp_policy_max_forwards(policy, cred);
+	unsigned int have = lp_registry_count_ports(reg, cred->uid);
 	unsigned int want = 0;
 	g_autofree char *label = NULL;
 	guint i;
@@ -178,7 +184,7 @@ static bool admission_dup(const LpRequest *req, GError **error)
 
 /**
  * admission_overlap() - Check for overlaps with existing leases
- * @d:		Daemon
+ * @reg:	Registry
  * @peer:	Peer
  * @req:	Request
  * @error:	Return location for a GError
@@ -189,7 +195,7 @@ static bool admission_dup(const LpRequest *req, GError **error)
  *
  * Return: true if no port is forwarded twice
  */
-static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
+static bool admission_overlap(LpRegistry *reg, const LpPeer *peer,
 			      const LpRequest *req, GError **error)
 {
 	const GArray *ms = req->mappings;
@@ -199,7 +205,7 @@ static bool admission_overlap(LpDaemon *d, const LpPeer *peer,
 
 	for (i = 0; i < ms->len; i++) {
 		const LpMapping *m = &g_array_index(ms, LpMapping, i);
-		const LpLease *other = lp_leases_find_overlap(d, m, &port);
+		const LpLease *other = lp_registry_find_overlap(reg, m, &port);
 
 		if (!other)
 			continue;
@@ -268,15 +274,15 @@ static LpSockInfo *admission_query(uint8_t proto, uint16_t port,
 
 /**
  * admission_host_port() - Check no host socket holds a privileged port
- * @d:		Daemon
+ * @reg:	Registry
  * @m:		Mapping
  * @port:	Port of @m
  * @error:	Return location for a GError
  *
  * Return: true if the port is free on the mapping's addresses
  */
-static bool admission_host_port(LpDaemon *d, const LpMapping *m, uint16_t port,
-				GError **error)
+static bool admission_host_port(LpRegistry *reg, const LpMapping *m,
+				uint16_t port, GError **error)
 {
 	g_autofree LpSockInfo *s = NULL;
 	char addr[LP_ADDR_STRLEN];
@@ -286,7 +292,7 @@ static bool admission_host_port(LpDaemon *d, const LpMapping *m, uint16_t port,
 	if (!s)
 		return false;
 	for (i = 0; i < n; i++) {
-		if (lp_leases_is_reservation(d, s[i].inode))
+		if (lp_registry_is_reservation(reg, s[i].inode))
 			continue;
 		g_set_error(
 			error, LP_DAEMON_ERROR, LP_ERR_PORT_IN_USE,
@@ -342,21 +348,21 @@ static bool admission_backend(const LpPeer *peer, const LpMapping *m,
 
 /**
  * admission_sockets() - Host-port and backend checks for every port
- * @d:		Daemon
+ * @reg:	Registry
  * @peer:	Peer
  * @req:	Request
  * @error:	Return location for a GError
  *
  * Return: true if all pass
  */
-static bool admission_sockets(LpDaemon *d, const LpPeer *peer,
+static bool admission_sockets(LpRegistry *reg, const LpPeer *peer,
 			      const LpRequest *req, GError **error)
 {
 	LpMappingIter it;
 
 	lp_mapping_iter_init(&it, req->mappings);
 	while (lp_mapping_iter_next(&it)) {
-		if (!admission_host_port(d, it.m, it.host_port, error) ||
+		if (!admission_host_port(reg, it.m, it.host_port, error) ||
 		    !admission_backend(peer, it.m, it.backend_port, error))
 			return false;
 	}
@@ -365,21 +371,22 @@ static bool admission_sockets(LpDaemon *d, const LpPeer *peer,
 
 /**
  * admission_new_id() - Pick an unused lease ID
- * @d:		Daemon
+ * @reg:	Registry
  * @id:		Output, LP_LEASE_ID_MAX + 1 bytes
  */
-static void admission_new_id(LpDaemon *d, char *id)
+static void admission_new_id(LpRegistry *reg, char *id)
 {
 	do {
 		g_snprintf(id, LP_LEASE_ID_MAX + 1, "%06x%06x",
 			   g_random_int() & 0xffffff,
 			   g_random_int() & 0xffffff);
-	} while (g_hash_table_contains(d->leases, id));
+	} while (lp_registry_lookup(reg, id));
 }
 
 /**
  * lp_admission_check() - Run every admission check on a forward request
- * @d:		Daemon
+ * @reg:	Registry of the leases held
+ * @policy:	Policy
  * @peer:	Peer
  * @req:	Forward request
  * @pidfd:	pidfd from the request; moved into the lease on success
@@ -387,8 +394,9 @@ static void admission_new_id(LpDaemon *d, char *id)
  *
  * Return: the lease to admit (not yet real), or NULL if refused
  */
-LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
-			    const LpRequest *req, int *pidfd, GError **error)
+LpLease *lp_admission_check(LpRegistry *reg, const LpPolicy *policy,
+			    const LpPeer *peer, const LpRequest *req,
+			    int *pidfd, GError **error)
 {
 	LpCred cred = {.uid = peer->uid,
 		       .gid = peer->gid,
@@ -396,10 +404,10 @@ LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
 		       .n_groups = peer->groups->len};
 	g_autoptr(LpLease) lease = lp_lease_new();
 
-	if (g_hash_table_size(d->leases) >= LP_DAEMON_MAX_LEASES) {
+	if (lp_registry_size(reg) >= LP_LEASE_MAX_HELD) {
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_LIMIT,
 			    "lowportd holds the maximum of %u leases",
-			    LP_DAEMON_MAX_LEASES);
+			    LP_LEASE_MAX_HELD);
 		return NULL;
 	}
 	if (!admission_pidfd(peer, *pidfd, lease, error))
@@ -410,14 +418,14 @@ LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
 			"firewalld runs with StrictForwardPorts=yes and would drop forwarded traffic; set StrictForwardPorts=no in /etc/firewalld/firewalld.conf");
 		return NULL;
 	}
-	if (!lp_admission_policy(d, &cred, req->mappings, error) ||
+	if (!lp_admission_policy(policy, &cred, req->mappings, error) ||
 	    !admission_dup(req, error) ||
-	    !admission_overlap(d, peer, req, error) ||
-	    !admission_limit(d, &cred, req, error) ||
-	    !admission_sockets(d, peer, req, error))
+	    !admission_overlap(reg, peer, req, error) ||
+	    !admission_limit(reg, policy, &cred, req, error) ||
+	    !admission_sockets(reg, peer, req, error))
 		return NULL;
 
-	admission_new_id(d, lease->id);
+	admission_new_id(reg, lease->id);
 	lease->uid = peer->uid;
 	lease->gid = peer->gid;
 	g_array_append_vals(lease->groups, peer->groups->data,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * admission.h - may this peer forward these ports? Every check of DESIGN.md
+ * admission.h - may this peer forward these ports? Every check, in order
  *
  * Copyright lowport authors
  */
@@ -11,13 +11,17 @@
 
 #include <glib.h>
 
-#include "daemon/daemon.h"
-#include "daemon/leases.h"
+#include "daemon/lease.h"
+#include "daemon/peer.h"
+#include "daemon/registry.h"
+#include "netutils/policy.h"
+#include "netutils/protocol.h"
+#include "netutils/request.h"
 
-LpLease *lp_admission_check(LpDaemon *d, const LpPeer *peer,
-			    const LpRequest *req, int *pidfd, GError **error);
-bool lp_admission_policy(LpDaemon *d, const LpCred *cred,
+LpLease *lp_admission_check(LpRegistry *reg, const LpPolicy *policy,
+			    const LpPeer *peer, const LpRequest *req,
+			    int *pidfd, GError **error);
+bool lp_admission_policy(const LpPolicy *policy, const LpCred *cred,
 			 const GArray *mappings, GError **error);
-bool lp_firewalld_strict(void);
 
 #endif /* LOWPORT_ADMISSION_H */

@@ -32,11 +32,12 @@
 
 #include "daemon/admission.h"
 #include "daemon/daemon.h"
-#include "daemon/leases.h"
 #include "daemon/notify.h"
-#include "daemon/pidwatch.h"
+#include "daemon/reconcile.h"
+#include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/state.h"
+#include "netutils/nft/nft-monitor.h"
 
 #define DAEMON_REPAIR_DELAY_MS 100
 
@@ -51,14 +52,6 @@ static LpDaemon *daemon_new(void)
 
 	d->request_timeout_s = LP_DAEMON_REQUEST_TIMEOUT_S;
 	d->max_clients = LP_DAEMON_MAX_CLIENTS;
-	d->listen_fd = -1;
-	d->leases = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					  (GDestroyNotify)lp_lease_free);
-	d->per_uid = g_hash_table_new(NULL, NULL);
-	d->pending = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)lp_nft_lease_free);
-	d->reserved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-					    NULL);
 	return d;
 }
 
@@ -70,18 +63,12 @@ static void daemon_free(LpDaemon *d)
 {
 	if (!d)
 		return;
-	lp_server_stop(d);
+	lp_server_stop(d->server);
 	if (d->repair_src)
 		g_source_remove(d->repair_src);
 	if (d->monitor_src)
 		g_source_remove(d->monitor_src);
-	g_hash_table_unref(d->leases);
-	g_hash_table_unref(d->reserved);
-	g_hash_table_unref(d->per_uid);
-	if (d->pending_src)
-		g_source_remove(d->pending_src);
-	g_ptr_array_unref(d->pending);
-	lp_pidwatch_free(d->pidwatch);
+	lp_registry_free(d->registry);
 	lp_nft_monitor_free(d->monitor);
 	lp_nft_free(d->nft);
 	lp_policy_free(d->policy);
@@ -187,7 +174,7 @@ void lp_daemon_reload(LpDaemon *d)
 	d->policy = policy;
 	g_message("policy reloaded from %s", d->config_path);
 
-	all = lp_leases_snapshot(d);
+	all = lp_registry_snapshot(d->registry);
 	for (i = 0; i < all->len; i++) {
 		LpLease *lease = all->pdata[i];
 		LpCred cred = {.uid = lease->uid,
@@ -197,11 +184,12 @@ void lp_daemon_reload(LpDaemon *d)
 		g_autoptr(GError) local = NULL;
 		g_autofree char *reason = NULL;
 
-		if (lp_admission_policy(d, &cred, lease->mappings, &local))
+		if (lp_admission_policy(d->policy, &cred, lease->mappings,
+					&local))
 			continue;
 		reason = g_strdup_printf("no longer allowed by policy: %s",
 					 local->message);
-		lp_leases_end(d, lease, reason);
+		lp_registry_end(d->registry, lease, reason);
 	}
 }
 
@@ -216,7 +204,7 @@ static gboolean daemon_on_repair(gpointer data)
 	LpDaemon *d = data;
 
 	d->repair_src = 0;
-	lp_daemon_repair(d);
+	lp_reconcile_repair(d->registry, d->nft);
 	return G_SOURCE_REMOVE;
 }
 
@@ -304,22 +292,24 @@ static bool daemon_start(LpDaemon *d, GError **error)
 	if (!d->policy || !lp_state_prepare(d->state_dir, error))
 		return false;
 	daemon_log_policy_warnings(d->policy);
-	d->pidwatch = lp_pidwatch_new(lp_leases_on_exit, d, error);
-	if (!d->pidwatch)
-		return false;
 	d->nft = lp_nft_new(lp_policy_table_owner(d->policy) ==
 					    LP_POLICY_TABLE_OWNER_NEVER
 				    ? LP_NFT_OWNER_NEVER
 				    : LP_NFT_OWNER_AUTO,
 			    error);
-	if (!d->nft || !lp_reconcile(d, error))
+	if (!d->nft)
+		return false;
+	d->registry = lp_registry_new(d->nft, d->state_dir, error);
+	if (!d->registry ||
+	    !lp_reconcile_start(d->registry, d->nft, d->state_dir, error))
 		return false;
 	d->monitor = lp_nft_monitor_new(d->nft, error);
 	if (!d->monitor)
 		return false;
 	d->monitor_src = g_unix_fd_add(lp_nft_monitor_fd(d->monitor), G_IO_IN,
 				       daemon_on_monitor, d);
-	if (!lp_server_start(d, error))
+	d->server = lp_server_start(d, error);
+	if (!d->server)
 		return false;
 	d->loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGHUP, daemon_on_hup, d);
@@ -351,10 +341,10 @@ int lp_daemon_run(int argc, char **argv)
 		return 1;
 	}
 	g_message("lowportd %s ready: %u lease(s), policy %s", PACKAGE_VERSION,
-		  g_hash_table_size(d->leases), d->config_path);
+		  lp_registry_size(d->registry), d->config_path);
 	lp_notify("READY=1");
 	g_main_loop_run(d->loop);
 	g_message("lowportd stopping; %u lease(s) stay in place",
-		  g_hash_table_size(d->leases));
+		  lp_registry_size(d->registry));
 	return d->exit_code;
 }

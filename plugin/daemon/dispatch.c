@@ -9,10 +9,14 @@
 #include <glib.h>
 
 #include "daemon/admission.h"
-#include "daemon/daemon.h"
-#include "daemon/leases.h"
-
-G_DEFINE_QUARK(lp_daemon_error_quark, lp_daemon_error)
+#include "daemon/dispatch.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/registry.h"
+#include "netutils/lease-order.h"
+#include "netutils/request.h"
+#include "netutils/reply.h"
+#include "netutils/nft/nft-table.h"
 
 /**
  * dispatch_refuse() - Log a refusal and turn its error into a reply
@@ -50,8 +54,9 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 	g_autofree char *what = NULL;
 	LpReply *reply;
 
-	lease = lp_admission_check(d, peer, req, pidfd, &error);
-	if (!lease || !lp_leases_admit(d, lease, &error))
+	lease = lp_admission_check(d->registry, d->policy, peer, req, pidfd,
+				   &error);
+	if (!lease || !lp_registry_admit(d->registry, lease, &error))
 		return dispatch_refuse(peer, error);
 
 	what = lp_lease_describe(lease);
@@ -60,7 +65,7 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 		     lease->pid, what);
 	reply = lp_reply_new_ok();
 	reply->lease_id = g_strdup(lease->id);
-	g_steal_pointer(&lease); /* the daemon's table owns it now */
+	g_steal_pointer(&lease); /* the registry owns it now */
 	return reply;
 }
 
@@ -75,7 +80,7 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 static LpReply *dispatch_release(LpDaemon *d, const LpPeer *peer,
 				 const LpRequest *req)
 {
-	LpLease *lease = g_hash_table_lookup(d->leases, req->id);
+	LpLease *lease = lp_registry_lookup(d->registry, req->id);
 	g_autofree char *reason = NULL;
 
 	if (!lease)
@@ -86,25 +91,8 @@ static LpReply *dispatch_release(LpDaemon *d, const LpPeer *peer,
 					  "lease %s belongs to another user",
 					  req->id);
 	reason = g_strdup_printf("released by uid %u", peer->uid);
-	lp_leases_end(d, lease, reason);
+	lp_registry_end(d->registry, lease, reason);
 	return lp_reply_new_ok();
-}
-
-/**
- * dispatch_cmp_lease() - Order leases by creation time, then ID
- * @a:	Pointer to LpLeaseInfo *
- * @b:	Pointer to LpLeaseInfo *
- *
- * Return: <0, 0, >0
- */
-static int dispatch_cmp_lease(gconstpointer a, gconstpointer b)
-{
-	const LpLeaseInfo *x = *(LpLeaseInfo *const *)a;
-	const LpLeaseInfo *y = *(LpLeaseInfo *const *)b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return g_strcmp0(x->id, y->id);
 }
 
 /**
@@ -116,20 +104,19 @@ static int dispatch_cmp_lease(gconstpointer a, gconstpointer b)
  */
 static LpReply *dispatch_list(LpDaemon *d, const LpPeer *peer)
 {
+	g_autoptr(GPtrArray) all = lp_registry_snapshot(d->registry);
 	LpReply *reply = lp_reply_new_ok();
-	GHashTableIter it;
-	gpointer v;
+	guint i;
 
 	reply->leases = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)lp_lease_info_free);
-	g_hash_table_iter_init(&it, d->leases);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		const LpLease *lease = v;
+	for (i = 0; i < all->len; i++) {
+		const LpLease *lease = all->pdata[i];
 
 		if (!peer->uid || lease->uid == peer->uid)
 			g_ptr_array_add(reply->leases, lp_lease_to_info(lease));
 	}
-	g_ptr_array_sort(reply->leases, dispatch_cmp_lease);
+	g_ptr_array_sort(reply->leases, lp_lease_order_compare);
 	return reply;
 }
 
@@ -143,22 +130,16 @@ static LpReply *dispatch_list(LpDaemon *d, const LpPeer *peer)
 static LpReply *dispatch_status(LpDaemon *d, const LpPeer *peer)
 {
 	LpReply *reply = lp_reply_new_ok();
-	GHashTableIter it;
-	gpointer v;
 
 	reply->status.version = g_strdup(PACKAGE_VERSION);
-	reply->status.leases_total = g_hash_table_size(d->leases);
-	g_hash_table_iter_init(&it, d->leases);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		if (((const LpLease *)v)->uid == peer->uid)
-			reply->status.leases++;
-	}
+	reply->status.leases_total = lp_registry_size(d->registry);
+	reply->status.leases = lp_registry_count_leases(d->registry, peer->uid);
 	reply->status.table_present = lp_nft_table_present(d->nft, NULL);
 	return reply;
 }
 
 /**
- * lp_daemon_handle() - Answer one request
+ * lp_dispatch_handle() - Answer one request
  * @d:		Daemon
  * @peer:	Peer credentials from the kernel
  * @req:	Decoded request
@@ -166,8 +147,8 @@ static LpReply *dispatch_status(LpDaemon *d, const LpPeer *peer)
  *
  * Return: reply, never NULL
  */
-LpReply *lp_daemon_handle(LpDaemon *d, const LpPeer *peer, const LpRequest *req,
-			  int *pidfd)
+LpReply *lp_dispatch_handle(LpDaemon *d, const LpPeer *peer,
+			    const LpRequest *req, int *pidfd)
 {
 	switch (req->op) {
 	case LP_OP_FORWARD:

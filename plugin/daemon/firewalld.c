@@ -15,7 +15,7 @@
 
 #include <glib.h>
 
-#include "daemon/admission.h"
+#include "daemon/firewalld.h"
 
 #define FIREWALLD_CONF "/etc/firewalld/firewalld.conf"
 

@@ -8,10 +8,10 @@
 
 #include <glib.h>
 
+#include "daemon/lease.h"
 #include "netutils/addr.h"
-#include "daemon/leases.h"
-#include "daemon/pidwatch.h"
 #include "netutils/util.h"
+#include "netutils/nft/nft-lease.h"
 
 /**
  * lp_lease_new() - Allocate an empty lease
@@ -30,8 +30,11 @@ LpLease *lp_lease_new(void)
 }
 
 /**
- * lp_lease_free() - Free a lease, its watch, pidfd and reservation sockets
+ * lp_lease_free() - Free a lease, its pidfd and reservation sockets
  * @lease:	Lease, or NULL
+ *
+ * A lease in the registry is taken out of its pidfd watch first
+ * (registry.c); closing the pidfd would drop it from the epoll set anyway.
  */
 void lp_lease_free(LpLease *lease)
 {
@@ -39,8 +42,6 @@ void lp_lease_free(LpLease *lease)
 
 	if (!lease)
 		return;
-	if (lease->watched)
-		lp_pidwatch_remove(lease->daemon->pidwatch, lease->pidfd);
 	lp_closep(&lease->pidfd);
 	for (i = 0; i < lease->reservations->len; i++)
 		lp_closep(&g_array_index(lease->reservations, int, i));

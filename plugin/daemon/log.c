@@ -11,11 +11,12 @@
 #include "config.h"
 
 #include <pwd.h>
+#include <string.h>
 #include <stdarg.h>
 
 #include <glib.h>
 
-#include "daemon/daemon.h"
+#include "daemon/log.h"
 
 /**
  * lp_user_label() - How messages name a user

@@ -12,7 +12,7 @@
  * rules of dead leases and orphan lease chains are removed; a missing table
  * is rebuilt in one batch.
  *
- * lp_daemon_repair() runs the kernel half again after an outside change.
+ * lp_reconcile_repair() runs the kernel half again after an outside change.
  *
  * Copyright lowport authors
  */
@@ -22,10 +22,12 @@
 
 #include <glib.h>
 
-#include "daemon/daemon.h"
-#include "daemon/leases.h"
-#include "netutils/pidfd.h"
+#include "daemon/log.h"
+#include "daemon/reconcile.h"
 #include "daemon/state.h"
+#include "netutils/pidfd.h"
+#include "netutils/nft/nft-table.h"
+#include "netutils/nft/nft-lease.h"
 
 /*
  * ReconcileEntry - one forwarded (family scope, protocol, port) as the kernel
@@ -59,29 +61,26 @@ static int reconcile_cmp_entry(gconstpointer a, gconstpointer b)
 static GArray *reconcile_entries(const GArray *mappings)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(ReconcileEntry));
-	guint i;
+	LpMappingIter it;
+	unsigned int f;
 
-	for (i = 0; i < mappings->len; i++) {
-		const LpMapping *m = &g_array_index(mappings, LpMapping, i);
-		unsigned int k, f;
+	lp_mapping_iter_init(&it, mappings);
+	while (lp_mapping_iter_next(&it)) {
+		for (f = 0; f < 2; f++) {
+			ReconcileEntry e;
 
-		for (k = 0; k < m->range; k++) {
-			for (f = 0; f < 2; f++) {
-				ReconcileEntry e;
-
-				memset(&e, 0, sizeof(e));
-				e.addr = m->addr;
-				if (m->addr.family == AF_UNSPEC) {
-					e.addr.family = f ? AF_INET6 : AF_INET;
-					e.addr.any = true;
-				} else if (f) {
-					break;
-				}
-				e.port = m->host_port + k;
-				e.backend = m->backend_port + k;
-				e.proto = m->proto;
-				g_array_append_val(out, e);
+			memset(&e, 0, sizeof(e));
+			e.addr = it.m->addr;
+			if (it.m->addr.family == AF_UNSPEC) {
+				e.addr.family = f ? AF_INET6 : AF_INET;
+				e.addr.any = true;
+			} else if (f) {
+				break;
 			}
+			e.port = it.host_port;
+			e.backend = it.backend_port;
+			e.proto = it.m->proto;
+			g_array_append_val(out, e);
 		}
 	}
 	g_array_sort(out, reconcile_cmp_entry);
@@ -89,13 +88,13 @@ static GArray *reconcile_entries(const GArray *mappings)
 }
 
 /**
- * reconcile_same_rules() - Do kernel rules match a lease exactly?
+ * lp_reconcile_same_rules() - Do kernel rules match a lease exactly?
  * @k:		Lease as listed from the kernel
  * @lease:	Lease as held
  *
  * Return: true if every port is forwarded as the lease says, and no other
  */
-static bool reconcile_same_rules(const LpNftLease *k, const LpLease *lease)
+bool lp_reconcile_same_rules(const LpNftLease *k, const LpLease *lease)
 {
 	g_autoptr(GArray) have = reconcile_entries(k->mappings);
 	g_autoptr(GArray) want = reconcile_entries(lease->mappings);
@@ -144,7 +143,8 @@ static LpLease *reconcile_find(GPtrArray *leases, const char *id)
 
 /**
  * reconcile_kernel() - Make the kernel table hold exactly @live
- * @d:		Daemon
+ * @reg:	Registry (its pending removals are dropped)
+ * @nft:	nftables engine
  * @live:	GPtrArray of LpLease that should be forwarded
  * @failed:	Gets the leases of @live whose rules could not be restored
  *		(borrowed pointers); the caller ends them
@@ -156,33 +156,33 @@ static LpLease *reconcile_find(GPtrArray *leases, const char *id)
  *
  * Return: true on success, false if the table could not be rebuilt
  */
-static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GPtrArray *failed,
-			     GError **error)
+static bool reconcile_kernel(LpRegistry *reg, LpNft *nft, GPtrArray *live,
+			     GPtrArray *failed, GError **error)
 {
 	g_autoptr(GPtrArray) kernel = NULL;
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GHashTable) good = g_hash_table_new(g_str_hash, g_str_equal);
 	guint i;
 
-	g_ptr_array_set_size(d->pending, 0);
-	if (!lp_nft_table_present(d->nft, NULL) ||
-	    !lp_nft_table_ensure(d->nft, NULL) ||
-	    !(kernel = lp_nft_lease_list(d->nft, NULL))) {
+	lp_registry_forget_pending(reg);
+	if (!lp_nft_table_present(nft, NULL) ||
+	    !lp_nft_table_ensure(nft, NULL) ||
+	    !(kernel = lp_nft_lease_list(nft, NULL))) {
 		all = reconcile_nft_leases(live);
 		g_message("rebuilding table inet %s with %u lease(s)",
 			  LP_NFT_TABLE, live->len);
-		return lp_nft_table_rebuild(d->nft, all, error);
+		return lp_nft_table_rebuild(nft, all, error);
 	}
 	for (i = 0; i < kernel->len; i++) {
 		LpNftLease *k = kernel->pdata[i];
 		LpLease *lease = reconcile_find(live, k->id);
 		g_autoptr(GError) local = NULL;
 
-		if (lease && reconcile_same_rules(k, lease)) {
+		if (lease && lp_reconcile_same_rules(k, lease)) {
 			g_hash_table_add(good, lease->id);
 			continue;
 		}
-		if (!lp_nft_lease_remove(d->nft, k, &local))
+		if (!lp_nft_lease_remove(nft, k, &local))
 			g_warning(
 				"cannot remove stale lease %s from the table: %s",
 				k->id, local->message);
@@ -195,7 +195,7 @@ static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GPtrArray *failed,
 		if (g_hash_table_contains(good, lease->id))
 			continue;
 		n = lp_lease_to_nft(lease);
-		if (lp_nft_lease_add(d->nft, n, &local)) {
+		if (lp_nft_lease_add(nft, n, &local)) {
 			g_message("lease %s: rules restored", lease->id);
 			continue;
 		}
@@ -207,12 +207,12 @@ static bool reconcile_kernel(LpDaemon *d, GPtrArray *live, GPtrArray *failed,
 }
 
 /**
- * reconcile_split() - Sort saved leases into live and dead
+ * lp_reconcile_split() - Sort saved leases into live and dead
  * @saved:	GPtrArray of LpLease from the state directory (emptied)
  * @live:	Gets leases whose process lives, with a pidfd
  * @dead:	Gets the others
  */
-static void reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
+void lp_reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 {
 	while (saved->len) {
 		LpLease *lease = g_ptr_array_steal_index(saved, 0);
@@ -228,15 +228,19 @@ static void reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 }
 
 /**
- * lp_reconcile() - Start-up reconciliation of state, processes and kernel
- * @d:		Daemon, with policy and nft engine open and no leases yet
+ * lp_reconcile_start() - Start-up reconciliation of state, processes and
+ *			  kernel
+ * @reg:	Registry, still empty; gets the live leases
+ * @nft:	nftables engine
+ * @state_dir:	State directory
  * @error:	Return location for a GError
  *
  * Return: true on success
  */
-bool lp_reconcile(LpDaemon *d, GError **error)
+bool lp_reconcile_start(LpRegistry *reg, LpNft *nft, const char *state_dir,
+			GError **error)
 {
-	g_autoptr(GPtrArray) saved = lp_state_load_all(d->state_dir, error);
+	g_autoptr(GPtrArray) saved = lp_state_load_all(state_dir, error);
 	g_autoptr(GPtrArray) live =
 		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
 	g_autoptr(GPtrArray) dead =
@@ -246,13 +250,13 @@ bool lp_reconcile(LpDaemon *d, GError **error)
 
 	if (!saved)
 		return false;
-	reconcile_split(saved, live, dead);
-	if (!reconcile_kernel(d, live, failed, error))
+	lp_reconcile_split(saved, live, dead);
+	if (!reconcile_kernel(reg, nft, live, failed, error))
 		return false;
 	for (i = 0; i < failed->len; i++) {
 		LpLease *lease = failed->pdata[i];
 
-		lp_state_remove(d->state_dir, lease->id, NULL);
+		lp_state_remove(state_dir, lease->id, NULL);
 		lp_log_event("removed", lease->uid, lease->id,
 			     "removed lease %s: its rules cannot be restored",
 			     lease->id);
@@ -262,32 +266,33 @@ bool lp_reconcile(LpDaemon *d, GError **error)
 		LpLease *lease = dead->pdata[i];
 		g_autofree char *what = lp_lease_describe(lease);
 
-		lp_state_remove(d->state_dir, lease->id, NULL);
+		lp_state_remove(state_dir, lease->id, NULL);
 		lp_log_event(
 			"removed", lease->uid, lease->id,
 			"removed lease %s: %s (process %d exited while lowportd was down)",
 			lease->id, what, lease->pid);
 	}
 	while (live->len)
-		lp_leases_adopt(d, g_ptr_array_steal_index(live, 0));
+		lp_registry_adopt(reg, g_ptr_array_steal_index(live, 0));
 	return true;
 }
 
 /**
- * lp_daemon_repair() - Restore the table after an outside change
- * @d:		Daemon
+ * lp_reconcile_repair() - Restore the table after an outside change
+ * @reg:	Registry of the leases held
+ * @nft:	nftables engine
  */
-void lp_daemon_repair(LpDaemon *d)
+void lp_reconcile_repair(LpRegistry *reg, LpNft *nft)
 {
-	g_autoptr(GPtrArray) held = lp_leases_snapshot(d);
+	g_autoptr(GPtrArray) held = lp_registry_snapshot(reg);
 	g_autoptr(GPtrArray) failed = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	guint i;
 
-	if (!reconcile_kernel(d, held, failed, &error))
+	if (!reconcile_kernel(reg, nft, held, failed, &error))
 		g_warning("repairing table inet %s failed: %s", LP_NFT_TABLE,
 			  error->message);
 	for (i = 0; i < failed->len; i++)
-		lp_leases_end(d, failed->pdata[i],
-			      "its rules cannot be restored");
+		lp_registry_end(reg, failed->pdata[i],
+				"its rules cannot be restored");
 }

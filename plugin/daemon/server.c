@@ -28,9 +28,13 @@
 #include <glib-unix.h>
 
 #include "daemon/closer.h"
+#include "daemon/dispatch.h"
+#include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
 #include "netutils/util.h"
+#include "netutils/request.h"
+#include "netutils/reply.h"
 
 /* Room for every descriptor one message can carry (SCM_MAX_FD): none is
  * left for the kernel to close in lowportd's own context */
@@ -43,6 +47,22 @@
 #define SERVER_ACCEPT_PAUSE_MS 100
 #define SERVER_DRAIN_MAX       (1024 * 1024)
 
+/*
+ * LpServer - the listening socket and the count of its connections
+ * @d:		Daemon the requests are answered for
+ * @listen_fd:	Listening socket
+ * @listen_src:	Its accept watch (or resume timer while paused)
+ * @n_clients:	Connections open
+ * @per_uid:	uid + 1 -> open connections of that user
+ */
+struct LpServer {
+	LpDaemon *d;
+	int listen_fd;
+	guint listen_src;
+	unsigned int n_clients;
+	GHashTable *per_uid;
+};
+
 typedef enum {
 	CLIENT_READ,
 	CLIENT_WRITE,
@@ -50,7 +70,7 @@ typedef enum {
 } LpClientPhase;
 
 typedef struct {
-	LpDaemon *d;
+	LpServer *srv;
 	int fd;
 	LpClientPhase phase;
 	LpPeer peer;
@@ -65,7 +85,7 @@ typedef struct {
 } LpClient;
 
 static void client_close(LpClient *c);
-static unsigned int server_uid_count(LpDaemon *d, uid_t uid, int delta);
+static unsigned int server_uid_count(LpServer *srv, uid_t uid, int delta);
 static gboolean client_on_io(int fd, GIOCondition cond, gpointer data);
 
 /**
@@ -168,7 +188,7 @@ static void client_process(LpClient *c, size_t len)
 				   error->message);
 		return;
 	}
-	reply = lp_daemon_handle(c->d, &c->peer, req, &c->pidfd);
+	reply = lp_dispatch_handle(c->srv->d, &c->peer, req, &c->pidfd);
 	lp_closer_closep(&c->pidfd);
 	client_reply(c, reply, req->op);
 }
@@ -344,7 +364,7 @@ static gboolean client_on_timeout(gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	msg = g_strdup_printf("request not received within %u seconds",
-			      c->d->request_timeout_s);
+			      c->srv->d->request_timeout_s);
 	client_reply_error(c, LP_ERR_TIMEOUT, msg);
 	c->timer_src =
 		g_timeout_add_seconds(SERVER_GRACE_S, client_on_timeout, c);
@@ -362,8 +382,8 @@ static void client_close(LpClient *c)
 		g_source_remove(c->io_src);
 	if (c->timer_src)
 		g_source_remove(c->timer_src);
-	c->d->n_clients--;
-	server_uid_count(c->d, c->peer.uid, -1);
+	c->srv->n_clients--;
+	server_uid_count(c->srv, c->peer.uid, -1);
 	lp_closer_closep(&c->fd);
 	lp_closer_closep(&c->pidfd);
 	if (c->peer.groups)
@@ -400,22 +420,23 @@ static int server_peer(int fd, LpPeer *peer)
 
 /**
  * server_uid_count() - Count a user's open connections up or down
- * @d:		Daemon
+ * @srv:	Server
  * @uid:	User
  * @delta:	+1 or -1
  *
  * Return: the user's connections after the change
  */
-static unsigned int server_uid_count(LpDaemon *d, uid_t uid, int delta)
+static unsigned int server_uid_count(LpServer *srv, uid_t uid, int delta)
 {
 	gpointer key = GUINT_TO_POINTER(uid + 1);
-	unsigned int n = GPOINTER_TO_UINT(g_hash_table_lookup(d->per_uid, key));
+	unsigned int n =
+		GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_uid, key));
 
 	n += delta;
 	if (n)
-		g_hash_table_insert(d->per_uid, key, GUINT_TO_POINTER(n));
+		g_hash_table_insert(srv->per_uid, key, GUINT_TO_POINTER(n));
 	else
-		g_hash_table_remove(d->per_uid, key);
+		g_hash_table_remove(srv->per_uid, key);
 	return n;
 }
 
@@ -438,25 +459,25 @@ static void server_refuse_busy(int fd, const char *why)
 
 /**
  * server_client_new() - Start serving one accepted connection
- * @d:		Daemon
+ * @srv:	Server
  * @cfd:	Connected socket, owned by the client (or closed) from here
  */
-static void server_client_new(LpDaemon *d, int cfd)
+static void server_client_new(LpServer *srv, int cfd)
 {
 	LpClient *c = g_new0(LpClient, 1);
 
-	c->d = d;
+	c->srv = srv;
 	c->fd = cfd;
 	c->pidfd = -1;
 	c->in = g_byte_array_new();
-	d->n_clients++;
+	srv->n_clients++;
 	if (server_peer(cfd, &c->peer) < 0) {
 		c->peer.uid = (uid_t)-2; /* counted and uncounted below */
-		server_uid_count(d, c->peer.uid, +1);
+		server_uid_count(srv, c->peer.uid, +1);
 		client_close(c);
 		return;
 	}
-	if (server_uid_count(d, c->peer.uid, +1) > SERVER_MAX_PER_UID &&
+	if (server_uid_count(srv, c->peer.uid, +1) > SERVER_MAX_PER_UID &&
 	    c->peer.uid != 0) {
 		client_reply_error(c, LP_ERR_LIMIT,
 				   "too many connections from this user");
@@ -465,13 +486,13 @@ static void server_client_new(LpDaemon *d, int cfd)
 		return;
 	}
 	client_watch(c, G_IO_IN);
-	c->timer_src = g_timeout_add_seconds(d->request_timeout_s,
+	c->timer_src = g_timeout_add_seconds(srv->d->request_timeout_s,
 					     client_on_timeout, c);
 }
 
 /**
  * server_on_resume() - Accept again after a pause
- * @data:	Daemon
+ * @data:	Server
  *
  * Return: G_SOURCE_REMOVE
  */
@@ -481,7 +502,7 @@ static gboolean server_on_resume(gpointer data);
  * server_on_accept() - New connections on the listening socket
  * @fd:		Listening socket
  * @cond:	Condition
- * @data:	Daemon
+ * @data:	Server
  *
  * Out of descriptors or memory, accepting pauses briefly instead of
  * spinning on a socket that stays readable.
@@ -490,33 +511,33 @@ static gboolean server_on_resume(gpointer data);
  */
 static gboolean server_on_accept(int fd, GIOCondition cond, gpointer data)
 {
-	LpDaemon *d = data;
+	LpServer *srv = data;
 	int cfd;
 
 	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
 	       0) {
-		if (d->n_clients >= d->max_clients)
+		if (srv->n_clients >= srv->d->max_clients)
 			server_refuse_busy(
 				cfd,
 				"lowportd is busy (too many clients), try again");
 		else
-			server_client_new(d, cfd);
+			server_client_new(srv, cfd);
 	}
 	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 		return G_SOURCE_CONTINUE;
 	g_warning("accept: %s; pausing for %u ms", g_strerror(errno),
 		  SERVER_ACCEPT_PAUSE_MS);
-	d->listen_src =
-		g_timeout_add(SERVER_ACCEPT_PAUSE_MS, server_on_resume, d);
+	srv->listen_src =
+		g_timeout_add(SERVER_ACCEPT_PAUSE_MS, server_on_resume, srv);
 	return G_SOURCE_REMOVE;
 }
 
 static gboolean server_on_resume(gpointer data)
 {
-	LpDaemon *d = data;
+	LpServer *srv = data;
 
-	d->listen_src =
-		g_unix_fd_add(d->listen_fd, G_IO_IN, server_on_accept, d);
+	srv->listen_src =
+		g_unix_fd_add(srv->listen_fd, G_IO_IN, server_on_accept, srv);
 	return G_SOURCE_REMOVE;
 }
 
@@ -555,34 +576,46 @@ static int server_bind(const char *path, GError **error)
 
 /**
  * lp_server_start() - Listen (socket activation, else own socket)
- * @d:		Daemon
+ * @d:		Daemon: socket path, bounds, and the context requests need
  * @error:	Return location for a GError
  *
- * Return: true on success
+ * Return: the server, free with lp_server_stop(); NULL on failure
  */
-bool lp_server_start(LpDaemon *d, GError **error)
+LpServer *lp_server_start(LpDaemon *d, GError **error)
 {
-	if (!lp_notify_listen_fd(&d->listen_fd, error))
-		return false;
-	if (d->listen_fd < 0)
-		d->listen_fd = server_bind(d->socket_path, error);
-	if (d->listen_fd < 0)
-		return false;
-	if (!g_unix_set_fd_nonblocking(d->listen_fd, TRUE, error))
-		return false;
-	d->listen_src =
-		g_unix_fd_add(d->listen_fd, G_IO_IN, server_on_accept, d);
-	return true;
+	LpServer *srv = g_new0(LpServer, 1);
+
+	srv->d = d;
+	srv->listen_fd = -1;
+	srv->per_uid = g_hash_table_new(NULL, NULL);
+	if (!lp_notify_listen_fd(&srv->listen_fd, error))
+		goto fail;
+	if (srv->listen_fd < 0)
+		srv->listen_fd = server_bind(d->socket_path, error);
+	if (srv->listen_fd < 0 ||
+	    !g_unix_set_fd_nonblocking(srv->listen_fd, TRUE, error))
+		goto fail;
+	srv->listen_src =
+		g_unix_fd_add(srv->listen_fd, G_IO_IN, server_on_accept, srv);
+	return srv;
+fail:
+	lp_server_stop(srv);
+	return NULL;
 }
 
 /**
- * lp_server_stop() - Stop accepting
- * @d:		Daemon
+ * lp_server_stop() - Stop accepting and free the server
+ * @srv:	Server, or NULL
+ *
+ * Connections still open are dropped with the main loop (lowportd exits).
  */
-void lp_server_stop(LpDaemon *d)
+void lp_server_stop(LpServer *srv)
 {
-	if (d->listen_src)
-		g_source_remove(d->listen_src);
-	d->listen_src = 0;
-	lp_closep(&d->listen_fd);
+	if (!srv)
+		return;
+	if (srv->listen_src)
+		g_source_remove(srv->listen_src);
+	lp_closep(&srv->listen_fd);
+	g_hash_table_unref(srv->per_uid);
+	g_free(srv);
 }

@@ -7,13 +7,11 @@
 #ifndef LOWPORT_SERVER_H
 #define LOWPORT_SERVER_H
 
-#include <stdbool.h>
-
 #include <glib.h>
 
 #include "daemon/daemon.h"
 
-bool lp_server_start(LpDaemon *d, GError **error);
-void lp_server_stop(LpDaemon *d);
+LpServer *lp_server_start(LpDaemon *d, GError **error);
+void lp_server_stop(LpServer *srv);
 
 #endif /* LOWPORT_SERVER_H */

@@ -5,6 +5,8 @@
  * Each lease lives in STATE_DIR/leases/<id>.json, written to a temporary file
  * and renamed into place, so a crash leaves either the old or the new file.
  * lowportd reads them back on start to keep live leases across restarts.
+ * What a file holds is the business of state-format.c; a file in an older
+ * format version is rewritten in the current one as it is read.
  *
  * Copyright lowport authors
  */
@@ -16,9 +18,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
-#include "netutils/protocol.h"
+#include "daemon/state-format.h"
 #include "daemon/state.h"
 
 /**
@@ -69,46 +70,6 @@ bool lp_state_prepare(const char *state_dir, GError **error)
 }
 
 /**
- * state_lease_to_json() - Serialise a lease for its state file
- * @lease:	Lease
- *
- * Return: newly allocated JSON text
- */
-static char *state_lease_to_json(const LpLease *lease)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	guint i;
-
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "id");
-	json_builder_add_string_value(b, lease->id);
-	json_builder_set_member_name(b, "uid");
-	json_builder_add_int_value(b, lease->uid);
-	json_builder_set_member_name(b, "gid");
-	json_builder_add_int_value(b, lease->gid);
-	json_builder_set_member_name(b, "groups");
-	json_builder_begin_array(b);
-	for (i = 0; i < lease->groups->len; i++)
-		json_builder_add_int_value(
-			b, g_array_index(lease->groups, gid_t, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "pid");
-	json_builder_add_int_value(b, lease->pid);
-	json_builder_set_member_name(b, "starttime");
-	json_builder_add_int_value(b, (gint64)lease->starttime);
-	json_builder_set_member_name(b, "netns");
-	json_builder_add_string_value(b, lease->netns ? lease->netns : "");
-	json_builder_set_member_name(b, "created");
-	json_builder_add_int_value(b, lease->created);
-	lp_mappings_add_json(b, lease->mappings);
-	json_builder_end_object(b);
-
-	root = json_builder_get_root(b);
-	return json_to_string(root, FALSE);
-}
-
-/**
  * lp_state_save() - Write a lease's state file atomically
  * @state_dir:	State directory
  * @lease:	Lease
@@ -119,7 +80,7 @@ static char *state_lease_to_json(const LpLease *lease)
 bool lp_state_save(const char *state_dir, const LpLease *lease, GError **error)
 {
 	g_autofree char *path = state_lease_path(state_dir, lease->id);
-	g_autofree char *text = state_lease_to_json(lease);
+	g_autofree char *text = lp_state_format_encode(lease);
 
 	return g_file_set_contents_full(
 		path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
@@ -148,120 +109,17 @@ bool lp_state_remove(const char *state_dir, const char *id, GError **error)
 }
 
 /**
- * state_get_int() - Read a bounded integer member
- * @o:		Object
- * @name:	Member name
- * @min:	Smallest valid value
- * @max:	Largest valid value
- * @ret:	Value
- * @error:	Return location for a GError
- *
- * Return: true on success
- */
-static bool state_get_int(JsonObject *o, const char *name, gint64 min,
-			  gint64 max, gint64 *ret, GError **error)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64 ||
-	    json_node_get_int(n) < min || json_node_get_int(n) > max) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "'%s' missing or out of range", name);
-		return false;
-	}
-	*ret = json_node_get_int(n);
-	return true;
-}
-
-/**
- * state_lease_scalars() - Read the scalar members of a state file
- * @o:		Root object
- * @lease:	Lease to fill
- * @error:	Return location for a GError
- *
- * Return: true on success
- */
-static bool state_lease_scalars(JsonObject *o, LpLease *lease, GError **error)
-{
-	const char *id =
-		json_object_get_string_member_with_default(o, "id", "");
-	const char *netns =
-		json_object_get_string_member_with_default(o, "netns", "");
-	gint64 v;
-
-	if (!lp_lease_id_valid(id)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "invalid lease id");
-		return false;
-	}
-	g_strlcpy(lease->id, id, sizeof(lease->id));
-	lease->netns = g_strndup(netns, LP_NETNS_MAX);
-	if (!state_get_int(o, "uid", 0, G_MAXUINT32 - 1, &v, error))
-		return false;
-	lease->uid = v;
-	if (!state_get_int(o, "gid", 0, G_MAXUINT32 - 1, &v, error))
-		return false;
-	lease->gid = v;
-	if (!state_get_int(o, "pid", 1, G_MAXINT32, &v, error))
-		return false;
-	lease->pid = v;
-	if (!state_get_int(o, "starttime", 0, G_MAXINT64, &v, error))
-		return false;
-	lease->starttime = v;
-	if (!state_get_int(o, "created", 0, G_MAXINT64, &v, error))
-		return false;
-	lease->created = v;
-	return true;
-}
-
-/**
- * state_lease_arrays() - Read groups and mappings of a state file
- * @o:		Root object
- * @lease:	Lease to fill
- * @error:	Return location for a GError
- *
- * Return: true on success
- */
-static bool state_lease_arrays(JsonObject *o, LpLease *lease, GError **error)
-{
-	g_autoptr(GArray) maps = NULL;
-	JsonNode *node = json_object_get_member(o, "groups");
-	JsonArray *groups;
-	guint i;
-
-	if (!node || !JSON_NODE_HOLDS_ARRAY(node) ||
-	    json_array_get_length(json_node_get_array(node)) > NGROUPS_MAX) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "groups missing or too long");
-		return false;
-	}
-	groups = json_node_get_array(node);
-	for (i = 0; i < json_array_get_length(groups); i++) {
-		gid_t g = json_array_get_int_element(groups, i);
-
-		g_array_append_val(lease->groups, g);
-	}
-	maps = lp_mappings_parse_json(o, "state file", error);
-	if (!maps)
-		return false;
-	g_array_append_vals(lease->mappings, maps->data, maps->len);
-	return true;
-}
-
-/**
  * state_load_one() - Read one state file
  * @path:	File
+ * @ret_version: Format version the file is in
  * @error:	Return location for a GError
  *
  * Return: the lease (no pidfd yet), or NULL
  */
-static LpLease *state_load_one(const char *path, GError **error)
+static LpLease *state_load_one(const char *path, unsigned int *ret_version,
+			       GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(LpLease) lease = lp_lease_new();
 	g_autofree char *text = NULL;
-	JsonNode *root;
 	struct stat st;
 	size_t len;
 
@@ -270,19 +128,32 @@ static LpLease *state_load_one(const char *path, GError **error)
 			    "file too large");
 		return NULL;
 	}
-	if (!g_file_get_contents(path, &text, &len, error) ||
-	    !json_parser_load_from_data(parser, text, len, error))
+	if (!g_file_get_contents(path, &text, &len, error))
 		return NULL;
-	root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "not a JSON object");
-		return NULL;
-	}
-	if (!state_lease_scalars(json_node_get_object(root), lease, error) ||
-	    !state_lease_arrays(json_node_get_object(root), lease, error))
-		return NULL;
-	return g_steal_pointer(&lease);
+	return lp_state_format_decode(text, len, ret_version, error);
+}
+
+/**
+ * state_migrate() - Rewrite a lease's file in the current format version
+ * @state_dir:	State directory
+ * @lease:	Lease read from it
+ * @version:	Format version the file was in
+ */
+static void state_migrate(const char *state_dir, const LpLease *lease,
+			  unsigned int version)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (version == LP_STATE_FORMAT_VERSION)
+		return;
+	if (lp_state_save(state_dir, lease, &error))
+		g_message("lease %s: state file rewritten from format version "
+			  "%u to %u",
+			  lease->id, version, LP_STATE_FORMAT_VERSION);
+	else
+		g_warning("lease %s: cannot rewrite its state file in format "
+			  "version %u: %s",
+			  lease->id, LP_STATE_FORMAT_VERSION, error->message);
 }
 
 /**
@@ -305,7 +176,8 @@ static bool state_name_matches(const char *name, const char *id)
  * @error:	Return location for a GError
  *
  * Unreadable or invalid files are logged, moved aside as NAME.bad, and
- * skipped: one bad file must not keep the helper from starting.
+ * skipped: one bad file must not keep the helper from starting. Files in
+ * an older format version are rewritten in the current one.
  *
  * Return: GPtrArray of LpLease (owned), or NULL if the directory cannot be
  *	   read
@@ -323,16 +195,17 @@ GPtrArray *lp_state_load_all(const char *state_dir, GError **error)
 	while ((name = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(dir, name, NULL);
 		g_autoptr(GError) local = NULL;
+		unsigned int version = 0;
 		LpLease *lease;
 
 		if (!g_str_has_suffix(name, ".json"))
 			continue;
-		if (leases->len >= LP_DAEMON_MAX_LEASES) {
+		if (leases->len >= LP_LEASE_MAX_HELD) {
 			g_warning("more than %u lease files in %s, ignoring %s",
-				  LP_DAEMON_MAX_LEASES, dir, name);
+				  LP_LEASE_MAX_HELD, dir, name);
 			continue;
 		}
-		lease = state_load_one(path, &local);
+		lease = state_load_one(path, &version, &local);
 		if (lease && !state_name_matches(name, lease->id)) {
 			g_set_error(
 				&local, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -348,6 +221,7 @@ GPtrArray *lp_state_load_all(const char *state_dir, GError **error)
 			g_rename(path, bad);
 			continue;
 		}
+		state_migrate(state_dir, lease, version);
 		g_ptr_array_add(leases, lease);
 	}
 	return g_steal_pointer(&leases);

@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "daemon/leases.h"
+#include "daemon/lease.h"
 
 /* Bound on one state file */
 #define LP_STATE_FILE_MAX (256 * 1024)

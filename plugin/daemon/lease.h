@@ -1,25 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * leases.h - the leases lowportd holds: kernel rules, reservations, watches
+ * lease.h - the LpLease object: construction, description, conversions
  *
  * Copyright lowport authors
  */
-#ifndef LOWPORT_LEASES_H
-#define LOWPORT_LEASES_H
+#ifndef LOWPORT_LEASE_H
+#define LOWPORT_LEASE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <glib.h>
 
-#include "daemon/daemon.h"
 #include "netutils/mapping.h"
+#include "netutils/nft/nft.h"
 #include "netutils/protocol.h"
 #include "netutils/lease-info.h"
+#include "netutils/nft/nft-lease.h"
+
+/* Most leases one lowportd holds (and state files it reads) */
+#define LP_LEASE_MAX_HELD 16384
 
 /*
  * LpLease - one admitted forward request
- * @id:		Lease ID, also the chain name suffix
+ * @id:		Lease ID, also the element comment "lease=ID"
  * @uid:	Owner
  * @gid:	Owner's primary gid at admission (policy reload decisions)
  * @groups:	Owner's supplementary gids at admission (gid_t)
@@ -29,11 +34,10 @@
  * @created:	Unix time of admission
  * @mappings:	GArray of LpMapping
  * @pidfd:	pidfd of @pid (-1 if none)
- * @watched:	@pidfd is in the daemon's pidwatch set
+ * @watched:	@pidfd is in the registry's pidfd watch (registry.c)
  * @reservations: GArray of int, sockets holding the privileged ports
- * @daemon:	Back pointer for the pidfd watch
  */
-struct LpLease {
+typedef struct LpLease {
 	char id[LP_LEASE_ID_MAX + 1];
 	uid_t uid;
 	gid_t gid;
@@ -46,8 +50,7 @@ struct LpLease {
 	int pidfd;
 	bool watched;
 	GArray *reservations;
-	LpDaemon *daemon;
-};
+} LpLease;
 
 LpLease *lp_lease_new(void);
 void lp_lease_free(LpLease *lease);
@@ -58,15 +61,4 @@ char *lp_lease_describe(const LpLease *lease);
 LpNftLease *lp_lease_to_nft(const LpLease *lease);
 LpLeaseInfo *lp_lease_to_info(const LpLease *lease);
 
-bool lp_leases_admit(LpDaemon *d, LpLease *lease, GError **error);
-void lp_leases_adopt(LpDaemon *d, LpLease *lease);
-void lp_leases_end(LpDaemon *d, LpLease *lease, const char *reason);
-unsigned int lp_leases_count_ports(LpDaemon *d, uid_t uid);
-LpLease *lp_leases_find_overlap(LpDaemon *d, const LpMapping *m,
-				uint16_t *ret_port);
-bool lp_leases_is_reservation(LpDaemon *d, uint64_t inode);
-GPtrArray *lp_leases_snapshot(LpDaemon *d);
-void lp_leases_on_exit(gpointer key, gpointer data);
-void lp_leases_retry_removal(LpDaemon *d, LpNftLease *n);
-
-#endif /* LOWPORT_LEASES_H */
+#endif /* LOWPORT_LEASE_H */
