@@ -59,7 +59,7 @@ mkdir -p "$d"
 # Only external commands read /proc/$$ here, so the shell's own fds are
 # what Podman passed (plus the shell's script fd, >= 10).
 ls -l /proc/$$/fd/ >"$d/fds"
-grep -H '^flags' /proc/$$/fdinfo/* >"$d/fdflags"
+grep -H '^flags' /proc/$$/fdinfo/* >"$d/fdflags" 2>/dev/null
 date -u +%FT%T.%NZ >"$d/time"
 for a in "$0" "$@"; do printf '%s\n' "$a"; done >"$d/argv"
 env | sort >"$d/environ"
@@ -130,6 +130,8 @@ snap_rp() { # what the live rootlessport has open, and its children
 
 step "versions"
 do_ podman version
+do_ ls -l /proc/self/fd/
+do_ podman unshare ls -l /proc/self/fd/
 do_ podman info --format '{{.Host.NetworkBackend}} {{.Host.Pasta.Executable}}'
 
 step "1 podman network create web; run --network web -p 8080:80"
@@ -243,6 +245,8 @@ if [ "$major" -ge 6 ]; then
 	c=$HOME/.config/containers/containers.conf.d
 	mkdir -p $c
 	printf '[network]\nrootless_port_forwarder = "pasta"\n' >$c/pesto.conf
+	do_ pesto --help
+	do_ pesto --version
 	mark 7
 	do_ podman --log-level=debug run -d --name s7 --network web -p 8086:80 -p 8087:53/udp $img
 	get 8086
