@@ -56,10 +56,12 @@ log=/run/lowport-capture
 n=$(ls "$log" | grep -c '^[0-9]') || true
 d=$log/$(printf '%03d' $((n + 1)))-$name-$$
 mkdir -p "$d"
-# Only external commands read /proc/$$ here, so the shell's own fds are
-# what Podman passed (plus the shell's script fd, >= 10).
-ls -l /proc/$$/fd/ >"$d/fds"
-grep -H '^flags' /proc/$$/fdinfo/* >"$d/fdflags" 2>/dev/null
+# Read /proc/$$ from command substitutions (the shell's own fds are not
+# redirected there): what Podman passed, plus the shell's script fd (>= 10).
+fds=$(ls -l /proc/$$/fd/)
+flags=$(grep -H '^flags' /proc/$$/fdinfo/* 2>/dev/null)
+printf '%s\n' "$fds" >"$d/fds"
+printf '%s\n' "$flags" >"$d/fdflags"
 date -u +%FT%T.%NZ >"$d/time"
 for a in "$0" "$@"; do printf '%s\n' "$a"; done >"$d/argv"
 env | sort >"$d/environ"
@@ -250,13 +252,13 @@ if [ "$major" -ge 6 ]; then
 	mark 7
 	do_ podman --log-level=debug run -d --name s7 --network web -p 8086:80 -p 8087:53/udp $img
 	get 8086
-	do_ pesto "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
+	do_ pesto -s "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
 	do_ podman ps --format '{{.Names}} {{.Ports}}'
 	do_ podman --log-level=debug rm -f -t 0 s7
 	mark 7b
 	do_ podman run -d --name s7b --network web -p 80:80 $img
 	get 80
-	do_ pesto "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
+	do_ pesto -s "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
 	do_ podman rm -f -t 0 s7b
 	mark 7c
 	touch $log/fail-pesto
