@@ -67,6 +67,7 @@ for a in "$0" "$@"; do printf '%s\n' "$a"; done >"$d/argv"
 env | sort >"$d/environ"
 id >"$d/id"
 readlink /proc/$$/ns/net >"$d/netns"
+readlink /proc/$$/ns/user >"$d/userns"
 case $name in
 rootlessport) real=/usr/libexec/podman/rootlessport ;;
 *) real=/usr/bin/$name ;;
@@ -133,6 +134,7 @@ snap_rp() { # what the live rootlessport has open, and its children
 step "versions"
 do_ podman version
 do_ ls -l /proc/self/fd/
+do_ readlink /proc/self/ns/net /proc/self/ns/user
 do_ podman unshare ls -l /proc/self/fd/
 do_ podman info --format '{{.Host.NetworkBackend}} {{.Host.Pasta.Executable}}'
 
@@ -150,6 +152,11 @@ mark 1b
 do_ podman run -d --name s1b --network web -p 8090-8091:80-81 \
 	-p 127.0.0.1:8092:53/udp -p '[::1]:8093:80' $img
 do_ podman rm -f -t 0 s1b
+mark 1b2
+do_ podman run -d --name s1b2 --network web -p 8094:80/tcp -p 8094:80/udp \
+	-p 8095:80/sctp $img
+do_ podman run -d --name s1b3 --network web -p 8096:80/tcp -p 8096:80/udp $img
+do_ podman rm -f -t 0 s1b2 s1b3
 
 step "1c privileged port 80 on a bridge network (no lowport)"
 mark 1c
@@ -255,6 +262,12 @@ if [ "$major" -ge 6 ]; then
 	do_ pesto -s "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
 	do_ podman ps --format '{{.Names}} {{.Ports}}'
 	do_ podman --log-level=debug rm -f -t 0 s7
+	mark 7a
+	do_ podman run -d --name s7a --network web -p 8090-8091:80-81 \
+		-p 127.0.0.1:8092:53/udp -p '[::1]:8093:80' -p 8096:80/tcp \
+		-p 8096:80/udp $img
+	do_ pesto -s "$XDG_RUNTIME_DIR/containers/networks/rootless-netns/pasta.sock"
+	do_ podman rm -f -t 0 s7a
 	mark 7b
 	do_ podman run -d --name s7b --network web -p 80:80 $img
 	get 80
