@@ -289,8 +289,8 @@ do_ podman pod rm -a -f -t 0
 do_ podman network rm -f web
 EOF
 chmod 0755 "$root/run/lowport-capture-scenarios.sh"
-"$sandbox" exec "$rundir" -- sh -c '"$0" versions' \
-	/usr/local/libexec/lowport-sandbox/inside.sh >"$out/versions" || true
+"$sandbox" exec "$rundir" -- /usr/local/libexec/lowport-sandbox/inside.sh \
+	versions >"$out/versions" || true
 "$sandbox" exec "$rundir" -u alice -- /run/lowport-capture-scenarios.sh \
 	>"$out/scenario.log" 2>&1 || true
 cp -a "$root/run/lowport-capture/." "$out/"

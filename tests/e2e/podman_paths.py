@@ -353,3 +353,24 @@ def t_pesto_unprivileged():
     no_lease()
     podman_ok('alice', 'rm', '-f', '-t', '0', cid)
     not_served(8080)
+
+
+@path_test('Quadlet: a .pod with PublishPort=80:80 and a .container in it, '
+           'run from the generated units, is served on port 80 through the '
+           'pasta shim; the pod\'s ExecStop ends the lease')
+def t_quadlet_pod():
+    E.need_shim()
+    units = quadlet_generate('alice', {
+        'lppod.pod': '[Pod]\nPodName=lppod\nPublishPort=80:80\n',
+        'lpinpod.container': (f'[Container]\nImage={E.IMAGE}\n'
+                              'ContainerName=lpinpod\nPod=lppod.pod\n'),
+    })
+    quadlet_exec('alice', units, 'lppod-pod.service', 'ExecStartPre')
+    quadlet_exec('alice', units, 'lppod-pod.service', 'ExecStart')
+    quadlet_exec('alice', units, 'lpinpod.service', 'ExecStart')
+    # The container shares the pod's UTS namespace: its hostname is lppod.
+    served_by(80, name_page('lppod'))
+    lease = E.lease_of('alice', 80)
+    T.check(lease, f'no lease for the Quadlet pod: {E.SB.leases()!r}')
+    E.expect_release(lambda: quadlet_exec('alice', units, 'lppod-pod.service',
+                                          'ExecStop'), lease, 'pod ExecStop')
