@@ -35,7 +35,8 @@ CLEAN_USER = ('podman pod rm -a -f -t 0 >/dev/null && '
               'podman rm -a -f -t 0 >/dev/null && '
               'podman network prune -f >/dev/null && '
               'rm -rf "$HOME/.config/containers/systemd" '
-              '"$HOME/.config/containers/containers.conf.d" "$HOME/lowport-e2e"')
+              '"$HOME/.config/containers/containers.conf.d" '
+              '"$HOME/lowport-e2e"')
 
 
 def register(module):
@@ -252,8 +253,8 @@ def cid_of(user, name):
 
 
 @path_test('bridge networks: podman network create web; run --network web '
-           '-p 8080:80 and --network bridge -p 8081:80 are served (through '
-           'rootlessport or pesto), with no lease')
+           '-p 8080:80 and --network bridge -p 8081:80 are served through '
+           'rootlessport, with no lease')
 def t_bridge_unprivileged():
     network_create('alice', 'web')
     web = E.run_ctr('alice', '--network', 'web', '-p', '8080:80')
