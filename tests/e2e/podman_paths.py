@@ -245,6 +245,20 @@ def name_page(name, port=80):
     return f'lowport-e2e page from {name} port {port}'
 
 
+def rootlessports(user):
+    """rootlessports() - how many rootlessport processes @user runs"""
+    r = E.SB.run(['pgrep', '-c', '-u', str(UIDS[user]), '-x', 'rootlessport'],
+                 check=False)
+    return int(r.stdout.strip() or 0)
+
+
+def pesto_table(user):
+    """pesto_table() - `pesto -s` of @user's rootless-netns pasta, text"""
+    sock = (f'/run/user/{UIDS[user]}/containers/networks/rootless-netns/'
+            'pasta.sock')
+    return E.SB.run(['pesto', '-s', sock], user=user).stdout
+
+
 def cid_of(user, name):
     return podman_ok(user, 'inspect', '--format', '{{.Id}}', name).strip()
 
@@ -261,6 +275,7 @@ def t_bridge_unprivileged():
     bridge = E.run_ctr('alice', '--network', 'bridge', '-p', '8081:80')
     served_by(8080, E.page(web))
     served_by(8081, E.page(bridge))
+    T.eq(rootlessports('alice'), 2, 'rootlessport processes of alice')
     no_lease()
     podman_ok('alice', 'rm', '-f', '-t', '0', web)
     not_served(8080)
@@ -272,6 +287,7 @@ def t_bridge_unprivileged():
 def t_kube_play_unprivileged():
     path = kube_play('alice', kube_yaml('lpkube', 8080))
     served_by(8080, name_page('lpkube'))
+    T.eq(rootlessports('alice'), 1, 'rootlessport processes of alice')
     no_lease()
     kube_down('alice', path)
     not_served(8080)
@@ -285,6 +301,7 @@ def t_podman_compose_unprivileged():
     cid = cid_of('alice', 'lpcomp_web_1')
     served_by(8080, E.page(cid, 80))
     served_by(8443, E.page(cid, 443))
+    T.eq(rootlessports('alice'), 1, 'rootlessport processes of alice')
     no_lease()
     compose('alice', 'podman-compose', text, 'lpcomp', 'down')
     not_served(8080)
@@ -299,6 +316,7 @@ def t_docker_compose_unprivileged():
     cid = cid_of('alice', 'lpdock-web-1')
     served_by(8080, E.page(cid, 80))
     served_by(8443, E.page(cid, 443))
+    T.eq(rootlessports('alice'), 1, 'rootlessport processes of alice')
     no_lease()
     compose('alice', 'docker-compose', text, 'lpdock', 'down')
     not_served(8080)
@@ -320,6 +338,7 @@ def t_quadlet_network_unprivileged():
     T.check('systemd-lpweb' in start,
             f'the .container does not join the .network: {start}')
     served_by(8080, E.page(cid_of('alice', 'lpctr')))
+    T.eq(rootlessports('alice'), 1, 'rootlessport processes of alice')
     no_lease()
     quadlet_exec('alice', units, 'lpctr.service', 'ExecStop')
     not_served(8080)
@@ -334,6 +353,7 @@ def t_quadlet_kube_unprivileged():
     })
     quadlet_exec('alice', units, 'lpqk.service', 'ExecStart')
     served_by(8080, name_page('lpqk'))
+    T.eq(rootlessports('alice'), 1, 'rootlessport processes of alice')
     no_lease()
     quadlet_exec('alice', units, 'lpqk.service', 'ExecStopPost')
     not_served(8080)
@@ -351,6 +371,10 @@ def t_pesto_unprivileged():
     T.check(peer and E.OUT4 in peer,
             f'the container saw the outside client as {peer!r}, '
             f'want {E.OUT4}')
+    T.eq(rootlessports('alice'), 0, 'rootlessport processes with pesto')
+    table = pesto_table('alice')
+    T.check('TCP [0.0.0.0]:8080  =>  ' in table,
+            f'pesto -s does not list 8080: {table}')
     no_lease()
     podman_ok('alice', 'rm', '-f', '-t', '0', cid)
     not_served(8080)
