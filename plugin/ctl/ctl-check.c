@@ -463,9 +463,9 @@ static gboolean check_bridge(unsigned int major)
 	check_line(CHECK_INFO, NULL,
 		   "bridge networks: Podman publishes ports with %s "
 		   "([network] rootless_port_forwarder %s%s%s%s)",
-		   bridge, conf.forwarder ? "= " : "unset",
+		   bridge, conf.forwarder ? "= \"" : "unset",
 		   conf.forwarder ? conf.forwarder : "",
-		   conf.forwarder ? " in " : "",
+		   conf.forwarder ? "\" in " : "",
 		   conf.forwarder ? conf.forwarder_file : "");
 	ok &= check_helper_pick(&conf, "pasta", true);
 	ok &= check_helper_pick(&conf, "rootlessport",
