@@ -54,6 +54,82 @@ time.sleep(3600)
 '''
 
 
+# A stand-in for the real pasta behind lowport's pasta shim: it listens on
+# the rewritten (backend) host port of each -t, daemonizes and writes its
+# daemon's PID to --pid. On SIGTERM the daemon's main thread exits first
+# and the process is gone 0.5 s later, as a helper that takes a moment to
+# quit (lowportd sees it as exiting meanwhile).
+FAKE_PASTA = r'''#!/usr/bin/python3 -I
+import ctypes, os, signal, socket, sys, threading, time
+args = sys.argv[1:]
+ports = [int(args[i + 1].split(":")[0].split("-")[0])
+         for i, a in enumerate(args) if a == "-t" and args[i + 1] != "none"]
+pid_file = args[args.index("--pid") + 1]
+socks = []
+for port in ports:
+    for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.listen(8)
+        socks.append(s)
+child = os.fork()
+if child:  # as pasta does: the parent writes the daemon's PID, then exits
+    with open(pid_file, "w") as f:
+        f.write(f"{child}\n")
+    os._exit(0)
+os.setsid()
+for fd in (0, 1, 2):
+    os.close(fd)
+def quit(*_):
+    threading.Thread(target=lambda: (time.sleep(0.5), os._exit(0))).start()
+    ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[os.uname().machine], 0)
+signal.signal(signal.SIGTERM, quit)
+while True:
+    signal.pause()
+'''
+
+
+class Shim:
+    """Shim - lowport's pasta shim (from $LOWPORT_PASTA_SHIM) with the
+    stand-in pasta, run as @user against @env's lowportd"""
+
+    def __init__(self, env, user):
+        self.env, self.user = env, user
+        self.fake = os.path.join(env.dir, 'fake-pasta')
+        with open(self.fake, 'w') as f:
+            f.write(FAKE_PASTA)
+        os.chmod(self.fake, 0o755)
+        self.run_dir = os.path.join(env.dir, f'run-{user.uid}')
+        os.makedirs(self.run_dir, exist_ok=True)
+        os.chown(self.run_dir, user.uid, user.gid)
+        self.daemons = []
+
+    def run(self, port=80):
+        """run() - one "container start": (exit status, output, seconds)"""
+        env = lp._user_env()
+        env.update(LOWPORT_SOCKET=self.env.socket,
+                   LOWPORT_REAL_PASTA=self.fake,
+                   XDG_RUNTIME_DIR=self.run_dir)
+        argv = [os.environ['LOWPORT_PASTA_SHIM'], '--config-net',
+                '-t', f'{port}-{port}:80-80', '-u', 'none',
+                '--netns', self.env.netns_path, '--quiet']
+        start = time.monotonic()
+        res = subprocess.run(argv, capture_output=True, text=True,
+                             timeout=30, env=env, **self.user.popen_kwargs())
+        return res.returncode, res.stdout + res.stderr, \
+            time.monotonic() - start
+
+    def close(self):
+        for lease in self.env.list():
+            try:
+                os.kill(lease['pid'], signal.SIGKILL)
+            except OSError:
+                pass
+
+
 class Proc:
     """Proc - a process of @user running @code; pidfd() on @pid (the
     process itself, or the PID it prints first)"""
@@ -79,8 +155,12 @@ class Proc:
         self.proc.stdin.flush()
 
     def state(self):
+        return Proc.state_of(self.pid)
+
+    @staticmethod
+    def state_of(pid):
         try:
-            with open(f'/proc/{self.pid}/stat') as f:
+            with open(f'/proc/{pid}/stat') as f:
                 return f.read().rsplit(')', 1)[1].split()[0]
         except OSError:
             return None
@@ -262,6 +342,51 @@ def adopt_exiting():
                   f'removal not logged as exited while down:\n{log}')
         finally:
             holder.close()
+
+
+def shim_or_skip():
+    if not os.environ.get('LOWPORT_PASTA_SHIM'):
+        lp.skip('LOWPORT_PASTA_SHIM is not set')
+
+
+@test('pasta shim: a second container on the user\'s own port is refused '
+      'at once with one log line; a quick restart still gets the port')
+def shim_own_port():
+    shim_or_skip()
+    with Env() as env:
+        shim = Shim(env, ALICE)
+        try:
+            rc, out, t = shim.run()
+            eq(rc, 0, f'first container (output {out!r})')
+            (first,) = env.list(ALICE)
+            eq(first.get('front'), 'pasta', 'front of the shim\'s lease')
+            mark = env.log_size()
+            rc, out, t = shim.run()
+            n = len(refusal_lines(env, mark))
+            info(f'second container refused after {t * 1000:.0f} ms; '
+                 f'{n} refusal log line(s)')
+            eq(rc, 1, f'second container (output {out!r})')
+            check('already forwarded by your lease' in out,
+                  f'refusal does not name the lease: {out!r}')
+            check(t < 1.0, f'second container refused after {t:.2f} s; '
+                  f'{n} refusal log lines')
+            eq(n, 1, 'refusal log lines of the second container')
+            # podman restart: the old pasta is on its way out (0.5 s)
+            mark = env.log_size()
+            os.kill(first['pid'], signal.SIGTERM)
+            check(wait_until(lambda: Proc.state_of(first['pid']) == 'Z',
+                             2.0), 'old pasta did not start exiting')
+            rc, out, t = shim.run()
+            log = env.log_text(mark)
+            n = len([x for x in log.splitlines() if 'refused forward' in x])
+            info(f'quick restart granted after {t * 1000:.0f} ms; '
+                 f'{n} refusal log line(s)')
+            eq(rc, 0, f'restarted container (output {out!r}, log {log})')
+            eq(n, 1, f'refusal log lines of the restart:\n{log}')
+            check('after retries' in log, f'no admission after retries:\n'
+                  f'{log}')
+        finally:
+            shim.close()
 
 
 if __name__ == '__main__':
