@@ -56,9 +56,10 @@ time.sleep(3600)
 
 # A stand-in for the real pasta behind lowport's pasta shim: it listens on
 # the rewritten (backend) host port of each -t, daemonizes and writes its
-# daemon's PID to --pid. On SIGTERM the daemon's main thread exits first
-# and the process is gone 0.5 s later, as a helper that takes a moment to
-# quit (lowportd sees it as exiting meanwhile).
+# daemon's PID to --pid. It quits on SIGTERM; if the file "slow-exit"
+# exists next to it, its main thread exits first and the process is gone
+# 0.5 s later, as a helper that takes a moment to quit (lowportd sees it
+# as exiting meanwhile).
 FAKE_PASTA = r'''#!/usr/bin/python3 -I
 import ctypes, os, signal, socket, sys, threading, time
 args = sys.argv[1:]
@@ -84,6 +85,9 @@ os.setsid()
 for fd in (0, 1, 2):
     os.close(fd)
 def quit(*_):
+    if not os.path.exists(os.path.join(os.path.dirname(sys.argv[0]),
+                                       "slow-exit")):
+        os._exit(0)
     threading.Thread(target=lambda: (time.sleep(0.5), os._exit(0))).start()
     ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[os.uname().machine], 0)
 signal.signal(signal.SIGTERM, quit)
@@ -373,6 +377,7 @@ def shim_own_port():
             eq(n, 1, 'refusal log lines of the second container')
             # podman restart: the old pasta is on its way out (0.5 s)
             mark = env.log_size()
+            open(os.path.join(env.dir, 'slow-exit'), 'w').close()
             os.kill(first['pid'], signal.SIGTERM)
             check(wait_until(lambda: Proc.state_of(first['pid']) == 'Z',
                              2.0), 'old pasta did not start exiting')
