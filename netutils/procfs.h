@@ -35,7 +35,7 @@ typedef struct {
 	uint64_t starttime;
 } LpProcStat;
 
-/* PF_EXITING of include/linux/sched.h: the process is in exit() */
+/* The kernel task flag PF_EXITING: the process is inside exit() */
 #define LP_PROCFS_PF_EXITING 0x00000004
 
 int lp_procfs_read(const char *path, char *buf, size_t size, bool *ret_full);
