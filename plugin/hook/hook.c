@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hook/hook-oci.h"
@@ -30,15 +31,77 @@
 G_DEFINE_QUARK(lp - hook - error - quark, lp_hook_error)
 
 /**
+ * hook_same_ns() - Whether two namespace files name the same namespace
+ * @a:		stat() of one
+ * @b:		stat() of the other
+ *
+ * Return: true if device and inode match
+ */
+static bool hook_same_ns(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/**
+ * hook_check_netns() - Refuse a target namespace the hook must not filter
+ * @fd:		The target namespace
+ * @path:	Its path, for messages
+ * @pid:	PID from the OCI state, 0 if none
+ * @error:	Return location for a GError
+ *
+ * A PID in the state is not trusted alone: runc runs createContainer
+ * hooks inside the container's namespaces but reports its own PID as
+ * seen in the container's PID namespace (1) while /proc is still the
+ * host's, so /proc/PID names a host process. The target must never be
+ * the initial network namespace (PID 1's, when it can be read); and a
+ * hook already running in a non-initial namespace (crun's way) only
+ * accepts a PID whose namespace is that one.
+ *
+ * Return: true if @fd may be filtered
+ */
+static bool hook_check_netns(int fd, const char *path, pid_t pid,
+			     GError **error)
+{
+	struct stat target, self, init;
+	bool have_init;
+
+	if (fstat(fd, &target) < 0 || stat("/proc/self/ns/net", &self) < 0) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "cannot identify network namespaces: %s",
+			    g_strerror(errno));
+		return false;
+	}
+	have_init = stat("/proc/1/ns/net", &init) == 0;
+	if (have_init && hook_same_ns(&target, &init)) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "%s is the initial (host) network namespace: "
+			    "refusing to filter it (does the runtime give a "
+			    "PID of another PID namespace, like runc?)",
+			    path);
+		return false;
+	}
+	if (pid > 0 && have_init && !hook_same_ns(&self, &init) &&
+	    !hook_same_ns(&target, &self)) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "the hook runs in a container's network namespace "
+			    "but %s is another one: refusing to guess which "
+			    "to filter",
+			    path);
+		return false;
+	}
+	return true;
+}
+
+/**
  * hook_open_netns() - Open the container's network namespace
  * @oci:	Container facts
  * @error:	Return location for a GError
  *
  * createContainer hooks run in the container's namespaces (runtime-spec
  * config.md, crun gives pid 0 then); a PID in the state names the
- * container's process. A container without a network namespace of its
- * own in config.json (--network host) is refused: its filter would be
- * the host's.
+ * container's process, checked by hook_check_netns(). A container
+ * without a network namespace of its own in config.json (--network host)
+ * is refused: its filter would be the host's.
  *
  * Return: descriptor, -1 on error
  */
@@ -65,6 +128,8 @@ static int hook_open_netns(const LpHookOci *oci, GError **error)
 			    path, g_strerror(errno));
 		return -1;
 	}
+	if (!hook_check_netns(fd, path, oci->pid, error))
+		return -1;
 	return lp_steal_fd(&fd);
 }
 

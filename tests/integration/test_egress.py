@@ -16,9 +16,15 @@ answers web.test:
 Each test writes a bundle (config.json with the annotation and a bind
 mount for /etc/resolv.conf) and feeds the hook a synthetic OCI state.
 
+The hook refuses to filter the initial network namespace (PID 1's), so
+the lptest namespace is made a fake host: a PID namespace with its own
+/proc whose PID 1 lives in it. Container processes and the hook run in
+that PID namespace, and state PIDs are PIDs as its /proc shows them.
+
 Copyright lowport authors
 """
 
+import atexit
 import errno
 import json
 import os
@@ -49,6 +55,7 @@ UDP_REJECTED = 'EPERM'
 
 _setup_done = False
 _servers = []
+_fake_init = None  # PID (ours) of the fake host's PID 1
 
 
 # ------------------------------------------------------------ DNS
@@ -138,6 +145,7 @@ def setup():
                      'dev', 'lp-o', 'nodad'])
     for argv in cmds:
         lp.run(argv)
+    _start_fake_host()
     for name, addrs in (('first', (OUT4[0], OUT6[0])),
                         ('second', (OUT4[1], OUT6[1]))):
         for a in addrs:
@@ -153,6 +161,32 @@ def setup():
     _setup_done = True
 
 
+def _children(pid):
+    with open(f'/proc/{pid}/task/{pid}/children') as f:
+        return [int(x) for x in f.read().split()]
+
+
+def _start_fake_host():
+    """_start_fake_host() - a PID namespace with its own /proc, PID 1 in
+    the lptest namespace, as the host is to a real runtime"""
+    global _fake_init
+    # not lp._track()ed: it lives for the whole run; its PID 1 dies with it
+    proc = subprocess.Popen(
+        ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child',
+         'sleep', '100000'])
+    atexit.register(proc.kill)
+    check(lp.wait_until(lambda: _children(proc.pid)),
+          'fake host PID 1 did not start')
+    _fake_init = _children(proc.pid)[0]
+
+
+def in_fake_host(argv, net=None):
+    """in_fake_host() - @argv run in the fake host's PID and mount
+    namespaces, in network namespace file @net if given"""
+    return (['nsenter', '-t', str(_fake_init), '-p', '-m'] +
+            ([f'--net={net}'] if net else []) + argv)
+
+
 def nft_ctr(*args, check_rc=True):
     return lp.run(['ip', 'netns', 'exec', CTR_NS, 'nft', *args],
                   check_rc=check_rc)
@@ -162,6 +196,10 @@ def reset():
     """reset() - no table in lp-ctr"""
     setup()
     nft_ctr('delete', 'table', 'inet', TABLE, check_rc=False)
+    # a failed test may have left one where it must never be
+    lp.run(['nft', 'delete', 'table', 'inet', TABLE], check_rc=False)
+    lp.run(['ip', 'netns', 'exec', PEER_NS, 'nft', 'delete', 'table', 'inet',
+            TABLE], check_rc=False)
     check(nft_ctr('list', 'tables').stdout.strip() == '',
           'lp-ctr still has tables')
 
@@ -169,11 +207,20 @@ def reset():
 class Container:
     """Container - a process in lp-ctr and a bundle describing it"""
 
-    def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True):
+    def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True,
+                 ns=CTR_NS):
         self.dir = tempfile.mkdtemp(prefix='lp-egress-')
+        self.ns = ns
         self.proc = lp._track(subprocess.Popen(
-            ['ip', 'netns', 'exec', CTR_NS, 'sleep', '600']))
-        check(lp.wait_until(self._in_ctr), 'container process not in lp-ctr')
+            in_fake_host(['sh', '-c', 'echo $$; exec sleep 600'],
+                         net=f'/run/netns/{ns}'),
+            stdout=subprocess.PIPE, text=True))
+        # the PID the fake host's /proc shows, and ours
+        self.pid = int(self.proc.stdout.readline())
+        check(lp.wait_until(lambda: _children(self.proc.pid)),
+              'container process did not start')
+        self.real_pid = _children(self.proc.pid)[0]
+        check(lp.wait_until(self._in_ctr), f'container process not in {ns}')
         config = {'ociVersion': '1.0.2', 'root': {'path': 'rootfs'},
                   'mounts': [], 'annotations': {},
                   'linux': {'namespaces': [{'type': 'pid'},
@@ -195,15 +242,15 @@ class Container:
 
     def _in_ctr(self):
         try:
-            return (lp.netns_id(f'/proc/{self.proc.pid}/ns/net') ==
-                    lp.netns_id(f'/run/netns/{CTR_NS}'))
+            return (lp.netns_id(f'/proc/{self.real_pid}/ns/net') ==
+                    lp.netns_id(f'/run/netns/{self.ns}'))
         except OSError:
             return False
 
     def state(self, pid=None):
         return json.dumps({'ociVersion': '1.0.2', 'id': 'c0ffee' * 10,
                            'status': 'created',
-                           'pid': self.proc.pid if pid is None else pid,
+                           'pid': self.pid if pid is None else pid,
                            'bundle': self.dir})
 
     def hook(self, state=None, inside=False):
@@ -212,7 +259,8 @@ class Container:
         @inside: like crun, in the container's network namespace with
         pid 0 in the state
         """
-        argv = ['ip', 'netns', 'exec', CTR_NS, HOOK] if inside else [HOOK]
+        argv = in_fake_host([HOOK],
+                            net=f'/run/netns/{CTR_NS}' if inside else None)
         if inside and state is None:
             state = self.state(pid=0)
         return subprocess.run(argv, input=state or self.state(),
@@ -428,11 +476,43 @@ def test_crun_style():
        'egress table in the lptest host namespace')
 
 
+def host_tables():
+    """host_tables() - egress tables in the fake host's and lp-peer's
+    network namespaces"""
+    peer = lp.run(['ip', 'netns', 'exec', PEER_NS, 'nft', 'list', 'tables'])
+    return (lp.run(['nft', 'list', 'tables']).stdout.count(TABLE) +
+            peer.stdout.count(TABLE))
+
+
+@test('a state PID naming the host: runc\'s pid 1, pid 0 on the host, '
+      'a PID of another namespace than the hook\'s: refused')
+def test_state_pid_host():
+    reset()
+    c = Container('198.51.100.2:80/tcp')
+    # runc: the hook runs in the container's namespaces, pid 1 in the
+    # state, /proc/1 is the host's init
+    res = c.hook(state=c.state(pid=1), inside=True)
+    expect_no_table(res, 'is the initial (host) network namespace')
+    # the hook runs on the host and is given pid 1 or no pid
+    for pid in (1, 0):
+        res = c.hook(state=c.state(pid=pid))
+        expect_no_table(res, 'is the initial (host) network namespace')
+    # the hook runs in lp-ctr, the PID is a process in lp-peer
+    other = Container('198.51.100.2:80/tcp', ns=PEER_NS)
+    res = c.hook(state=c.state(pid=other.pid), inside=True)
+    expect_no_table(res, 'but /proc/%d/ns/net is another one' % other.pid)
+    eq(host_tables(), 0, 'egress tables in the host and lp-peer namespaces')
+    # the PID of the hook's own namespace is accepted
+    res = c.hook(state=c.state(), inside=True)
+    eq((res.returncode, res.stderr), (0, ''), 'hook with its own namespace')
+    expect_refused(OUT4[1], 80)
+
+
 @test('fail closed: a container without a network namespace of its own')
 def test_host_network():
     reset()
     c = Container('none', netns=False)
-    for pid in (0, os.getpid()):
+    for pid in (0, c.pid):
         res = c.hook(state=c.state(pid=pid))
         check(res.returncode == 1 and 'refusing to filter' in res.stderr,
               f'hook for --network host: {res.returncode} {res.stderr!r}')
@@ -502,7 +582,7 @@ def test_ctl_egress():
     c.apply()
     expect_refused(OUT4[1], 443)
     expect_refused(OUT4[0], 443)
-    res = ctl_egress(f'/proc/{c.proc.pid}/ns/net')
+    res = ctl_egress(f'/proc/{c.real_pid}/ns/net')
     eq(res.returncode, 0, f'lowportctl egress status ({res.stderr})')
     lp.info(res.stdout)
     lines = [x.split(None, 1) for x in res.stdout.splitlines()
@@ -515,7 +595,7 @@ def test_ctl_egress():
 
     fake = os.path.join(c.dir, 'podman')
     with open(fake, 'w') as f:
-        f.write(FAKE_PODMAN.format(pid=c.proc.pid))
+        f.write(FAKE_PODMAN.format(pid=c.real_pid))
     os.chmod(fake, 0o755)
     env = dict(os.environ, LOWPORT_PODMAN=fake)
     by_name = ctl_egress('web', env=env)
