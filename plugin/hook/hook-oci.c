@@ -228,13 +228,13 @@ static const char *oci_resolv_mount(JsonObject *config)
 }
 
 /**
- * oci_has_netns() - Whether config.json gives the container its own
- *		     network namespace
+ * oci_netns() - The "network" entry of config.json's linux.namespaces
  * @config:	config.json object
  *
- * Return: true if linux.namespaces has an entry of type "network"
+ * Return: the entry, NULL if there is none (the container shares the
+ *	   runtime's network namespace)
  */
-static bool oci_has_netns(JsonObject *config)
+static JsonObject *oci_netns(JsonObject *config)
 {
 	JsonObject *lx = oci_object(config, "linux");
 	JsonNode *n = lx ? json_object_get_member(lx, "namespaces") : NULL;
@@ -242,7 +242,7 @@ static bool oci_has_netns(JsonObject *config)
 	guint i;
 
 	if (!n || !JSON_NODE_HOLDS_ARRAY(n))
-		return false;
+		return NULL;
 	a = json_node_get_array(n);
 	for (i = 0; i < json_array_get_length(a); i++) {
 		JsonNode *e = json_array_get_element(a, i);
@@ -250,16 +250,16 @@ static bool oci_has_netns(JsonObject *config)
 		if (JSON_NODE_HOLDS_OBJECT(e) &&
 		    !g_strcmp0(oci_string(json_node_get_object(e), "type"),
 			       "network"))
-			return true;
+			return json_node_get_object(e);
 	}
-	return false;
+	return NULL;
 }
 
 /**
  * lp_hook_oci_parse_config() - Take annotation, network namespace and
  *				resolv.conf from config.json
  * @oci:	Container facts; egress filled if still unset, own_netns
- *		set, resolv_conf set to the bind mount source or
+ *		and joins_netns set, resolv_conf set to the bind mount source or
  *		ROOTFS/etc/resolv.conf
  * @json:	config.json text
  * @len:	Its length
@@ -271,8 +271,8 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 			      GError **error)
 {
 	g_autoptr(JsonParser) p = oci_parse(json, len, "config.json", error);
+	JsonObject *o, *netns;
 	const char *src, *root;
-	JsonObject *o;
 
 	if (!p)
 		return false;
@@ -280,7 +280,9 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 	if (!oci->egress)
 		oci->egress = g_strdup(oci_string(oci_object(o, "annotations"),
 						  LP_EGRESS_ANNOTATION));
-	oci->own_netns = oci_has_netns(o);
+	netns = oci_netns(o);
+	oci->own_netns = netns != NULL;
+	oci->joins_netns = netns && oci_string(netns, "path");
 	src = oci_resolv_mount(o);
 	root = oci_string(oci_object(o, "root"), "path");
 	g_clear_pointer(&oci->resolv_conf, g_free);

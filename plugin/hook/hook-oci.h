@@ -24,6 +24,8 @@
  *		NULL if it has none (filled by lp_hook_oci_read_config())
  * @own_netns:	config.json gives the container a network namespace of
  *		its own (linux.namespaces has a "network" entry)
+ * @joins_netns: That entry has a "path": the container joins an existing
+ *		namespace, which others (a pod) may share
  */
 typedef struct {
 	char *id;
@@ -32,6 +34,7 @@ typedef struct {
 	char *egress;
 	char *resolv_conf;
 	bool own_netns;
+	bool joins_netns;
 } LpHookOci;
 
 void lp_hook_oci_free(LpHookOci *oci);

@@ -16,8 +16,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +27,9 @@
 #include "hook/hook-resolve.h"
 #include "hook/hook.h"
 #include "netutils/egress.h"
+#include "netutils/nft/nft-egress-list.h"
 #include "netutils/nft/nft-egress.h"
+#include "netutils/nft/nft.h"
 #include "netutils/util.h"
 
 G_DEFINE_QUARK(lp - hook - error - quark, lp_hook_error)
@@ -244,6 +248,94 @@ static GArray *hook_allows(const LpEgress *eg, const LpHookOci *oci,
 }
 
 /**
+ * hook_cmp_lines() - Compare two strings through pointers to them
+ * @a:		Pointer to the first
+ * @b:		Pointer to the second
+ *
+ * Return: as strcmp()
+ */
+static gint hook_cmp_lines(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/**
+ * hook_sets_text() - The allowlist of some sets as sorted text lines
+ * @sets:	GPtrArray of LpNftEgressSet
+ *
+ * Return: "SET RANGE" lines, sorted, caller frees
+ */
+static char *hook_sets_text(const GPtrArray *sets)
+{
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	char buf[2 * INET6_ADDRSTRLEN + 2];
+	guint i, k;
+
+	for (i = 0; i < sets->len; i++) {
+		const LpNftEgressSet *set = g_ptr_array_index(sets, i);
+
+		for (k = 0; k < set->ranges->len; k++) {
+			const LpNftEgressRange *r = &g_array_index(
+				set->ranges, LpNftEgressRange, k);
+
+			g_ptr_array_add(
+				lines,
+				g_strdup_printf("%s %s", set->name,
+						lp_nft_egress_range_format(
+							set->family, r, buf,
+							sizeof(buf))));
+		}
+	}
+	g_ptr_array_sort(lines, hook_cmp_lines);
+	g_ptr_array_add(lines, NULL);
+	return g_strjoinv("\n", (char **)lines->pdata);
+}
+
+/**
+ * hook_check_shared() - In a joined (shared) network namespace, refuse to
+ *			 replace another container's different allowlist
+ * @allows:	GArray of LpNftEgressAllow to apply
+ * @error:	Return location for a GError
+ *
+ * Called in the target namespace. Containers of a pod, --network
+ * container:X and ns:PATH share one namespace and so one table: the last
+ * one to start would replace everyone's allowlist. An existing table with
+ * the same allowlist is replaced (the same filter again); a different one
+ * is an error.
+ *
+ * Return: true if the table may be applied
+ */
+static bool hook_check_shared(const GArray *allows, GError **error)
+{
+	g_autoptr(LpNftEgressState) st = NULL;
+	g_autoptr(GPtrArray) sets = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree char *have = NULL, *want = NULL;
+
+	st = lp_nft_egress_list_read(&local);
+	if (!st && local->domain == LP_NFT_ERROR && local->code == ENOENT)
+		return true;
+	if (!st) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "shared network namespace: %s", local->message);
+		return false;
+	}
+	sets = lp_nft_egress_sets(allows);
+	have = hook_sets_text(st->sets);
+	want = hook_sets_text(sets);
+	if (strcmp(have, want)) {
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_NETNS,
+			    "the shared network namespace already has table "
+			    "inet %s with another allowlist (a pod or "
+			    "--network container:): give every container "
+			    "in it the same io.lowport.egress value",
+			    LP_NFT_EGRESS_TABLE);
+		return false;
+	}
+	return true;
+}
+
+/**
  * hook_input() - Read the state and, when needed, config.json
  * @state_fd:	Descriptor with the OCI state
  * @error:	Return location for a GError
@@ -308,5 +400,7 @@ bool lp_hook_run(int state_fd, GError **error)
 			    g_strerror(errno));
 		return false;
 	}
+	if (oci->joins_netns && !hook_check_shared(allows, error))
+		return false;
 	return lp_nft_egress_apply(allows, error);
 }

@@ -208,7 +208,7 @@ class Container:
     """Container - a process in lp-ctr and a bundle describing it"""
 
     def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True,
-                 ns=CTR_NS):
+                 ns=CTR_NS, join=True):
         self.dir = tempfile.mkdtemp(prefix='lp-egress-')
         self.ns = ns
         self.proc = lp._track(subprocess.Popen(
@@ -225,9 +225,12 @@ class Container:
                   'mounts': [], 'annotations': {},
                   'linux': {'namespaces': [{'type': 'pid'},
                                            {'type': 'mount'}]}}
+        # @join: the namespace is joined by path (Podman's pasta and pod
+        # containers), else the runtime makes it
         if netns:
             config['linux']['namespaces'].append(
-                {'type': 'network', 'path': f'/run/netns/{CTR_NS}'})
+                {'type': 'network', 'path': f'/run/netns/{ns}'} if join
+                else {'type': 'network'})
         if resolv is not None:
             path = os.path.join(self.dir, 'resolv.conf')
             with open(path, 'w') as f:
@@ -419,6 +422,7 @@ def test_dns_guessed():
     check('169.254.1.1' in out, f'pasta\'s DNS forwarder not allowed:\n{out}')
     lp.run(['ip', '-n', CTR_NS, 'route', 'add', 'default', 'via', OUT4[0]])
     try:
+        reset()
         Container('dns', resolv='# nothing yet\n').apply()
         out = nft_ctr('list', 'set', 'inet', TABLE, 'v4_tcp_53').stdout
     finally:
@@ -539,10 +543,31 @@ def test_cannot_undo():
     expect_refused(OUT4[1], 80)
 
 
-@test('applying twice replaces the table')
+@test('a shared (joined) namespace: another allowlist is refused, the '
+      'same one is accepted')
+def test_shared_netns():
+    reset()
+    Container('198.51.100.2:80/tcp').apply()
+    before = nft_ctr('list', 'table', 'inet', TABLE).stdout
+    res = Container('198.51.100.3:80/tcp').hook()
+    check(res.returncode == 1 and 'already has table inet lowport_egress '
+          'with another allowlist' in res.stderr,
+          f'second pod member with another value: {res.returncode} '
+          f'{res.stderr!r}')
+    eq(nft_ctr('list', 'table', 'inet', TABLE).stdout, before,
+       'table after the refused member')
+    expect_page(OUT4[0], 80, 'first')
+    expect_refused(OUT4[1], 80)
+    # the same value, written differently, is the same allowlist
+    Container(' 198.51.100.2:80/tcp ,198.51.100.2:80/tcp').apply()
+    expect_page(OUT4[0], 80, 'first')
+    expect_refused(OUT4[1], 80)
+
+
+@test('applying twice replaces the table (a namespace of its own)')
 def test_reapply():
     reset()
-    c = Container('198.51.100.2:80/tcp')
+    c = Container('198.51.100.2:80/tcp', join=False)
     c.apply()
     with open(os.path.join(c.dir, 'config.json')) as f:
         config = json.load(f)
