@@ -41,6 +41,7 @@ void lp_hook_oci_free(LpHookOci *oci)
 	g_free(oci->bundle);
 	g_free(oci->egress);
 	g_free(oci->resolv_conf);
+	g_free(oci->power_cap);
 	g_free(oci);
 }
 
@@ -256,10 +257,60 @@ static JsonObject *oci_netns(JsonObject *config)
 }
 
 /**
+ * oci_power_cap() - The first capability of process.capabilities that
+ *		     would let the container remove its filter
+ * @config:	config.json object
+ *
+ * CAP_NET_ADMIN over the container's network namespace is what changing
+ * nftables needs. CAP_SYS_ADMIN is refused as well: it comes with
+ * --privileged anyway, and it lets a process mount, setns() and load BPF
+ * (in a rootful container, over the host), so an allowlist next to it
+ * is no promise. Every set counts (bounding, effective, permitted,
+ * inheritable, ambient): a capability in any of them can be raised or
+ * handed on.
+ *
+ * Return: "CAP_NAME in SET", caller frees; NULL if none is there
+ */
+static char *oci_power_cap(JsonObject *config)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted",
+					   "inheritable", "ambient"};
+	static const char *const caps[] = {"CAP_NET_ADMIN", "CAP_SYS_ADMIN"};
+	JsonObject *c =
+		oci_object(oci_object(config, "process"), "capabilities");
+	unsigned int i, k;
+	guint j;
+
+	for (i = 0; c && i < G_N_ELEMENTS(sets); i++) {
+		JsonNode *n = json_object_get_member(c, sets[i]);
+		JsonArray *a;
+
+		if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+			continue;
+		a = json_node_get_array(n);
+		for (j = 0; j < json_array_get_length(a); j++) {
+			JsonNode *e = json_array_get_element(a, j);
+			const char *name;
+
+			if (!JSON_NODE_HOLDS_VALUE(e) ||
+			    json_node_get_value_type(e) != G_TYPE_STRING)
+				continue;
+			name = json_node_get_string(e);
+			for (k = 0; k < G_N_ELEMENTS(caps); k++) {
+				if (!g_ascii_strcasecmp(name, caps[k]))
+					return g_strdup_printf(
+						"%s in %s", caps[k], sets[i]);
+			}
+		}
+	}
+	return NULL;
+}
+
+/**
  * lp_hook_oci_parse_config() - Take annotation, network namespace and
  *				resolv.conf from config.json
- * @oci:	Container facts; egress filled if still unset, own_netns
- *		and joins_netns set, resolv_conf set to the bind mount source or
+ * @oci:	Container facts; egress filled if still unset, own_netns,
+ *		joins_netns and power_cap set, resolv_conf set to the bind mount source or
  *		ROOTFS/etc/resolv.conf
  * @json:	config.json text
  * @len:	Its length
@@ -283,6 +334,8 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 	netns = oci_netns(o);
 	oci->own_netns = netns != NULL;
 	oci->joins_netns = netns && oci_string(netns, "path");
+	g_free(oci->power_cap);
+	oci->power_cap = oci_power_cap(o);
 	src = oci_resolv_mount(o);
 	root = oci_string(oci_object(o, "root"), "path");
 	g_clear_pointer(&oci->resolv_conf, g_free);

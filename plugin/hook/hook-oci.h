@@ -26,6 +26,9 @@
  *		its own (linux.namespaces has a "network" entry)
  * @joins_netns: That entry has a "path": the container joins an existing
  *		namespace, which others (a pod) may share
+ * @power_cap:	"CAP_NAME in SET" for the first capability in
+ *		process.capabilities that could remove the filter, NULL if
+ *		none (filled by lp_hook_oci_read_config())
  */
 typedef struct {
 	char *id;
@@ -35,6 +38,7 @@ typedef struct {
 	char *resolv_conf;
 	bool own_netns;
 	bool joins_netns;
+	char *power_cap;
 } LpHookOci;
 
 void lp_hook_oci_free(LpHookOci *oci);

@@ -365,6 +365,14 @@ static LpHookOci *hook_input(int state_fd, GError **error)
 			    LP_EGRESS_ANNOTATION);
 		return NULL;
 	}
+	if (oci->power_cap) {
+		g_set_error(
+			error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
+			"the container has %s (--cap-add or --privileged?): "
+			"it could remove its egress filter, refusing",
+			oci->power_cap);
+		return NULL;
+	}
 	return g_steal_pointer(&oci);
 }
 

@@ -208,7 +208,7 @@ class Container:
     """Container - a process in lp-ctr and a bundle describing it"""
 
     def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True,
-                 ns=CTR_NS, join=True):
+                 ns=CTR_NS, join=True, caps=None):
         self.dir = tempfile.mkdtemp(prefix='lp-egress-')
         self.ns = ns
         self.proc = lp._track(subprocess.Popen(
@@ -240,6 +240,12 @@ class Container:
                                      'options': ['bind', 'ro']})
         if egress is not None:
             config['annotations']['io.lowport.egress'] = egress
+        # Podman's default set, or @caps added to each set
+        default = ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE', 'CAP_SETUID']
+        config['process'] = {'capabilities': {
+            k: default + (caps or {}).get(k, [])
+            for k in ('bounding', 'effective', 'permitted', 'inheritable',
+                      'ambient')}}
         with open(os.path.join(self.dir, 'config.json'), 'w') as f:
             json.dump(config, f)
 
@@ -522,6 +528,18 @@ def test_host_network():
               f'hook for --network host: {res.returncode} {res.stderr!r}')
     eq(lp.run(['nft', 'list', 'tables']).stdout.count(TABLE), 0,
        'egress table in the lptest host namespace')
+
+
+@test('fail closed: CAP_NET_ADMIN or CAP_SYS_ADMIN in any capability set')
+def test_power_caps():
+    reset()
+    for cap in ('CAP_NET_ADMIN', 'CAP_SYS_ADMIN'):
+        for where in ('bounding', 'effective', 'permitted', 'inheritable',
+                      'ambient'):
+            res = Container('198.51.100.2:80/tcp',
+                            caps={where: [cap]}).hook()
+            expect_no_table(res, f'the container has {cap} in {where} '
+                            '(--cap-add or --privileged?)')
 
 
 @test('the container cannot undo it: nft flush/delete without CAP_NET_ADMIN')
