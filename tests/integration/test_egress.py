@@ -404,6 +404,51 @@ def test_allowed_v6():
     expect_refused(OUT4[1], 80)
 
 
+def _icmp6_send(dst, icmp_type, hops):
+    """_icmp6_send() - in the caller's netns: send one ICMPv6 message of
+    @icmp_type with hop limit @hops to @dst (a multicast one out of lp-c)
+
+    Return: 'ok' or the errno name
+    """
+    msg = struct.pack('>BBHI', icmp_type, 0, 0, 0)
+    msg += socket.inet_pton(socket.AF_INET6, OUT6[0])
+    with socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                       socket.IPPROTO_ICMPV6) as s:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
+        try:
+            s.sendto(msg, (dst, 0, 0, socket.if_nametoindex('lp-c')))
+            return 'ok'
+        except OSError as e:
+            return errno.errorcode.get(e.errno, str(e.errno))
+
+
+@test('neighbour discovery passes on the link only, with hop limit 255')
+def test_nd_link_only():
+    reset()
+    Container('198.51.100.2:80/tcp').apply()
+    out = lp.run(['ip', '-n', PEER_NS, '-6', '-o', 'addr', 'show', 'dev',
+                  'lp-o', 'scope', 'link']).stdout
+    peer_ll = re.search(r'inet6 (fe80::[0-9a-f:]+)/', out).group(1)
+    for dst, hops, want in (('ff02::1:ff00:2', 255, 'ok'),
+                            (peer_ll, 255, 'ok'),
+                            (OUT6[0], 255, UDP_REJECTED),
+                            ('ff02::1:ff00:2', 64, UDP_REJECTED),
+                            ('ff05::2', 255, UDP_REJECTED)):
+        got = in_netns(CTR_NS, _icmp6_send, dst, 135, hops)
+        eq(got, want, f'neighbour solicitation to {dst}, hop limit {hops}')
+    # an MLDv2 report goes to ff02::16 only
+    eq(in_netns(CTR_NS, _icmp6_send, 'ff02::16', 143, 1), 'ok',
+       'MLDv2 report to ff02::16')
+    eq(in_netns(CTR_NS, _icmp6_send, OUT6[0], 143, 1), UDP_REJECTED,
+       'MLDv2 report to a global address')
+    # IPv6 to an allowed destination still works (neighbours resolve)
+    reset()
+    Container(f'[{OUT6[0]}]:80/tcp').apply()
+    lp.run(['ip', '-n', CTR_NS, 'neigh', 'flush', 'dev', 'lp-c'])
+    expect_page(OUT6[0], 80, 'first')
+
+
 @test('dns and a host name: resolved through the container, page fetched')
 def test_dns_and_name():
     reset()
