@@ -41,6 +41,7 @@ void lp_hook_oci_free(LpHookOci *oci)
 	g_free(oci->bundle);
 	g_free(oci->egress);
 	g_free(oci->resolv_conf);
+	g_free(oci->rootfs);
 	g_free(oci->power_cap);
 	g_free(oci);
 }
@@ -311,7 +312,7 @@ static char *oci_power_cap(JsonObject *config)
  *				resolv.conf from config.json
  * @oci:	Container facts; egress filled if still unset, own_netns,
  *		joins_netns and power_cap set, resolv_conf set to the bind mount source or
- *		ROOTFS/etc/resolv.conf
+ *		ROOTFS/etc/resolv.conf (then rootfs set too)
  * @json:	config.json text
  * @len:	Its length
  * @error:	Return location for a GError
@@ -339,14 +340,18 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 	src = oci_resolv_mount(o);
 	root = oci_string(oci_object(o, "root"), "path");
 	g_clear_pointer(&oci->resolv_conf, g_free);
-	if (src)
+	g_clear_pointer(&oci->rootfs, g_free);
+	if (src) {
 		oci->resolv_conf = g_strdup(src);
-	else if (root && g_path_is_absolute(root))
-		oci->resolv_conf =
-			g_build_filename(root, "etc/resolv.conf", NULL);
+		return true;
+	}
+	if (root && g_path_is_absolute(root))
+		oci->rootfs = g_strdup(root);
 	else if (root)
-		oci->resolv_conf = g_build_filename(oci->bundle, root,
-						    "etc/resolv.conf", NULL);
+		oci->rootfs = g_build_filename(oci->bundle, root, NULL);
+	if (oci->rootfs)
+		oci->resolv_conf = g_build_filename(
+			oci->rootfs, LP_HOOK_OCI_ROOTFS_RESOLV, NULL);
 	return true;
 }
 

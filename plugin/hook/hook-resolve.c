@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hook/hook-file.h"
 #include "hook/hook-oci.h"
 #include "hook/hook-resolve.h"
 #include "hook/hook.h"
@@ -92,19 +93,26 @@ GArray *lp_hook_resolve_nameservers(const char *text)
 
 /**
  * resolve_read_file() - Nameservers of a resolv.conf file
+ * @root:	Root file system @path is in (resolved inside it), NULL for a
+ *		host path
  * @path:	File
+ * @shown:	Its name in messages
  * @error:	Return location for a GError if it cannot be read
+ *
+ * The file must be a regular one (lp_hook_file_open()): a FIFO an image
+ * puts there does not block the hook, a link does not lead out of @root.
  *
  * Return: GArray of LpHookAddr (may be empty), NULL on error
  */
-static GArray *resolve_read_file(const char *path, GError **error)
+static GArray *resolve_read_file(const char *root, const char *path,
+				 const char *shown, GError **error)
 {
 	g_autoptr(GError) local = NULL;
 	g_autofree char *text = NULL;
 	lp_autofd int fd = -1;
 	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	fd = lp_hook_file_open(root, path, &local);
 	if (fd >= 0)
 		text = lp_hook_oci_read_fd(fd, LP_HOOK_RESOLV_CONF_MAX,
 					   LP_HOOK_STDIN_TIMEOUT_MS, &len,
@@ -112,7 +120,7 @@ static GArray *resolve_read_file(const char *path, GError **error)
 	if (!text) {
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
 			    "cannot read the container's resolv.conf %s: %s",
-			    path, local ? local->message : g_strerror(errno));
+			    shown, local->message);
 		return NULL;
 	}
 	return lp_hook_resolve_nameservers(text);
@@ -204,7 +212,8 @@ static void resolve_gateways(pid_t pid, GArray *list)
  */
 static GArray *resolve_guess(pid_t pid)
 {
-	g_autoptr(GArray) host = resolve_read_file("/etc/resolv.conf", NULL);
+	g_autoptr(GArray) host =
+		resolve_read_file(NULL, "/etc/resolv.conf", "", NULL);
 	GArray *ret = g_array_new(FALSE, TRUE, sizeof(LpHookAddr));
 	LpHookAddr a = {.family = AF_INET};
 	guint i;
@@ -228,14 +237,16 @@ static GArray *resolve_guess(pid_t pid)
 /**
  * lp_hook_resolve_servers() - The resolvers the container will use
  * @resolv_conf: The container's resolv.conf, NULL if it has none
+ * @rootfs:	Root file system when @resolv_conf is the file in it, else
+ *		NULL
  * @pid:	Process in the container's network namespace, 0 for our own
  * @ret_guessed: Set if the file listed none and the list is guessed
  * @error:	Return location for a GError
  *
  * Return: GArray of LpHookAddr, at least one; NULL on error
  */
-GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
-				bool *ret_guessed, GError **error)
+GArray *lp_hook_resolve_servers(const char *resolv_conf, const char *rootfs,
+				pid_t pid, bool *ret_guessed, GError **error)
 {
 	g_autoptr(GArray) ret = NULL;
 
@@ -245,7 +256,11 @@ GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
 			    "the container has no resolv.conf");
 		return NULL;
 	}
-	ret = resolve_read_file(resolv_conf, error);
+	if (rootfs)
+		ret = resolve_read_file(rootfs, LP_HOOK_OCI_ROOTFS_RESOLV,
+					resolv_conf, error);
+	else
+		ret = resolve_read_file(NULL, resolv_conf, resolv_conf, error);
 	if (!ret)
 		return NULL;
 	if (!ret->len) {

@@ -230,8 +230,8 @@ static GArray *hook_allows(const LpEgress *eg, const LpHookOci *oci,
 	}
 	if (!lp_egress_has_dns(eg) && !lp_egress_has_names(eg))
 		return g_steal_pointer(&allows);
-	servers = lp_hook_resolve_servers(oci->resolv_conf, oci->pid, &guessed,
-					  &local);
+	servers = lp_hook_resolve_servers(oci->resolv_conf, oci->rootfs,
+					  oci->pid, &guessed, &local);
 	if (!servers) {
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
 			    "%s: %s",

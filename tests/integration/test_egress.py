@@ -482,6 +482,59 @@ def test_dns_guessed():
           f'the default gateway is not allowed for DNS:\n{out}')
 
 
+def rootfs_container(make):
+    """rootfs_container() - a 'dns' container whose resolv.conf is the file
+    in its root file system, which @make(rootfs) fills"""
+    c = Container('dns', resolv=None)
+    rootfs = os.path.join(c.dir, 'rootfs')
+    os.makedirs(rootfs)
+    make(rootfs)
+    return c
+
+
+@test('resolv.conf in the root file system: a FIFO does not block the hook, '
+      'links resolve inside the root file system')
+def test_rootfs_resolv():
+    reset()
+    outside = tempfile.mkdtemp(prefix='lp-egress-host-')
+    with open(os.path.join(outside, 'resolv.conf'), 'w') as f:
+        f.write('nameserver 203.0.113.9\n')
+
+    def fifo(root):
+        os.makedirs(os.path.join(root, 'etc'))
+        os.mkfifo(os.path.join(root, 'etc', 'resolv.conf'))
+    t0 = time.monotonic()
+    try:
+        res = rootfs_container(fifo).hook()
+    except subprocess.TimeoutExpired:
+        raise lp.TestFailure('the hook blocked on a FIFO resolv.conf')
+    expect_no_table(res, 'etc/resolv.conf: not a regular file')
+    check(time.monotonic() - t0 < 5, 'the hook waited on the FIFO')
+
+    # etc is a link to a host directory: it resolves inside the root
+    # file system, where the same path holds another file
+    def linked_dir(root):
+        os.symlink(outside, os.path.join(root, 'etc'))
+        inside = os.path.join(root, outside.lstrip('/'))
+        os.makedirs(inside)
+        with open(os.path.join(inside, 'resolv.conf'), 'w') as f:
+            f.write('nameserver 203.0.113.10\n')
+    rootfs_container(linked_dir).apply()
+    out = nft_ctr('list', 'set', 'inet', TABLE, 'v4_udp_53').stdout
+    check('203.0.113.10' in out and '203.0.113.9' not in out,
+          f'resolv.conf read outside the root file system:\n{out}')
+
+    # an absolute link to the host's file: the same
+    reset()
+
+    def linked_file(root):
+        os.makedirs(os.path.join(root, 'etc'))
+        os.symlink(os.path.join(outside, 'resolv.conf'),
+                   os.path.join(root, 'etc', 'resolv.conf'))
+    res = rootfs_container(linked_file).hook()
+    expect_no_table(res, 'No such file or directory')
+
+
 @test('a name without dns: resolved by the hook, the resolver stays closed')
 def test_name_without_dns():
     reset()
