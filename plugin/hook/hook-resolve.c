@@ -5,8 +5,9 @@
  * Host names are resolved the way the container itself will resolve
  * them: by a child process that, in a private mount namespace, binds a
  * resolv.conf naming the container's resolvers over /etc/resolv.conf and
- * joins the container's network namespace before calling getaddrinfo()
- * (A and AAAA, every address). The resolvers are those of the container's
+ * joins the container's network namespace before asking the DNS, and
+ * only the DNS (hook-dns.c: A and AAAA, every address, no /etc/hosts or
+ * other NSS source of the host). The resolvers are those of the container's
  * resolv.conf, or, while Podman has not written it yet (it does so after
  * the runtime's create), the ones it will write (resolve_guess()). So the servers asked, and the network path to them (pasta's
  * DNS forwarder, aardvark-dns on a bridge), are the container's own, and
@@ -33,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hook/hook-dns.h"
 #include "hook/hook-file.h"
 #include "hook/hook-oci.h"
 #include "hook/hook-resolve.h"
@@ -294,44 +296,6 @@ static char *resolve_conf_text(const GArray *servers)
 }
 
 /**
- * resolve_one() - Resolve one name and write its answer lines
- * @out:	Pipe to the parent
- * @i:		Name index
- * @name:	Host name
- */
-static void resolve_one(FILE *out, unsigned int i, const char *name)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL, *ai;
-	char buf[INET6_ADDRSTRLEN];
-	unsigned int n = 0;
-	int r;
-
-	r = getaddrinfo(name, NULL, &hints, &res);
-	if (r) {
-		fprintf(out, "%u E %s\n", i,
-			r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return;
-	}
-	for (ai = res; ai && n < LP_HOOK_ADDRS_PER_NAME_MAX; ai = ai->ai_next) {
-		const void *a;
-
-		if (ai->ai_family == AF_INET)
-			a = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-		else if (ai->ai_family == AF_INET6)
-			a = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-		else
-			continue;
-		inet_ntop(ai->ai_family, a, buf, sizeof(buf));
-		fprintf(out, "%u %c %s\n", i,
-			ai->ai_family == AF_INET ? '4' : '6', buf);
-		n++;
-	}
-	freeaddrinfo(res);
-}
-
-/**
  * resolve_child_setup() - In the child: private mounts with our resolv.conf,
  *			   then the container's network namespace
  * @out:	Pipe to the parent, for an error line
@@ -393,7 +357,7 @@ static G_NORETURN void resolve_child(int wfd, const char *const *names,
 	if (resolve_child_setup(out, conf, netns_fd) < 0)
 		_exit(1);
 	for (i = 0; names[i]; i++) {
-		resolve_one(out, i, names[i]);
+		lp_hook_dns_lookup(out, i, names[i]);
 		fflush(out);
 	}
 	fclose(out);
@@ -420,6 +384,35 @@ static char *resolve_collect(int fd, unsigned int timeout_ms, GError **error)
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
 			    "resolving host names: %s", local->message);
 	return text;
+}
+
+/**
+ * resolve_check() - Refuse a name whose answers point at the host itself
+ * @addrs:	GArray of LpHookAddr, the name's answers
+ * @name:	The name
+ * @error:	Return location for a GError
+ *
+ * Return: true if every answer may be allowed (lp_hook_dns_refused())
+ */
+static bool resolve_check(const GArray *addrs, const char *name, GError **error)
+{
+	char buf[INET6_ADDRSTRLEN];
+	guint k;
+
+	for (k = 0; k < addrs->len; k++) {
+		const LpHookAddr *a = &g_array_index(addrs, LpHookAddr, k);
+		const char *why = lp_hook_dns_refused(a);
+
+		if (!why)
+			continue;
+		inet_ntop(a->family, &a->addr, buf, sizeof(buf));
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
+			    "'%s' resolves to %s, a %s address: refused for a "
+			    "host name (write the address itself to allow it)",
+			    name, buf, why);
+		return false;
+	}
+	return true;
 }
 
 /**
@@ -459,6 +452,8 @@ static GPtrArray *resolve_parse(char *text, const char *const *names,
 			g_array_append_val(g_ptr_array_index(ret, i), a);
 	}
 	for (i = 0; i < n; i++) {
+		if (!resolve_check(g_ptr_array_index(ret, i), names[i], error))
+			return NULL;
 		if (((GArray *)g_ptr_array_index(ret, i))->len)
 			continue;
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,

@@ -151,8 +151,17 @@ def setup():
         for a in addrs:
             _servers.append(lp.TcpServer(a, 80, name, ns=PEER_NS))
     _servers.append(lp.TcpServer(OUT4[0], 81, 'first-81', ns=PEER_NS))
+    v6 = lambda a: socket.inet_pton(socket.AF_INET6, a)  # noqa: E731
     records = {'web.test': [(1, socket.inet_aton(OUT4[1])),
-                            (28, socket.inet_pton(socket.AF_INET6, OUT6[1]))]}
+                            (28, v6(OUT6[1]))],
+               # answers a name may not have (test_dns_only)
+               'lo.test': [(1, socket.inet_aton('127.0.0.1'))],
+               'pasta-host.test': [(1, socket.inet_aton('169.254.1.2'))],
+               'll6.test': [(28, v6('fe80::1'))],
+               'lo6.test': [(28, v6('::1'))],
+               'mapped.test': [(28, v6('::ffff:127.0.0.1'))],
+               'mixed.test': [(1, socket.inet_aton(OUT4[1])),
+                              (28, v6('fe80::2'))]}
     _servers.append(DnsServer(DNS4, records, PEER_NS))
     check(lp.wait_until(lambda: tcp_get(OUT4[0], 80, ns=CTR_NS)),
           'lp-ctr cannot reach lp-peer before any filter')
@@ -178,6 +187,13 @@ def _start_fake_host():
     check(lp.wait_until(lambda: _children(proc.pid)),
           'fake host PID 1 did not start')
     _fake_init = _children(proc.pid)[0]
+    # the fake host's /etc/hosts knows a name the DNS does not (only in
+    # its private mount namespace)
+    hosts = os.path.join(tempfile.mkdtemp(prefix='lp-egress-hosts-'),
+                         'hosts')
+    with open(hosts, 'w') as f:
+        f.write(f'127.0.0.1 localhost\n{OUT4[1]} hostsonly.test\n')
+    lp.run(in_fake_host(['mount', '--bind', hosts, '/etc/hosts']))
 
 
 def in_fake_host(argv, net=None):
@@ -542,6 +558,31 @@ def test_name_without_dns():
     expect_page(OUT4[1], 80, 'second')
     expect_refused(DNS4, 53, socket.SOCK_DGRAM, want=UDP_REJECTED)
     expect_refused(DNS4, 53)
+
+
+@test('names: DNS only through the container\'s resolvers (not the host\'s '
+      '/etc/hosts); loopback and link-local answers refused')
+def test_dns_only():
+    reset()
+    out = lp.run(in_fake_host(['getent', 'hosts', 'hostsonly.test'])).stdout
+    check(OUT4[1] in out, f'the fake host does not know hostsonly.test: {out}')
+    res = Container('hostsonly.test:80/tcp').hook()
+    expect_no_table(res, "cannot resolve 'hostsonly.test': no such name "
+                    'in the DNS')
+    for name, addr, why in (('lo.test', '127.0.0.1', 'loopback'),
+                            ('pasta-host.test', '169.254.1.2', 'link-local'),
+                            ('ll6.test', 'fe80::1', 'link-local'),
+                            ('lo6.test', '::1', 'loopback'),
+                            ('mapped.test', '::ffff:127.0.0.1', 'loopback'),
+                            ('mixed.test', 'fe80::2', 'link-local')):
+        res = Container(f'{name}:80/tcp').hook()
+        expect_no_table(res, f"'{name}' resolves to {addr}, a {why}")
+    # written as addresses they are allowed
+    Container('127.0.0.1:80/tcp, 169.254.1.2:80/tcp, [fe80::1]:80/tcp, '
+              '[::1]:80/tcp').apply()
+    out = nft_ctr('list', 'table', 'inet', TABLE).stdout
+    for a in ('127.0.0.1', '169.254.1.2', 'fe80::1', '::1'):
+        check(a in out, f'address entry {a} not in the table:\n{out}')
 
 
 @test('fail closed: a bad entry names the entry, nothing is applied')
