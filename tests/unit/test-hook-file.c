@@ -65,11 +65,32 @@ static void test_tree(const char *base)
 	g_assert_cmpint(symlink("resolv.conf", p), ==, 0);
 	g_free(p);
 	p = g_build_filename(etc, "abs", NULL);
-	g_assert_cmpint(symlink(g_build_filename(host, "resolv.conf", NULL), p),
-			==, 0);
+	{
+		g_autofree char *target =
+			g_build_filename(host, "resolv.conf", NULL);
+
+		g_assert_cmpint(symlink(target, p), ==, 0);
+	}
 	g_free(p);
 	p = g_build_filename(base, "root", "linked", NULL);
 	g_assert_cmpint(symlink(host, p), ==, 0);
+}
+
+/**
+ * test_remove() - Remove the temporary tree
+ * @base:	Its top directory
+ */
+static void test_remove(const char *base)
+{
+	const char *argv[] = {"rm", "-rf", "--one-file-system", base, NULL};
+	g_autoptr(GError) error = NULL;
+	int status;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+				   G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
 /**
@@ -146,6 +167,7 @@ static void test_cases(bool walk)
 	s = test_read(NULL, abs);
 	g_assert_true(g_str_has_prefix(s, "E: "));
 #undef CHECK
+	test_remove(base);
 }
 
 /**
