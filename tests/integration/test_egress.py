@@ -29,6 +29,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -56,6 +57,17 @@ UDP_REJECTED = 'EPERM'
 _setup_done = False
 _servers = []
 _fake_init = None  # PID (ours) of the fake host's PID 1
+_tmpdirs = []  # removed at exit
+
+
+def mkdtemp(prefix):
+    """mkdtemp() - a temporary directory removed when the run ends"""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if not _tmpdirs:
+        atexit.register(lambda: [shutil.rmtree(x, ignore_errors=True)
+                                 for x in _tmpdirs])
+    _tmpdirs.append(d)
+    return d
 
 
 # ------------------------------------------------------------ DNS
@@ -189,7 +201,7 @@ def _start_fake_host():
     _fake_init = _children(proc.pid)[0]
     # the fake host's /etc/hosts knows a name the DNS does not (only in
     # its private mount namespace)
-    hosts = os.path.join(tempfile.mkdtemp(prefix='lp-egress-hosts-'),
+    hosts = os.path.join(mkdtemp('lp-egress-hosts-'),
                          'hosts')
     with open(hosts, 'w') as f:
         f.write(f'127.0.0.1 localhost\n{OUT4[1]} hostsonly.test\n')
@@ -225,7 +237,7 @@ class Container:
 
     def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True,
                  ns=CTR_NS, join=True, caps=None):
-        self.dir = tempfile.mkdtemp(prefix='lp-egress-')
+        self.dir = mkdtemp('lp-egress-')
         self.ns = ns
         self.proc = lp._track(subprocess.Popen(
             in_fake_host(['sh', '-c', 'echo $$; exec sleep 600'],
@@ -512,7 +524,7 @@ def rootfs_container(make):
       'links resolve inside the root file system')
 def test_rootfs_resolv():
     reset()
-    outside = tempfile.mkdtemp(prefix='lp-egress-host-')
+    outside = mkdtemp('lp-egress-host-')
     with open(os.path.join(outside, 'resolv.conf'), 'w') as f:
         f.write('nameserver 203.0.113.9\n')
 
