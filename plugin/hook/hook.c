@@ -7,16 +7,19 @@
  * state, parse the annotation (netutils/egress.c), collect the allowed
  * destinations (addresses as written, the container's nameservers for
  * "dns", host names resolved as the container would, hook-resolve.c),
- * enter the container's network namespace and replace table inet
- * lowport_egress there in one batch (netutils/nft/nft-egress.c). Any
- * failure is an error: the runtime then does not start the container.
+ * enter the container's network namespace (never the initial one, see
+ * hook_check_netns()) and replace table inet lowport_egress there in one
+ * batch (netutils/nft/nft-egress.c), unless a shared namespace already
+ * holds another allowlist. Containers with CAP_NET_ADMIN or CAP_SYS_ADMIN
+ * are refused. Any failure is an error: the runtime then does not start
+ * the container.
  *
  * Copyright lowport authors
  */
 #include "config.h"
 
-#include <errno.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
