@@ -116,6 +116,13 @@ static JsonParser *oci_parse(const char *json, size_t len, const char *what,
 	g_autoptr(GError) local = NULL;
 
 	if (!json_parser_load_from_data(p, json, len, &local)) {
+		char *c;
+
+		/* json-glib quotes the offending text: keep it one line */
+		for (c = local->message; *c; c++) {
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		}
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
 			    "%s is not valid JSON: %s", what, local->message);
 		return NULL;
