@@ -12,7 +12,8 @@
 #   4 stop socket+service keeps the rules; a start adopts them
 #   5 journal: one line per admitted, refused, removed lease, with fields
 #   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
-#   7 package upgrade with a container running; remove; purge
+#   7 package upgrade from a root-run lowportd (state in the previous
+#     release's format) with a container running; remove; purge
 # "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
 #
 # Copyright lowport authors
@@ -298,10 +299,60 @@ s6() {
 	[ -n "$score" ] && awk -v s="$score" -v m="$max_exposure" 'BEGIN { exit !(s <= m) }'
 }
 
-# s7: upgrade with a container running; remove; purge
+# v1_state: a lease state file (stdin) rewritten in the format of the
+# previous release (tests/integration/fixtures/upgrade-lease.json, no
+# "version"), on stdout
+v1_state() {
+	python3 -c '
+import json, sys
+old = json.load(open(sys.argv[1]))
+cur = json.load(sys.stdin)
+for k in ("id", "uid", "gid", "groups", "pid", "starttime", "netns",
+          "created"):
+    old[k] = cur[k]
+old["mappings"] = [{"proto": f["protocol"],
+                    "host_addr": "" if f["address"] == "*" else f["address"],
+                    "host_port": f["port"], "backend_port": f["backend"],
+                    "range": f["count"]} for f in cur["forwards"]]
+print(json.dumps(old, separators=(",", ":")), end="")
+' "$top/tests/integration/fixtures/upgrade-lease.json"
+}
+
+# as_previous_release ID: lowportd as the previous release ran it: as root
+# (a runtime drop-in, removed again while it keeps running; that release had
+# no ExecStartPre=), the state directory root's (leases/ 0700 and its files
+# 0600, as plugin/daemon/state.c makes them) and lease ID's file in that
+# release's format (written once it runs: it would rewrite it on start)
+as_previous_release() {
+	local d=/run/systemd/system/lowportd.service.d f=/run/lowport/leases/$1.json
+	X -- systemctl stop lowportd.service || return 1
+	X -- chown -R root:root /run/lowport/leases || return 1
+	X -- mkdir -p $d || return 1
+	printf '[Service]\nUser=root\nGroup=root\nExecStartPre=\n' |
+		X -- sh -c "cat >$d/previous-release.conf" || return 1
+	X -- systemctl daemon-reload || return 1
+	X -- systemctl start lowportd || return 1
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = root ] ||
+		diag "lowportd does not run as root" || return 1
+	X -- cat "$f" | v1_state >"$work/v1.json" || return 1
+	X -- sh -c "cat >$f.tmp && chmod 0600 $f.tmp && mv $f.tmp $f" \
+		<"$work/v1.json" || return 1
+	[ "$(X -- stat -c '%U %a' /run/lowport/leases "$f" | tr '\n' ' ')" = \
+		"root 700 root 600 " ] ||
+		diag "leases/: $(X -- ls -ln /run/lowport/leases)" || return 1
+	X -- rm $d/previous-release.conf && X -- systemctl daemon-reload ||
+		return 1
+	# The restarts of s3, s4 and here, a few seconds apart on a fast run,
+	# must not leave the upgrade's restarts to systemd's start limit
+	X -- systemctl reset-failed lowportd.service lowportd.socket
+}
+
+# s7: upgrade from a root-run lowportd with a container running (its lease
+# in the previous release's format); remove; purge
 s7() {
 	local id pid exe
 	id=$(lease_id)
+	as_previous_release "$id" || return 1
 	pid=$(main_pid)
 	X -- dpkg -i /tmp/upgrade.deb >"$work/upgrade.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/upgrade.log"; return 1; }
@@ -312,9 +363,15 @@ s7() {
 	exe=$(X -- readlink "/proc/$(main_pid)/exe")
 	[ "$exe" = /usr/libexec/lowport/lowportd ] ||
 		diag "lowportd runs $exe" || return 1
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = lowportd ] ||
+		diag "upgraded lowportd does not run as user lowportd" || return 1
+	X -- grep -q '"version"' "/run/lowport/leases/$id.json" ||
+		diag "lease file of $id not rewritten in the current format" ||
+		return 1
 	# Documented order: stop the containers, then remove lowport.
 	web_rm
 	wait_until 5 no_leases || diag "lease $id not removed" || return 1
+	! rules_have "$id" || diag "rules of $id left after its end" || return 1
 	X -- dpkg -r lowport >"$work/remove.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/remove.log"; return 1; }
 	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
@@ -355,5 +412,5 @@ ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and remove
 s6
 ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
 s7
-ok $? "package upgrade with a container running keeps traffic and the lease, the new lowportd adopts it; remove keeps the policy, purge deletes it and table inet lowport"
+ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove keeps the policy, purge deletes it and table inet lowport"
 echo "# total $(($(date +%s) - t0)) s"
