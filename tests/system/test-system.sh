@@ -13,7 +13,8 @@
 #   5 journal: one line per admitted, refused, removed lease, with fields
 #   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
 #   7 package upgrade from a root-run lowportd (state in the previous
-#     release's format) with a container running; remove; purge
+#     release's format) with a container running; remove with a
+#     container running (fails closed: no table inet lowport); purge
 # "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
 #
 # Copyright lowport authors
@@ -368,17 +369,26 @@ s7() {
 	X -- grep -q '"version"' "/run/lowport/leases/$id.json" ||
 		diag "lease file of $id not rewritten in the current format" ||
 		return 1
-	# Documented order: stop the containers, then remove lowport.
 	web_rm
 	wait_until 5 no_leases || diag "lease $id not removed" || return 1
 	! rules_have "$id" || diag "rules of $id left after its end" || return 1
+	# The documented order is: stop the containers, then remove lowport.
+	# Removed with a container still running, lowport fails closed: its
+	# table goes with lowportd and port 80 stops forwarding (a DNAT left
+	# behind would outlive the container, to a port anybody may bind).
+	web_run && serves || return 1
+	id=$(lease_id)
 	X -- dpkg -r lowport >"$work/remove.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/remove.log"; return 1; }
 	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
 	[ "$(state lowportd.socket)" != active ] || diag "socket still listening" || return 1
 	X -- test ! -e /usr/libexec/lowport/lowportd || diag "lowportd left" || return 1
-	X -- nft list table inet lowport 2>/dev/null | grep -q 'lease=' &&
-		diag "rules left after remove" && return 1
+	X -- nft list table inet lowport >/dev/null 2>&1 &&
+		diag "remove left table inet lowport (lease $id)" && return 1
+	X -- test ! -e "/run/lowport/leases/$id.json" ||
+		diag "remove left the lease file of $id" || return 1
+	refuses || return 1
+	web_rm
 	X -- dpkg --purge lowport >"$work/purge.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/purge.log"; return 1; }
 	X -- test ! -e /etc/lowport || diag "purge left /etc/lowport" || return 1
@@ -412,5 +422,5 @@ ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and remove
 s6
 ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
 s7
-ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove keeps the policy, purge deletes it and table inet lowport"
+ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove with a container running keeps the policy and deletes table inet lowport (port 80 stops forwarding); purge deletes the policy"
 echo "# total $(($(date +%s) - t0)) s"
