@@ -10,7 +10,8 @@
 #   2 systemctl reload after a policy edit removes the lease
 #   3 restart and kill -s KILL keep traffic, the lease is adopted
 #   4 stop socket+service keeps the rules; a start adopts them
-#   5 journal: one line per admitted, refused, removed lease, with fields
+#   5 journal: one line per admitted, refused, removed lease, with fields;
+#     an unreadable firewalld.conf is reported
 #   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
 #   7 package upgrade from a root-run lowportd (state in the previous
 #     release's format) with a container running; remove with a
@@ -259,8 +260,26 @@ s4() {
 	serves
 }
 
-# s5: one journal line per admitted, refused, removed lease; fields set
+# fw_warned: lowportd logged that it cannot check StrictForwardPorts
+fw_warned() {
+	X -- journalctl -u lowportd -o cat --no-pager |
+		grep -q "cannot check firewalld's StrictForwardPorts (.*Permission denied"
+}
+
+# s5: one journal line per admitted, refused, removed lease; fields set; a
+# firewalld.conf user lowportd cannot read is reported, not ignored
 s5() {
+	# /etc/firewalld as Fedora and SUSE ship it: root's, 0750
+	X -- sh -c 'mkdir -m 0750 /etc/firewalld &&
+		echo StrictForwardPorts=yes >/etc/firewalld/firewalld.conf' ||
+		return 1
+	X -- systemctl reload lowportd || return 1
+	wait_until 5 fw_warned ||
+		diag "no warning that firewalld.conf cannot be read" || return 1
+	X -- lowportctl check >"$work/check.txt" 2>&1
+	grep -q 'warn.*cannot read /etc/firewalld/firewalld.conf' "$work/check.txt" ||
+		diag "lowportctl check: $(tr '\n' '|' <"$work/check.txt")" || return 1
+	X -- rm -r /etc/firewalld || return 1
 	X -- journalctl -u lowportd -o json --no-pager >"$work/journal.json" ||
 		return 1
 	python3 - "$work/journal.json" <<-'PY'
@@ -418,7 +437,7 @@ ok $? "systemctl restart and systemctl kill -s KILL lowportd: port 80 keeps serv
 s4
 ok $? "systemctl stop lowportd.socket lowportd.service keeps the rules (port 80 serves); systemctl start lowportd.socket adopts the lease"
 s5
-ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE"
+ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE; a root-only /etc/firewalld is reported (journal on reload, lowportctl check), not taken for StrictForwardPorts off in silence"
 s6
 ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
 s7
