@@ -203,8 +203,8 @@ s1() {
 # s2: carol is refused; a policy edit + reload removes alice's lease
 s2() {
 	local t id
-	X -u carol -- podman run -d --name web -p 80:80 localhost/web \
-		>"$work/carol.log" 2>&1 && diag "carol was admitted" && return 1
+	! X -u carol -- podman run -d --name web -p 80:80 localhost/web \
+		>"$work/carol.log" 2>&1 || diag "carol was admitted" || return 1
 	grep -q 'not granted' "$work/carol.log" ||
 		diag "carol's error: $(tr '\n' ' ' <"$work/carol.log")" || return 1
 	X -u carol -- podman rm -f web >/dev/null 2>&1
@@ -402,8 +402,8 @@ s7() {
 	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
 	[ "$(state lowportd.socket)" != active ] || diag "socket still listening" || return 1
 	X -- test ! -e /usr/libexec/lowport/lowportd || diag "lowportd left" || return 1
-	X -- nft list table inet lowport >/dev/null 2>&1 &&
-		diag "remove left table inet lowport (lease $id)" && return 1
+	! X -- nft list table inet lowport >/dev/null 2>&1 ||
+		diag "remove left table inet lowport (lease $id)" || return 1
 	X -- test ! -e "/run/lowport/leases/$id.json" ||
 		diag "remove left the lease file of $id" || return 1
 	refuses || return 1
@@ -411,8 +411,8 @@ s7() {
 	X -- dpkg --purge lowport >"$work/purge.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/purge.log"; return 1; }
 	X -- test ! -e /etc/lowport || diag "purge left /etc/lowport" || return 1
-	X -- nft list table inet lowport >/dev/null 2>&1 &&
-		diag "purge left table inet lowport" && return 1
+	! X -- nft list table inet lowport >/dev/null 2>&1 ||
+		diag "purge left table inet lowport" || return 1
 	X -- test ! -e /run/lowport || diag "purge left /run/lowport"
 }
 
