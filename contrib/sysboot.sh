@@ -204,6 +204,9 @@ cmd_deb() {
 	build=$(layer build "${BUILD_PACKAGES[@]}")
 	key=$(src_key "$build:$version")
 	debs=$cache/debs-$suite-$key
+	# One build per generation at a time (e2e suites may ask at once)
+	exec 7>"$cache/.lock-debs-$suite"
+	flock -w 1200 7 || die "timed out waiting for another .deb build"
 	if [ -e "$debs.complete" ]; then
 		cp "$debs"/lowport_*.deb "$out/"
 		ls "$out"/lowport_*.deb

@@ -353,6 +353,18 @@ lowportd_spawn() {
 	) </dev/null >>"$state/lowportd.log" 2>&1 &
 }
 
+# lowportd_check PID: a packaged lowportd runs as $LOWPORTD_USER holding
+# exactly CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (bits 12 and 10), no more
+lowportd_check() {
+	local want
+	[ -n "${LOWPORTD_USER:-}" ] || return 0
+	want=$(id -u "$LOWPORTD_USER")
+	grep -q "^Uid:[[:space:]]*${want}[[:space:]]" "/proc/$1/status" ||
+		die "lowportd does not run as $LOWPORTD_USER"
+	grep -qx 'CapEff:[[:space:]]*0000000000001400' "/proc/$1/status" ||
+		die "lowportd's capabilities: $(grep ^Cap "/proc/$1/status")"
+}
+
 # cmd_lowportd start|stop|kill9|pid
 cmd_lowportd() {
 	local pid i
@@ -368,10 +380,11 @@ cmd_lowportd() {
 			kill -0 "$pid" 2>/dev/null ||
 				die "lowportd exited: $(tail -n 5 "$state/lowportd.log")"
 			timeout 2 "$LOWPORTCTL" --socket /run/lowport/lowportd.sock \
-				status >/dev/null 2>&1 && return 0
+				status >/dev/null 2>&1 && break
 			sleep 0.1
 		done
-		die "lowportd not ready within 10 s"
+		[ "$i" -lt 100 ] || die "lowportd not ready within 10 s"
+		lowportd_check "$pid"
 		;;
 	stop | kill9)
 		[ -n "$pid" ] || return 0

@@ -818,11 +818,17 @@ def run_suite(tests, *, skip_env, test_timeout, prepare_fn, what,
     sys.exit(1 if failed else 0)
 
 
-def main():
+def skip_other_generations():
+    """skip_other_generations() - skip unless $LOWPORT_E2E_GENERATIONS
+    lists this generation (default: all)"""
     gens = os.environ.get('LOWPORT_E2E_GENERATIONS', ' '.join(GENERATIONS))
     if GENERATION not in gens.replace(',', ' ').split():
         skip_all(f'generation {GENERATION} is not in '
                  f'LOWPORT_E2E_GENERATIONS ({gens})')
+
+
+def main():
+    skip_other_generations()
     P.register(sys.modules[__name__])
     tests = T.TESTS
     only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b
