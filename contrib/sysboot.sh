@@ -111,9 +111,10 @@ chroot_setup() {
 # layer NAME PACKAGE...: print the upper dir of a cached layer over the
 # sandbox root holding PACKAGEs, installing them in a chroot if needed
 # (PACKAGE... may be "--satisfy DEPENDS": apt-get satisfy). Layers are per
-# generation: NAME-SUITE-KEY.
+# generation: SUITE-NAME-KEY (a cache shared with older trees, which clean
+# up NAME-*, keeps them apart).
 layer() {
-	local name=$1-$suite base key dir tmp t0
+	local name=$suite-$1 base key dir tmp t0
 	shift
 	base=$(base_root)
 	key=$(printf '%s\n' "$LAYER_VERSION" "$base" "$@" | sha256sum | cut -c1-16)
@@ -203,7 +204,7 @@ cmd_deb() {
 	base=$(base_root)
 	build=$(layer build "${BUILD_PACKAGES[@]}")
 	key=$(src_key "$build:$version")
-	debs=$cache/debs-$suite-$key
+	debs=$cache/$suite-debs-$key
 	# One build per generation at a time (e2e suites may ask at once)
 	exec 7>"$cache/.lock-debs-$suite"
 	flock -w 1200 7 || die "timed out waiting for another .deb build"
@@ -225,7 +226,7 @@ cmd_deb() {
 		rm -rf "$tmp"
 		die "dpkg-buildpackage in the build layer failed"
 	fi
-	rm -rf "$cache/debs-$suite-"*
+	rm -rf "$cache/$suite-debs-"*
 	mkdir -p "$debs"
 	cp "$tmp/src"/lowport_*.deb "$debs/"
 	touch "$debs.complete"
