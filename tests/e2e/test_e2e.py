@@ -771,8 +771,9 @@ def prepare():
     SB.lowportd('start')
     t2 = time.monotonic()
     T.info(f'sandbox root {r.stdout.strip()} ready in {t1 - t0:.1f} s; '
-           f'lowport packaged, sandbox started, lowport installed '
-           f'({INSTALL}), image imported in {t2 - t1:.1f} s')
+           f'{"lowport packaged, " if INSTALL == "deb" else ""}sandbox '
+           f'started, lowport installed ({INSTALL}), image imported in '
+           f'{t2 - t1:.1f} s')
     text = SB.run([INSIDE, 'versions']).stdout
     SB.versions = dict(ln.split(' ', 1) for ln in text.splitlines() if ln)
     T.info(f'generation {GENERATION}: ' + ', '.join(
