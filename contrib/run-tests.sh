@@ -7,6 +7,9 @@
 # sanitizer build, checks formatting, and prints one closing line:
 #   cases: N passed, N failed, N skipped
 # Tests that need root skip (and say so) when run as a normal user.
+# The e2e suite runs once per Podman generation (e2e-trixie: Podman 5.4,
+# e2e-forky: 5.8, e2e-sid: 6.x), each in a cached sandbox root;
+# LOWPORT_E2E_GENERATIONS="trixie" runs only the ones named.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

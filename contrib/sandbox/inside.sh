@@ -12,6 +12,7 @@
 #   inside.sh installed          finish a meson install: drop-in, test policy
 #   inside.sh image              build and import the busybox test image
 #   inside.sh lowportd start|stop|kill9|pid
+#   inside.sh versions           package versions of the Podman stack
 #
 # Copyright lowport authors
 
@@ -316,7 +317,14 @@ cmd_lowportd() {
 	esac
 }
 
-[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|image|lowportd"
+# cmd_versions: one "package version" line per part of the Podman stack
+cmd_versions() {
+	dpkg-query -W -f '${Package} ${Version}\n' podman passt netavark \
+		aardvark-dns crun conmon podman-compose docker-compose \
+		golang-github-containers-common 2>/dev/null || true
+}
+
+[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|image|lowportd|versions"
 cmd=$1
 shift
 case $cmd in
@@ -325,5 +333,6 @@ run) cmd_run "$@" ;;
 installed) cmd_installed ;;
 image) cmd_image ;;
 lowportd) cmd_lowportd "$@" ;;
+versions) cmd_versions ;;
 *) die "unknown command '$cmd'" ;;
 esac

@@ -1,14 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# sandbox.sh - a throwaway Debian trixie system with rootless Podman 5 + pasta
+# sandbox.sh - a throwaway Debian system with rootless Podman (5.4, 5.8 or 6.x)
 #
-# The end-to-end tests and contrib/demo.sh run lowport against a real Podman 5
+# The end-to-end tests and contrib/demo.sh run lowport against a real Podman
 # inside this sandbox. It is a set of namespaces (network, mount, PID) whose
-# root is an overlay: the lower layer is a cached trixie root file system
+# root is an overlay: the lower layer is a cached Debian root file system
 # built with mmdebstrap, the upper layer a tmpfs that dies with the sandbox,
 # so runs never change the cache. Nothing here touches the host's network:
 # the sandbox has its own network namespace, and its "outside client" is a
 # second namespace joined to it by a veth pair (documentation prefixes only).
+#
+# Three Podman generations can be built, each cached in a root of its own:
+#   trixie   Debian 13: Podman 5.4, pasta 2025-05, netavark 1.14
+#   forky    Debian testing: Podman 5.8, pasta 2026-10 (with pesto)
+#   sid      Debian unstable with podman and netavark from experimental:
+#            Podman 6.1, netavark 2.0
 #
 # Usage (as root):
 #   sandbox.sh build                   build or reuse the cached root, print its path
@@ -24,7 +30,7 @@
 # Environment:
 #   LOWPORT_SANDBOX_CACHE   cache directory (default /var/cache/lowport/sandbox)
 #   LOWPORT_SANDBOX_MIRROR  Debian mirror (default http://deb.debian.org/debian)
-#   LOWPORT_SANDBOX_SUITE   Debian suite (default trixie: Podman 5, pasta)
+#   LOWPORT_SANDBOX_SUITE   Podman generation: trixie (default), forky or sid
 #
 # Exit status 77 from "build" means the sandbox cannot be built here (no
 # mmdebstrap, no route to the mirror): test harnesses report it as a skip.
@@ -35,9 +41,12 @@ set -euo pipefail
 
 # Bump when the root file system's contents change in a way the package
 # list does not show (the cache key includes it).
-SANDBOX_VERSION=1
-PACKAGES=(podman passt crun conmon uidmap nftables iproute2 curl
-	busybox-static catatonit util-linux passwd iperf3
+SANDBOX_VERSION=2
+# aardvark-dns, podman-compose, docker-compose: bridge networks, compose;
+# dnsmasq: a DNS server for egress tests.
+PACKAGES=(podman passt netavark aardvark-dns crun conmon uidmap nftables
+	iproute2 curl busybox-static catatonit util-linux passwd iperf3
+	podman-compose docker-compose dnsmasq procps
 	libglib2.0-0t64 libjson-glib-1.0-0 libnftnl11 libmnl0 libsystemd0)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,38 +65,79 @@ skip() {
 	exit 77
 }
 
-# cache_key: a short hash of everything that defines the root file system
-cache_key() {
-	printf '%s\n' "$SANDBOX_VERSION" "$suite" "$mirror" \
-		"$(dpkg --print-architecture 2>/dev/null || uname -m)" \
-		"${PACKAGES[@]}" | sha256sum | cut -c1-16
+# generation: set the Debian suites, extra packages and apt options of
+# $suite (the generation's name)
+generation() {
+	suites=("$suite")
+	extra=()
+	aptopts=()
+	case $suite in
+	trixie) ;;
+	forky) aptopts=('Acquire::Check-Valid-Until "false"') ;;
+	sid)
+		# Podman 6 and netavark 2 are in experimental only.
+		suites=(sid experimental)
+		extra=(podman/experimental netavark/experimental)
+		aptopts=('Acquire::Check-Valid-Until "false"')
+		;;
+	*) die "unknown generation '$suite' (trixie, forky or sid)" ;;
+	esac
 }
 
-# mirror_reachable: can we fetch the suite's Release file? (bounded)
+# cache_key: a short hash of everything that defines the root file system
+cache_key() {
+	printf '%s\n' "$SANDBOX_VERSION" "$suite" "${suites[@]}" "$mirror" \
+		"$(dpkg --print-architecture 2>/dev/null || uname -m)" \
+		"${PACKAGES[@]}" "${extra[@]}" "${aptopts[@]}" |
+		sha256sum | cut -c1-16
+}
+
+# mirror_reachable: can we fetch each suite's Release file? (bounded)
 mirror_reachable() {
-	local url=$mirror/dists/$suite/Release
-	if command -v curl >/dev/null; then
-		curl -fsS -o /dev/null --max-time 20 "$url" 2>/dev/null
-	elif command -v wget >/dev/null; then
-		timeout 20 wget -q -O /dev/null "$url"
-	else
-		timeout 20 python3 -c 'import sys, urllib.request
+	local s url
+	for s in "${suites[@]}"; do
+		url=$mirror/dists/$s/Release
+		if command -v curl >/dev/null; then
+			curl -fsS -o /dev/null --max-time 20 "$url" 2>/dev/null
+		elif command -v wget >/dev/null; then
+			timeout 20 wget -q -O /dev/null "$url"
+		else
+			timeout 20 python3 -c 'import sys, urllib.request
 urllib.request.urlopen(sys.argv[1], timeout=15).read()' "$url" 2>/dev/null
-	fi
+		fi || return 1
+	done
+}
+
+# mmdebstrap_root DIR LOG: build the generation's root into DIR
+mmdebstrap_root() {
+	local args=(--variant=minbase --mode=root) s o
+	for o in "${aptopts[@]}"; do
+		args+=("--aptopt=$o")
+	done
+	args+=("--include=$(
+		IFS=,
+		echo "${PACKAGES[*]}${extra[*]:+,${extra[*]}}"
+	)")
+	# The first suite is the root's; the others are extra sources.
+	args+=("${suites[0]}" "$1")
+	for s in "${suites[@]}"; do
+		args+=("deb $mirror $s main")
+	done
+	timeout 1200 mmdebstrap "${args[@]}" >"$2" 2>&1
 }
 
 # cmd_build: print the path of a complete cached root, building it if needed
 cmd_build() {
-	local key root tmp
+	local key root tmp t0
 	key=$(cache_key)
-	root=$cache/rootfs-$key
+	root=$cache/rootfs-$suite-$key
 	if [ -e "$root.complete" ] && [ -d "$root" ]; then
 		echo "$root"
 		return 0
 	fi
 	command -v mmdebstrap >/dev/null ||
 		skip "mmdebstrap is not installed (apt-get install mmdebstrap)"
-	mirror_reachable || skip "cannot reach $mirror/dists/$suite/Release"
+	mirror_reachable || skip "cannot reach $mirror/dists/{${suites[*]}}/Release"
 	mkdir -p "$cache"
 	exec 9>"$cache/.lock"
 	flock -w 1200 9 || die "timed out waiting for another build"
@@ -96,12 +146,9 @@ cmd_build() {
 		return 0
 	fi
 	tmp=$(mktemp -d "$cache/.build.XXXXXX")
-	echo "sandbox: building $suite root (mmdebstrap, ~1 minute) in $root" >&2
-	if ! timeout 1200 mmdebstrap --variant=minbase --mode=root \
-		--include="$(
-			IFS=,
-			echo "${PACKAGES[*]}"
-		)" "$suite" "$tmp/root" "$mirror" >"$tmp/log" 2>&1; then
+	echo "sandbox: building $suite root (mmdebstrap, 1-3 minutes) in $root" >&2
+	t0=$SECONDS
+	if ! mmdebstrap_root "$tmp/root" "$tmp/log"; then
 		tail -n 20 "$tmp/log" >&2
 		rm -rf "$tmp"
 		die "mmdebstrap failed"
@@ -110,8 +157,10 @@ cmd_build() {
 	mv "$tmp/root" "$root"
 	rm -rf "$tmp"
 	touch "$root.complete"
-	# Older roots are stale: their key no longer matches.
-	for old in "$cache"/rootfs-*.complete; do
+	echo "sandbox: $suite root built in $((SECONDS - t0)) s" >&2
+	# Older roots of this generation are stale: their key no longer
+	# matches. Other generations' roots stay.
+	for old in "$cache/rootfs-$suite-"*.complete; do
 		[ "$old" = "$root.complete" ] && continue
 		rm -f "$old" && rm -rf "${old%.complete}"
 	done
@@ -246,6 +295,7 @@ cmd_stop() {
 
 [ $# -ge 1 ] || die "usage: sandbox.sh build|start|install|image|exec|stop ..."
 [ "$(id -u)" -eq 0 ] || skip "needs root"
+generation
 cmd=$1
 shift
 case $cmd in

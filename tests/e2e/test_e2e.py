@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""test_e2e.py - lowport end to end: real rootless Podman 5 + pasta, real users
+"""test_e2e.py - lowport end to end: real rootless Podman + pasta, real users
 
-Runs in the sandbox of contrib/sandbox/sandbox.sh: a Debian trixie root
-(Podman 5, pasta) in its own network, mount and PID namespaces, with users
+Runs in the sandbox of contrib/sandbox/sandbox.sh: a Debian root of one
+Podman generation ($LOWPORT_SANDBOX_SUITE: trixie = Podman 5.4, forky = 5.8,
+sid = 6.x; $LOWPORT_E2E_GENERATIONS lists the ones to run, default all) in
+its own network, mount and PID namespaces, with users
 alice and bob (group lowport, granted 80, 443, 53 and 1020-1030 over TCP and
 UDP), carol (granted nothing), and an "outside" client namespace joined by a
 veth pair (sandbox 192.0.2.1 / 2001:db8:1::1, outside 192.0.2.2 /
 2001:db8:1::2). This build of lowport is installed into the sandbox with
 "meson install", and lowportd runs there as root. Every check is something a
 user sees: what `podman run` prints, which page comes back on which address,
-what lowportctl lists, what is left in `table inet lowport`.
+what lowportctl lists, what is left in `table inet lowport`. The bridge,
+kube play, compose and Quadlet paths are in podman_paths.py.
 
 The host's own network, ruleset and devices are never touched: everything
 happens inside the sandbox's namespaces, which die with it.
@@ -32,18 +35,21 @@ SOURCE_ROOT = os.path.abspath(os.environ.get(
     os.path.join(os.path.dirname(__file__), '..', '..')))
 sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
 import lptest as T  # noqa: E402
+import podman_paths as P  # noqa: E402
 
 BUILD_ROOT = os.environ.get('LOWPORT_BUILD_ROOT', '')
 SANDBOX = os.path.join(SOURCE_ROOT, 'contrib', 'sandbox', 'sandbox.sh')
 INSIDE = '/usr/local/libexec/lowport-sandbox/inside.sh'
 IMAGE = 'localhost/lowport-e2e:latest'
 USERS = ('alice', 'bob', 'carol')
+GENERATIONS = ('trixie', 'forky', 'sid')
+GENERATION = os.environ.get('LOWPORT_SANDBOX_SUITE', 'trixie')
 
 HOST4, OUT4 = '192.0.2.1', '192.0.2.2'
 HOST6, OUT6 = '2001:db8:1::1', '2001:db8:1::2'
 
 PODMAN_TIMEOUT = 90  # one podman command
-RELEASE_WITHIN = 1.0  # lease removal after pasta exits (DESIGN.md)
+RELEASE_WITHIN = 1.0  # lease removal after pasta exits (docs/architecture.md)
 
 
 class Sandbox:
@@ -56,6 +62,8 @@ class Sandbox:
         self.paths = {}
         self.spawned = []  # PIDs (inside) of helper servers
         self.udp_echo = False  # the image has udp-echo
+        self.versions = {}  # package -> version in the sandbox
+        self.dirty = set()  # users with pods, networks or units to clean
 
     # --- lifetime (host side)
 
@@ -122,13 +130,14 @@ class Sandbox:
                       '/run/lowport-sandbox/lowportd.log'], check=False)
         return r.stdout
 
-    def spawn(self, shell_cmd, outside=False):
-        """spawn() - start a root helper server in the background
+    def spawn(self, shell_cmd, outside=False, user=None):
+        """spawn() - start a helper server in the background (as @user)
 
         Return: its PID inside the sandbox; stopped by reset()
         """
         r = self.run(['sh', '-c', f'setsid {shell_cmd} </dev/null '
-                      '>/dev/null 2>&1 & echo $!'], outside=outside)
+                      '>/dev/null 2>&1 & echo $!'], outside=outside,
+                     user=user)
         pid = int(r.stdout.strip())
         self.spawned.append(pid)
         return pid
@@ -213,6 +222,13 @@ class Sandbox:
             if r.returncode != 0:
                 problems.append(f'podman rm -a -f as {user}: '
                                 f'{r.stderr.strip()}')
+        for user in sorted(self.dirty):
+            r = self.run(['sh', '-c', P.CLEAN_USER], user=user, check=False,
+                         timeout=PODMAN_TIMEOUT)
+            if r.returncode != 0:
+                problems.append(f'cleaning up pods, networks and units of '
+                                f'{user}: {r.stderr.strip()}')
+        self.dirty = set()
         pid = self.lowportd('pid').stdout.strip()
         if not pid or self.run(['sh', '-c', f'kill -0 {int(pid)}'],
                                check=False).returncode:
@@ -294,10 +310,22 @@ def need_shim():
     return shim
 
 
+STARTED = set()  # (container, port) pairs that have answered once
+
+
 def expect_served(cid, port=80, outside=True):
+    """expect_served() - @cid's page on 127.0.0.1:@port (and from outside)
+
+    `podman run -d` returns before the server in the container listens:
+    the first request to a container's port may wait up to 3 s for it,
+    every later one must be answered right away.
+    """
     want = page(cid, port)
-    T.eq(SB.get(f'http://127.0.0.1:{port}/'), want,
-         f'page on 127.0.0.1:{port}')
+    url = f'http://127.0.0.1:{port}/'
+    if (cid, port) not in STARTED:
+        T.wait_until(lambda: SB.get(url) == want, 3.0, 0.1)
+        STARTED.add((cid, port))
+    T.eq(SB.get(url), want, f'page on 127.0.0.1:{port}')
     if outside:
         T.eq(SB.get(f'http://{HOST4}:{port}/', outside=True), want,
              f'page on {HOST4}:{port} from the outside client')
@@ -608,50 +636,24 @@ def t_outgoing_not_hijacked():
          f'{OUT4}:80 from the sandbox as bob')
 
 
-def quadlet_unit():
-    return (f'[Container]\nImage={IMAGE}\nContainerName=lowport-quadlet-web\n'
-            'PublishPort=80:80\n')
-
-
-def quadlet_exec(unit_text, key, unit='web'):
-    """quadlet_exec() - one Exec* command line of a generated unit, argv"""
-    for line in unit_text.splitlines():
-        if line.startswith(f'{key}='):
-            cmd = line.split('=', 1)[1].lstrip('-')
-            cmd = (cmd.replace('%t', '/run/user/1000').replace('%N', unit)
-                   .replace('%n', f'{unit}.service'))
-            return shlex.split(cmd)
-    raise T.TestFailure(f'no {key}= in the generated unit:\n{unit_text}')
-
-
 @T.test('Quadlet: a .container with PublishPort=80:80, run from the '
         'generated ExecStart, is served on port 80')
 def t_quadlet():
     need_shim()
-    d = '/home/alice/.config/containers/systemd'
-    SB.run(['sh', '-c', f'mkdir -p {d} && cat >{d}/web.container'],
-           user='alice', stdin=quadlet_unit())
-    r = SB.run(['env', f'QUADLET_UNIT_DIRS={d}',
-                '/usr/libexec/podman/quadlet', '-user', '-dryrun'],
-               user='alice')
-    start = quadlet_exec(r.stdout, 'ExecStart')
+    units = P.quadlet_generate('alice', {'web.container': (
+        f'[Container]\nImage={IMAGE}\nContainerName=lowport-quadlet-web\n'
+        'PublishPort=80:80\n')})
+    start = P.quadlet_exec('alice', units, 'web.service', 'ExecStart')
     T.check('--publish' in start and '80:80' in start,
             f'ExecStart does not publish 80:80: {shlex.join(start)}')
-    # No systemd in the sandbox: no cgroup to split, no notify socket.
-    start = ['--cgroups=disabled' if a == '--cgroups=split' else a
-             for a in start]
     T.info(f'ExecStart: {shlex.join(start)}')
-    res = SB.run(start, user='alice', timeout=PODMAN_TIMEOUT, check=False)
-    T.check(res.returncode == 0,
-            f'ExecStart failed ({res.returncode}): {res.stderr.strip()}')
     cid = SB.podman('alice', 'inspect', '--format', '{{.Id}}',
                     'lowport-quadlet-web').stdout.strip()
     expect_served(cid)
     lease = lease_of('alice', 80)
     T.check(lease, 'no lease for the Quadlet container')
-    stop = quadlet_exec(r.stdout, 'ExecStop')
-    expect_release(lambda: SB.run(stop, user='alice',
-                                  timeout=PODMAN_TIMEOUT), lease, 'ExecStop')
+    expect_release(lambda: P.quadlet_exec('alice', units, 'web.service',
+                                          'ExecStop'), lease, 'ExecStop')
 
 
 @T.test('lowportd kill -9: port 80 keeps being served; after restart '
@@ -693,7 +695,8 @@ def with_reset(fn):
             except BaseException:
                 pass
             if isinstance(e, T.TestFailure):
-                raise T.TestFailure(f'{e}\n--- lowportd log (tail):\n{log}'
+                raise T.TestFailure(f'{e}\n{T._where(e)}\n'
+                                    f'--- lowportd log (tail):\n{log}'
                                     f'--- table inet lowport:\n{table}') \
                     from e
             raise
@@ -731,8 +734,10 @@ def prepare():
     t2 = time.monotonic()
     T.info(f'sandbox root {r.stdout.strip()} ready in {t1 - t0:.1f} s; '
            f'started, lowport installed, image imported in {t2 - t1:.1f} s')
-    T.info(SB.run(['sh', '-c', 'podman --version; dpkg-query -W -f '
-                   '"pasta (passt) \\${Version}\\n" passt']).stdout)
+    text = SB.run([INSIDE, 'versions']).stdout
+    SB.versions = dict(ln.split(' ', 1) for ln in text.splitlines() if ln)
+    T.info(f'generation {GENERATION}: ' + ', '.join(
+        f'{k} {v}' for k, v in SB.versions.items()))
 
 
 def run_suite(tests, *, skip_env, test_timeout, prepare_fn, what,
@@ -775,6 +780,11 @@ def run_suite(tests, *, skip_env, test_timeout, prepare_fn, what,
 
 
 def main():
+    gens = os.environ.get('LOWPORT_E2E_GENERATIONS', ' '.join(GENERATIONS))
+    if GENERATION not in gens.replace(',', ' ').split():
+        skip_all(f'generation {GENERATION} is not in '
+                 f'LOWPORT_E2E_GENERATIONS ({gens})')
+    P.register(sys.modules[__name__])
     tests = T.TESTS
     only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b
     if only:

@@ -91,7 +91,7 @@ typedef struct {
 } RewriteCase;
 
 static const RewriteCase rewrite_cases[] = {
-	/* Podman 5.1 - 5.8 (research 1.3) */
+	/* Podman 5.1 - 5.8 (docs/podman-interfaces.md, "pasta") */
 	{"5.8 basic",
 	 "--config-net -t 80-80:80-80 -u none " TAIL58,
 	 UNPRIV,

@@ -21,7 +21,7 @@
 #include "netutils/mapping.h"
 #include "netutils/policy.h"
 
-/* The example of DESIGN.md "Interface contract", verbatim */
+/* A grant in the shape README.md ("Policy") documents */
 static const char design_example[] =
 	"[allow web]\n"
 	"users = alice\n"

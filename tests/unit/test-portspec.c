@@ -36,7 +36,7 @@ typedef struct {
 } ParseCase;
 
 static const ParseCase parse_cases[] = {
-	/* What Podman 5.0-5.8 emits (research podman_interfaces.md 1.3) */
+	/* What Podman 5.0-5.8 emits (docs/podman-interfaces.md, "pasta") */
 	{"80-80:80-80", LP_PORTSPEC_RANGES, AF_UNSPEC, NULL, NULL,
 	 "80-80:80-80"},
 	{"80-80:60-60", LP_PORTSPEC_RANGES, AF_UNSPEC, NULL, NULL,
