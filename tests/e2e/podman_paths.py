@@ -21,8 +21,10 @@ Copyright lowport authors
 """
 
 import shlex
+import sys
 
 import lptest as T
+import podman_fronts
 
 E = None  # the test_e2e module, set by register()
 TESTS = []  # (name, fn), added to T.TESTS by register()
@@ -44,6 +46,7 @@ def register(module):
     global E
     E = module
     T.TESTS.extend(TESTS)
+    podman_fronts.register(sys.modules[__name__], module)
 
 
 def path_test(name):
