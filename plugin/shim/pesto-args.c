@@ -78,8 +78,10 @@ void lp_pesto_args_free(LpPestoArgs *args)
 	if (!args)
 		return;
 	g_strfreev(args->argv);
-	g_array_unref(args->ports);
-	g_array_unref(args->blocks);
+	if (args->ports)
+		g_array_unref(args->ports);
+	if (args->blocks)
+		g_array_unref(args->blocks);
 	g_free(args);
 }
 
