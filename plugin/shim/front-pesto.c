@@ -55,11 +55,14 @@
 /* What pasta reports back through pesto when a port is taken */
 #define FRONT_PESTO_EADDRINUSE_TEXT "in use"
 
-/* The real pesto: only in Podman's helper directories */
+/*
+ * The real pesto: Podman's helper directories, then $PATH (Debian's passt
+ * installs /usr/bin/pesto, and Podman 6.1 runs that one)
+ */
 const LpCoreHelper lp_front_pesto_helper = {
 	.name = "pesto",
 	.package = "passt",
-	.search_path = false,
+	.search_path = true,
 	.policy_key = "real-pesto",
 	.policy_path = lp_policy_real_pesto,
 };
