@@ -49,8 +49,14 @@
 #include "netutils/procfs.h"
 #include "netutils/util.h"
 #include "shim/core.h"
+#include "shim/front-pasta.h"
 #include "shim/front-pesto.h"
 #include "shim/pesto-args.h"
+
+/* The rootless-netns pasta's PID file, next to its control socket */
+#define FRONT_PESTO_PID_FILE "rootless-netns-conn.pid"
+/* Bytes of a candidate's /proc/PID/cmdline searched for the socket path */
+#define FRONT_PESTO_CMDLINE_MAX 16384
 
 /* What pasta reports back through pesto when a port is taken */
 #define FRONT_PESTO_EADDRINUSE_TEXT "in use"
@@ -84,24 +90,78 @@ typedef struct {
 } FrontPesto;
 
 /**
- * lp_front_pesto_peer() - The process behind a unix stream socket, checked
+ * front_pesto_serves() - Tell whether a PID is a pasta of ours on a socket
+ * @pid:	Candidate
+ * @path:	Control socket path
+ * @ret_fd:	pidfd of it (caller closes)
+ *
+ * Return: 0 if @pid runs as our user and its argv names @path (pasta's
+ *	   "-c PATH"), negative errno otherwise
+ */
+static int front_pesto_serves(pid_t pid, const char *path, int *ret_fd)
+{
+	g_autofree char *file = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+	char buf[FRONT_PESTO_CMDLINE_MAX + 1];
+	lp_autofd int fd = -1, cf = -1;
+	ssize_t n;
+	size_t i;
+	uid_t uid;
+	int r;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = lp_pidfd_open(pid);
+	if (fd < 0)
+		return fd;
+	r = lp_pidfd_get_uid(fd, &uid);
+	if (r < 0)
+		return r;
+	if (uid != getuid())
+		return -EPERM;
+	cf = open(file, O_RDONLY | O_CLOEXEC);
+	if (cf < 0)
+		return -errno;
+	n = read(cf, buf, FRONT_PESTO_CMDLINE_MAX);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1) {
+		if (!strcmp(buf + i, path)) {
+			if (lp_pidfd_is_alive(fd) != 1)
+				return -ESRCH;
+			*ret_fd = fd;
+			fd = -1;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/**
+ * lp_front_pesto_peer() - The pasta serving a control socket, checked
  * @path:	Socket path
  * @ret_pid:	Its PID
- * @error:	LP_CORE_ERROR_REAL if nobody listens there or the peer is not
- *		a process of ours
+ * @error:	LP_CORE_ERROR_REAL if nobody listens there or no process of
+ *		ours with "-c @path" is found
  *
- * Connects and closes at once (pasta takes the next client then).
+ * The peer's credentials (SO_PEERCRED) name the process that called
+ * listen(): pasta does that before it daemonizes, so that PID may be gone
+ * already; then the PID file next to the socket (Podman's --pid of the
+ * rootless-netns pasta) names the daemon. Either must run as this user
+ * with @path in its argv. Connects and closes at once.
  *
- * Return: a pidfd of the peer (caller closes), negative errno on error
+ * Return: a pidfd of the pasta (caller closes), negative errno on error
  */
 int lp_front_pesto_peer(const char *path, pid_t *ret_pid, GError **error)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *pid_file = NULL;
 	struct ucred cred = {0};
 	socklen_t len = sizeof(cred);
 	lp_autofd int s = -1;
-	uid_t uid;
-	int fd, r;
+	pid_t pid = 0;
+	int fd = -1, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_ARGS,
@@ -118,20 +178,21 @@ int lp_front_pesto_peer(const char *path, pid_t *ret_pid, GError **error)
 			    g_strerror(-r));
 		return r;
 	}
-	fd = lp_pidfd_open(cred.pid);
-	r = fd < 0 ? fd : lp_pidfd_get_uid(fd, &uid);
-	if (r == 0 && uid != getuid())
-		r = -EPERM;
+	r = front_pesto_serves(cred.pid, path, &fd);
+	if (r < 0) {
+		pid_file = g_build_filename(dir, FRONT_PESTO_PID_FILE, NULL);
+		if (lp_front_pasta_read_pid(pid_file, &pid) == 0 &&
+		    front_pesto_serves(pid, path, &fd) == 0)
+			r = 0;
+	}
 	if (r < 0) {
 		g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL,
-			    "the process behind '%s' (PID %d) is not a pasta "
-			    "of this user: %s",
+			    "no pasta of this user with '%s' found (socket "
+			    "peer PID %d: %s)",
 			    path, (int)cred.pid, g_strerror(-r));
-		if (fd >= 0)
-			close(fd);
 		return r;
 	}
-	*ret_pid = cred.pid;
+	*ret_pid = pid ? pid : cred.pid;
 	return fd;
 }
 
