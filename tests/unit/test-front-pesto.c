@@ -50,6 +50,27 @@ typedef struct {
 } Pesto;
 
 /**
+ * pasta_wait_exec() - Wait until the stand-in pasta runs the shell
+ * @p:	Call, @pasta forked
+ */
+static void pasta_wait_exec(const Pesto *p)
+{
+	g_autofree char *file = g_strdup_printf("/proc/%d/cmdline", p->pasta);
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autofree char *text = NULL;
+		gsize len = 0;
+
+		if (g_file_get_contents(file, &text, &len, NULL) &&
+		    memmem(text, len, p->sock, strlen(p->sock)))
+			return;
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(1000);
+	}
+}
+
+/**
  * pesto_setup() - Socket, stand-in pesto (exit status @rc), lowportd
  * @p:		Call to set up
  * @rc:		Exit status of the stand-in pesto
@@ -79,6 +100,7 @@ static void pesto_setup(Pesto *p, int rc, int code)
 		      p->sock, (char *)NULL);
 		_exit(127);
 	}
+	pasta_wait_exec(p);
 	text = g_strdup_printf("%d\n", (int)p->pasta);
 	path = g_build_filename(p->dir, "rootless-netns-conn.pid", NULL);
 	g_assert_true(g_file_set_contents(path, text, -1, NULL));
