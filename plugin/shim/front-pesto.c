@@ -58,6 +58,10 @@
 /* Bytes of a candidate's /proc/PID/cmdline searched for the socket path */
 #define FRONT_PESTO_CMDLINE_MAX 16384
 
+/* How long pasta may take to bind the ports pesto added, how often we look */
+#define FRONT_PESTO_BIND_WAIT_MS 2000
+#define FRONT_PESTO_BIND_POLL_MS 5
+
 /* What pasta reports back through pesto when a port is taken */
 #define FRONT_PESTO_EADDRINUSE_TEXT "in use"
 
@@ -242,6 +246,34 @@ static bool front_pesto_lost_race(LpCoreFront *f, const LpCoreRun *run)
 }
 
 /**
+ * front_pesto_wait_bound() - Wait until pasta holds every backend block
+ * @f:	Core state of a FrontPesto, after a run that exited 0
+ *
+ * pesto may return before pasta has bound the new ports, and lowportd
+ * wants a listening socket of the user on each backend port. A port we
+ * can no longer bind is taken (by pasta, since we checked it was free).
+ * Waits at most FRONT_PESTO_BIND_WAIT_MS; lowportd explains if one is
+ * still free then.
+ */
+static void front_pesto_wait_bound(const LpCoreFront *f)
+{
+	gint64 end = g_get_monotonic_time() + FRONT_PESTO_BIND_WAIT_MS * 1000;
+	guint i = 0;
+
+	while (i < f->blocks->len && g_get_monotonic_time() < end) {
+		const LpCoreBlock *b =
+			&g_array_index(f->blocks, LpCoreBlock, i);
+
+		if (lp_core_ports_try_bind(b->proto, &b->addr, f->backend[i]) ==
+		    -EADDRINUSE) {
+			i++;
+			continue;
+		}
+		g_usleep(FRONT_PESTO_BIND_POLL_MS * 1000);
+	}
+}
+
+/**
  * front_pesto_lease_pidfd() - LpCoreFrontOps.lease_pidfd: the pasta
  * @f:		Core state of a FrontPesto
  * @run:	Run that exited 0
@@ -252,9 +284,11 @@ static bool front_pesto_lost_race(LpCoreFront *f, const LpCoreRun *run)
 static int front_pesto_lease_pidfd(LpCoreFront *f, const LpCoreRun *run,
 				   GError **error)
 {
-	int fd = fcntl(((FrontPesto *)f)->pasta, F_DUPFD_CLOEXEC, 3);
+	int fd;
 
 	(void)run;
+	front_pesto_wait_bound(f);
+	fd = fcntl(((FrontPesto *)f)->pasta, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
 		g_set_error(error, LP_CORE_ERROR, LP_CORE_ERROR_REAL,
 			    "cannot follow pasta: %s", g_strerror(errno));
