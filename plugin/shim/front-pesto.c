@@ -382,9 +382,10 @@ static void front_pesto_release(const char *id)
 /**
  * front_pesto_delete() - Step 4: delete the backend ports, end the leases
  * @p:		Front with a plan for --delete, pasta found
- * @error:	Why the leases cannot be listed
+ * @error:	Why pesto could not be run
  *
- * A block with no lease is deleted as given (pesto finds nothing then).
+ * A block with no lease is deleted as given (pesto finds nothing then);
+ * so is every block if lowportd cannot list the leases (a warning says so).
  *
  * Return: pesto's exit status (output relayed), -1 on error
  */
@@ -392,6 +393,7 @@ static int front_pesto_delete(FrontPesto *p, GError **error)
 {
 	g_autoptr(LpRequest) req = lp_request_new(LP_OP_LIST);
 	g_autoptr(LpReply) reply = NULL;
+	g_autoptr(GError) lerr = NULL;
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
 	const GArray *blocks = p->args->blocks;
 	g_autofree uint16_t *backend = g_new0(uint16_t, blocks->len);
@@ -402,14 +404,20 @@ static int front_pesto_delete(FrontPesto *p, GError **error)
 	int status = -1;
 
 	reply = lp_client_call(lp_client_socket_path(), req, -1,
-			       LP_CLIENT_TIMEOUT_MS, error);
-	if (!reply || !lp_reply_check(reply, error))
-		return -1;
+			       LP_CLIENT_TIMEOUT_MS, &lerr);
+	if (!reply || !lp_reply_check(reply, &lerr)) {
+		/* the container goes anyway: delete what the specs say */
+		g_printerr("lowport: cannot list the leases (%s); deleting the "
+			   "ports as given\n",
+			   lerr->message);
+		g_clear_pointer(&reply, lp_reply_free);
+	}
 	for (i = 0; i < blocks->len; i++) {
 		const LpCoreBlock *b = &g_array_index(blocks, LpCoreBlock, i);
 
 		id = NULL;
-		backend[i] = front_pesto_find(p, reply->leases, b, &id);
+		if (reply)
+			backend[i] = front_pesto_find(p, reply->leases, b, &id);
 		if (!backend[i])
 			backend[i] = b->host_port;
 		else if (!g_ptr_array_find_with_equal_func(ids, id, g_str_equal,

@@ -334,6 +334,28 @@ static void test_no_pasta(void)
 	pesto_clear(&p);
 }
 
+/**
+ * test_delete_no_lowportd() - --delete while lowportd cannot list the
+ * leases: a warning, the specs deleted as given, pesto's status
+ */
+static void test_delete_no_lowportd(void)
+{
+	g_autofree char *out = NULL, *log = NULL, *want = NULL;
+	Pesto p = {0};
+
+	pesto_setup(&p, 0, -1);
+	g_assert_cmpint(
+		pesto_run(&p, "--delete -t 0.0.0.0/80:10.89.0.2/80", &out), ==,
+		0);
+	g_assert_true(g_str_has_prefix(out, "lowport: cannot list the leases"));
+	g_assert_nonnull(strstr(out, "pesto says hi\n"));
+	log = pesto_log(&p);
+	want = g_strdup_printf("--delete -t 0.0.0.0/80:10.89.0.2/80 %s\n",
+			       p.sock);
+	g_assert_cmpstr(log, ==, want);
+	pesto_clear(&p);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -342,5 +364,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/front-pesto/pesto-fails", test_pesto_fails);
 	g_test_add_func("/front-pesto/pass-through", test_pass_through);
 	g_test_add_func("/front-pesto/no-pasta", test_no_pasta);
+	g_test_add_func("/front-pesto/delete-no-lowportd",
+			test_delete_no_lowportd);
 	return g_test_run();
 }
