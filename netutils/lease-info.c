@@ -64,6 +64,7 @@ LpLeaseInfo *lp_lease_info_parse(JsonObject *o, const LpJsonWhere *w,
 	    !lp_json_strict_get_int(o, w, "pid", 1, INT32_MAX, "a process ID",
 				    &pid, error) ||
 	    !lp_protocol_get_netns(o, w, &info->netns, error) ||
+	    !lp_protocol_get_front(o, w, &info->front, error) ||
 	    !lp_json_strict_get_int(o, w, "created", 0, INT64_MAX, "a time",
 				    &info->created, error))
 		return NULL;
@@ -97,6 +98,7 @@ JsonNode *lp_leases_to_json(const GPtrArray *leases)
 		lp_protocol_add_int(b, "pid", info->pid);
 		if (info->netns)
 			lp_protocol_add_string(b, "netns", info->netns);
+		lp_protocol_add_string(b, "front", lp_front_name(info->front));
 		lp_protocol_add_int(b, "created", info->created);
 		lp_protocol_add_mappings(b, info->mappings);
 		json_builder_end_object(b);

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "netutils/json-strict.h"
+#include "netutils/protocol.h"
 
 /*
  * LpLeaseInfo - one lease as lowportd reports it
@@ -25,6 +26,7 @@ typedef struct {
 	uid_t uid;
 	pid_t pid;
 	char *netns;
+	LpFront front;	  /* shim front that asked for it */
 	int64_t created;  /* Unix time, seconds */
 	GArray *mappings; /* LpMapping */
 } LpLeaseInfo;

@@ -24,6 +24,7 @@
 /* Field numbers in /proc/PID/stat (proc(5), from 1) */
 #define PROCFS_STAT_STATE     3
 #define PROCFS_STAT_PPID      4
+#define PROCFS_STAT_FLAGS     9
 #define PROCFS_STAT_STARTTIME 22
 
 /* Highest port number */
@@ -94,7 +95,7 @@ static int procfs_parse_u64(const char *p, uint64_t *ret)
 /**
  * lp_procfs_parse_stat() - Fields of the contents of /proc/PID/stat
  * @buf:	Contents, NUL-terminated
- * @ret:	State, parent and start time
+ * @ret:	State, parent, flags and start time
  *
  * The command name (field 2) is in parentheses and may itself contain
  * blanks, parentheses and newlines; every later field is numeric or a state
@@ -126,6 +127,10 @@ int lp_procfs_parse_stat(const char *buf, LpProcStat *ret)
 			if (procfs_parse_u64(p, &v) < 0 || v > G_MAXINT32)
 				return -EIO;
 			st.ppid = (pid_t)v;
+		} else if (field == PROCFS_STAT_FLAGS) {
+			if (procfs_parse_u64(p, &v) < 0 || v > G_MAXUINT32)
+				return -EIO;
+			st.flags = (unsigned int)v;
 		} else if (field == PROCFS_STAT_STARTTIME) {
 			if (procfs_parse_u64(p, &st.starttime) < 0)
 				return -EIO;

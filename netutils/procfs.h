@@ -25,13 +25,18 @@
  * @state:	Field 3: state letter (R, S, Z, ...)
  * @ppid:	Field 4: parent PID (0 for a process whose parent is outside
  *		our pid namespace)
+ * @flags:	Field 9: kernel flags (PF_*), e.g. LP_PROCFS_PF_EXITING
  * @starttime:	Field 22: start time, clock ticks after boot
  */
 typedef struct {
 	char state;
 	pid_t ppid;
+	unsigned int flags;
 	uint64_t starttime;
 } LpProcStat;
+
+/* The kernel task flag PF_EXITING: the process is inside exit() */
+#define LP_PROCFS_PF_EXITING 0x00000004
 
 int lp_procfs_read(const char *path, char *buf, size_t size, bool *ret_full);
 int lp_procfs_parse_stat(const char *buf, LpProcStat *ret);

@@ -48,6 +48,12 @@ static const char *const protocol_code_names[LP_ERR_MAX] = {
 	[LP_ERR_INTERNAL] = "internal",
 };
 
+static const char *const protocol_front_names[LP_FRONT_MAX] = {
+	[LP_FRONT_PASTA] = "pasta",
+	[LP_FRONT_ROOTLESSPORT] = "rootlessport",
+	[LP_FRONT_PESTO] = "pesto",
+};
+
 static const char *const protocol_op_names[LP_OP_MAX] = {
 	[LP_OP_FORWARD] = "forward",
 	[LP_OP_RELEASE] = "release",
@@ -106,6 +112,68 @@ LpErrorCode lp_protocol_error_code(const GError *error)
 	default:
 		return LP_ERR_INTERNAL;
 	}
+}
+
+/**
+ * lp_front_name() - Wire name of a shim front
+ * @front:	Front
+ *
+ * Return: static name, "pasta" for out-of-range values
+ */
+const char *lp_front_name(LpFront front)
+{
+	if ((unsigned int)front >= LP_FRONT_MAX)
+		return protocol_front_names[LP_FRONT_PASTA];
+	return protocol_front_names[front];
+}
+
+/**
+ * lp_front_from_name() - Parse the wire name of a shim front
+ * @name:	Name, e.g. "rootlessport"
+ *
+ * Return: LpFront, or -EINVAL for unknown names
+ */
+int lp_front_from_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; name && i < LP_FRONT_MAX; i++) {
+		if (!strcmp(name, protocol_front_names[i]))
+			return i;
+	}
+	return -EINVAL;
+}
+
+/**
+ * lp_protocol_get_front() - Read the optional "front" member
+ * @o:		Forward request or lease object
+ * @w:		Its position
+ * @ret:	Front; LP_FRONT_PASTA if absent (shims before fronts)
+ * @error:	Set on failure: not a string, or not a known front
+ *
+ * Return: TRUE on success
+ */
+gboolean lp_protocol_get_front(JsonObject *o, const LpJsonWhere *w,
+			       LpFront *ret, GError **error)
+{
+	g_autofree char *q = NULL;
+	const char *name;
+	int front;
+
+	if (!lp_json_strict_get_string(o, w, "front", false, &name, error))
+		return FALSE;
+	if (!name) {
+		*ret = LP_FRONT_PASTA;
+		return TRUE;
+	}
+	front = lp_front_from_name(name);
+	if (front < 0)
+		return lp_json_strict_fail(
+			w, "front", error,
+			"unknown front '%s' (expected pasta, rootlessport or pesto)",
+			q = lp_json_strict_excerpt(name, 64));
+	*ret = front;
+	return TRUE;
 }
 
 /**

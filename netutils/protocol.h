@@ -78,6 +78,26 @@ typedef enum {
 	LP_OP_MAX,
 } LpOp;
 
+/*
+ * Which shim front asked for a lease (the "front" member of a forward
+ * request and of a listed lease; absent means pasta, the only front of
+ * older shims); names in lp_front_name()
+ */
+typedef enum {
+	LP_FRONT_PASTA,
+	LP_FRONT_ROOTLESSPORT,
+	LP_FRONT_PESTO,
+	LP_FRONT_MAX,
+} LpFront;
+
+/* Bound on the "retry" counter of a forward request */
+#define LP_RETRY_MAX 1000
+
+const char *lp_front_name(LpFront front);
+int lp_front_from_name(const char *name);
+gboolean lp_protocol_get_front(JsonObject *o, const LpJsonWhere *w,
+			       LpFront *ret, GError **error);
+
 const char *lp_op_name(LpOp op);
 int lp_op_from_name(const char *name);
 gboolean lp_lease_id_valid(const char *id);

@@ -100,6 +100,9 @@ static gboolean reply_parse_error(JsonObject *o, LpReply *reply, GError **error)
 	    !lp_json_strict_get_string(o, &ew, "message", true, &message,
 				       error))
 		return FALSE;
+	if (json_object_has_member(o, "retry") &&
+	    !lp_json_strict_get_bool(o, &ew, "retry", &reply->retry, error))
+		return FALSE;
 	c = lp_error_code_from_name(code);
 	reply->code = c < 0 ? LP_ERR_INTERNAL : c;
 	reply->message = g_strdup(message);
@@ -294,6 +297,10 @@ char *lp_reply_serialize(const LpReply *reply, LpOp op, size_t *ret_len)
 	lp_protocol_add_string(b, "code", lp_error_code_name(reply->code));
 	lp_protocol_add_string(b, "message",
 			       reply->message ? reply->message : "");
+	if (reply->retry) {
+		json_builder_set_member_name(b, "retry");
+		json_builder_add_boolean_value(b, TRUE);
+	}
 	json_builder_end_object(b);
 	return lp_protocol_finish(b, ret_len);
 }

@@ -29,6 +29,9 @@ typedef struct {
  * @ok:		TRUE on success
  * @code:	Error code if !ok
  * @message:	One-line message if !ok
+ * @retry:	If !ok: the refusal may end by itself soon (the user's own
+ *		lease in the way is ending): ask again shortly ("retry" in
+ *		the error object, absent: false)
  * @lease_id:	forward: the new lease
  * @leases:	list: GPtrArray of LpLeaseInfo, owns them; never NULL after
  *		lp_reply_new_ok(), lp_reply_new_error() or lp_reply_parse()
@@ -38,6 +41,7 @@ typedef struct {
 	gboolean ok;
 	LpErrorCode code;
 	char *message;
+	gboolean retry;
 	char *lease_id;
 	GPtrArray *leases;
 	LpStatus status;

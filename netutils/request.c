@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -73,6 +75,28 @@ static gboolean request_parse_op(JsonObject *o, const LpJsonWhere *w, LpOp *ret,
 }
 
 /**
+ * request_parse_retry() - Read the optional "retry" counter
+ * @o:		Request object
+ * @w:		Its position
+ * @ret:	Counter, 0 if absent
+ * @error:	Set on failure
+ *
+ * Return: TRUE on success
+ */
+static gboolean request_parse_retry(JsonObject *o, const LpJsonWhere *w,
+				    unsigned int *ret, GError **error)
+{
+	int64_t v = 0;
+
+	if (json_object_has_member(o, "retry") &&
+	    !lp_json_strict_get_int(o, w, "retry", 0, LP_RETRY_MAX,
+				    "a retry count", &v, error))
+		return FALSE;
+	*ret = v;
+	return TRUE;
+}
+
+/**
  * lp_request_parse() - Decode one request line, strictly
  * @buf:	Input, need not be NUL-terminated; a final '\n' is allowed
  * @len:	Length of @buf, at most LP_REQUEST_MAX
@@ -97,6 +121,9 @@ LpRequest *lp_request_parse(const char *buf, size_t len, GError **error)
 	switch (op) {
 	case LP_OP_FORWARD:
 		if (!lp_protocol_get_netns(o, &w, &req->netns, error))
+			return NULL;
+		if (!lp_protocol_get_front(o, &w, &req->front, error) ||
+		    !request_parse_retry(o, &w, &req->retry, error))
 			return NULL;
 		g_array_unref(req->mappings);
 		req->mappings = lp_protocol_get_mappings(o, &w, error);
@@ -130,6 +157,9 @@ char *lp_request_serialize(const LpRequest *req, size_t *ret_len)
 	if (req->op == LP_OP_FORWARD) {
 		if (req->netns)
 			lp_protocol_add_string(b, "netns", req->netns);
+		lp_protocol_add_string(b, "front", lp_front_name(req->front));
+		if (req->retry)
+			lp_protocol_add_int(b, "retry", req->retry);
 		lp_protocol_add_mappings(b, req->mappings);
 	} else if (req->op == LP_OP_RELEASE) {
 		lp_protocol_add_string(b, "id", req->id ? req->id : "");

@@ -19,6 +19,10 @@
  * @op:		Operation
  * @netns:	forward: netns path pasta serves (informational), may be NULL
  * @mappings:	forward: GArray of LpMapping, 1..LP_MAPPINGS_MAX entries
+ * @front:	forward: the shim front asking ("front", absent: pasta)
+ * @retry:	forward: 0 for a new request, N for its Nth repetition after
+ *		a refusal that said to retry ("retry", absent: 0); lowportd
+ *		logs a repeated refusal only once
  * @id:		release: lease ID
  */
 typedef struct {
@@ -26,6 +30,8 @@ typedef struct {
 	LpOp op;
 	char *netns;
 	GArray *mappings;
+	LpFront front;
+	unsigned int retry;
 	char *id;
 } LpRequest;
 

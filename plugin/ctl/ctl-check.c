@@ -8,7 +8,9 @@
  * it), "warn" (cannot tell, not counted as a failure) or "info". Checks:
  * ip_unprivileged_port_start, lowportd and its table, the policy's grants
  * for the calling user, the shim and the Podman drop-in, which pasta Podman
- * really runs (podman info), and the Podman and pasta versions.
+ * really runs (podman info), the Podman and pasta versions, which helper
+ * publishes bridge-network ports and whether Podman picks lowport's shim
+ * for pasta, rootlessport and pesto (containers.conf, ctl-podman-conf.c).
  */
 #include "config.h"
 
@@ -24,6 +26,7 @@
 
 #include "netutils/client.h"
 #include "ctl/ctl-check.h"
+#include "ctl/ctl-podman-conf.h"
 #include "ctl/ctl.h"
 #include "netutils/policy.h"
 #include "netutils/procfs.h"
@@ -391,6 +394,87 @@ static gboolean check_podman_pasta(void)
 }
 
 /**
+ * check_helper_pick() - Does Podman pick lowport's shim for one helper
+ * @conf:	Podman's configuration
+ * @name:	"pasta", "rootlessport" or "pesto"
+ * @used:	Podman uses this helper here (pasta; the bridge forwarder)
+ *
+ * Return: FALSE if a check failed (a helper in use that is not the shim,
+ *	   when lowport installed one)
+ */
+static gboolean check_helper_pick(const LpCtlPodmanConf *conf, const char *name,
+				  bool used)
+{
+	g_autofree char *shim =
+		g_build_filename(LOWPORT_PKGLIBEXECDIR, name, NULL);
+	g_autofree char *pick = lp_ctl_podman_conf_pick(
+		conf, name, strcmp(name, "pasta") ? NULL : g_getenv("PATH"));
+	g_autofree char *fix = NULL;
+	bool installed = access(shim, X_OK) == 0;
+
+	if (conf->dirs_file)
+		fix = g_strdup_printf("list %s first in [engine] "
+				      "helper_binaries_dir (set last by %s)",
+				      LOWPORT_PKGLIBEXECDIR, conf->dirs_file);
+	else
+		fix = g_strdup_printf("install " CTL_CHECK_DROPIN
+				      " (helper_binaries_dir with %s first)",
+				      LOWPORT_PKGLIBEXECDIR);
+	if (pick && same_file(pick, shim))
+		return check_line(CHECK_OK, NULL,
+				  "Podman picks lowport's %s shim (%s)", name,
+				  pick);
+	if (!installed)
+		return check_line(CHECK_INFO, NULL,
+				  "Podman picks %s for %s; lowport has no %s "
+				  "shim installed",
+				  pick ? pick : "nothing", name, name);
+	return check_line(used ? CHECK_FAIL : CHECK_WARN, fix,
+			  "Podman picks %s for %s, not lowport's shim %s%s",
+			  pick ? pick : "nothing", name, shim,
+			  used ? "" : " (not used by this configuration)");
+}
+
+/**
+ * check_bridge() - Which forwarder Podman uses for bridge networks, and
+ * whether it and pasta are lowport's shims
+ * @major:	Podman's major version, 0 if unknown
+ *
+ * Return: FALSE if a check failed
+ */
+static gboolean check_bridge(unsigned int major)
+{
+	g_autoptr(GPtrArray) files = lp_ctl_podman_conf_default_files();
+	g_auto(LpCtlPodmanConf) conf = {0};
+	g_autoptr(GError) error = NULL;
+	const char *bridge;
+	gboolean ok = TRUE;
+
+	if (!lp_ctl_podman_conf_load(&conf, files, &error))
+		return check_line(CHECK_FAIL, NULL, "containers.conf: %s",
+				  error->message);
+	bridge = lp_ctl_podman_conf_bridge(&conf, major);
+	if (conf.forwarder && !strcmp(conf.forwarder, "pasta") &&
+	    !strcmp(bridge, "rootlessport"))
+		check_line(CHECK_WARN, NULL,
+			   "rootless_port_forwarder = \"pasta\" (%s) needs "
+			   "Podman 6; this Podman uses rootlessport",
+			   conf.forwarder_file);
+	check_line(CHECK_INFO, NULL,
+		   "bridge networks: Podman publishes ports with %s "
+		   "([network] rootless_port_forwarder %s%s%s%s)",
+		   bridge, conf.forwarder ? "= \"" : "unset",
+		   conf.forwarder ? conf.forwarder : "",
+		   conf.forwarder ? "\" in " : "",
+		   conf.forwarder ? conf.forwarder_file : "");
+	ok &= check_helper_pick(&conf, "pasta", true);
+	ok &= check_helper_pick(&conf, "rootlessport",
+				!strcmp(bridge, "rootlessport"));
+	ok &= check_helper_pick(&conf, "pesto", !strcmp(bridge, "pesto"));
+	return ok;
+}
+
+/**
  * check_podman() - Podman's version and its choice of pasta
  *
  * Return: FALSE if a check failed
@@ -419,7 +503,7 @@ static gboolean check_podman(void)
 		check_line(CHECK_WARN, NULL,
 			   "lowport is made for Podman 5 (pasta by default); "
 			   "older versions need --network pasta");
-	return check_podman_pasta();
+	return check_bridge(major) & check_podman_pasta();
 }
 
 /**

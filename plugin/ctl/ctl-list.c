@@ -20,9 +20,9 @@
 #include "netutils/protocol.h"
 
 static const char *const list_columns[] = {
-	"ID",		"USER",		"PROTO",
-	"HOST ADDRESS", "HOST PORT(S)", "BACKEND PORT(S)",
-	"PID",		"AGE",
+	"ID",		"USER",		"FRONT",	   "PROTO",
+	"HOST ADDRESS", "HOST PORT(S)", "BACKEND PORT(S)", "PID",
+	"AGE",
 };
 
 #define LIST_NCOLUMNS G_N_ELEMENTS(list_columns)
@@ -108,12 +108,13 @@ static void list_add_rows(GPtrArray *rows, const LpLeaseInfo *info, int64_t now)
 
 		row[0] = g_strdup(info->id);
 		row[1] = list_user_name(info->uid);
-		row[2] = g_strdup(lp_proto_name(m->proto));
-		row[3] = list_address(&m->addr);
-		row[4] = list_ports(m->host_port, m->range);
-		row[5] = list_ports(m->backend_port, m->range);
-		row[6] = g_strdup_printf("%d", (int)info->pid);
-		row[7] = lp_ctl_list_format_age(now - info->created);
+		row[2] = g_strdup(lp_front_name(info->front));
+		row[3] = g_strdup(lp_proto_name(m->proto));
+		row[4] = list_address(&m->addr);
+		row[5] = list_ports(m->host_port, m->range);
+		row[6] = list_ports(m->backend_port, m->range);
+		row[7] = g_strdup_printf("%d", (int)info->pid);
+		row[8] = lp_ctl_list_format_age(now - info->created);
 		g_ptr_array_add(rows, row);
 	}
 }

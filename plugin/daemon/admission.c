@@ -35,6 +35,7 @@
 #include "daemon/firewalld.h"
 #include "daemon/log.h"
 #include "netutils/pidfd.h"
+#include "netutils/procfs.h"
 #include "netutils/sockdiag.h"
 #include "netutils/util.h"
 #include "netutils/request.h"
@@ -183,6 +184,29 @@ static bool admission_dup(const LpRequest *req, GError **error)
 }
 
 /**
+ * admission_exiting() - Tell whether a lease's process is on its way out
+ * @lease:	Lease in the way
+ *
+ * Exited (its pidfd polls readable, zombie or reaped: the pidfd watch has
+ * not ended the lease yet), a zombie, or inside exit() (PF_EXITING).
+ *
+ * Return: true if the lease ends by itself in a moment
+ */
+static bool admission_exiting(const LpLease *lease)
+{
+	LpProcStat st;
+
+	if (lease->pidfd >= 0 && lp_pidfd_is_alive(lease->pidfd) == 0)
+		return true;
+	if (lp_procfs_stat(lease->pid, &st) < 0)
+		return lease->pidfd < 0; /* gone, and nothing else to ask */
+	if (st.starttime != lease->starttime)
+		return true; /* the PID is another process's now */
+	return st.state == 'Z' || st.state == 'X' ||
+	       (st.flags & LP_PROCFS_PF_EXITING);
+}
+
+/**
  * admission_overlap() - Check for overlaps with existing leases
  * @reg:	Registry
  * @peer:	Peer
@@ -190,8 +214,10 @@ static bool admission_dup(const LpRequest *req, GError **error)
  * @error:	Return location for a GError
  *
  * A conflict with the peer's own lease is said apart from one with another
- * user's: on a quick "podman restart" the old pasta may not have exited yet,
- * and the shim retries for a moment when its own lease is in the way.
+ * user's: on a quick "podman restart" the old helper may not have exited
+ * yet. If that lease's process is on its way out, the refusal is in
+ * LP_DAEMON_ERROR_RETRY, the reply says "retry" and the shim asks again
+ * in a moment; a lease whose process runs on is refused for good at once.
  *
  * Return: true if no port is forwarded twice
  */
@@ -215,6 +241,12 @@ static bool admission_overlap(LpRegistry *reg, const LpPeer *peer,
 				error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
 				"port %u/%s on %s is already forwarded for another user",
 				port, lp_proto_name(m->proto), addr);
+		else if (admission_exiting(other))
+			g_set_error(
+				error, LP_DAEMON_ERROR_RETRY, LP_ERR_CONFLICT,
+				"port %u/%s on %s is already forwarded by your lease %s, whose process %d is exiting",
+				port, lp_proto_name(m->proto), addr, other->id,
+				other->pid);
 		else
 			g_set_error(
 				error, LP_DAEMON_ERROR, LP_ERR_CONFLICT,
@@ -431,6 +463,7 @@ LpLease *lp_admission_check(LpRegistry *reg, const LpPolicy *policy,
 	g_array_append_vals(lease->groups, peer->groups->data,
 			    peer->groups->len);
 	lease->netns = g_strdup(req->netns ? req->netns : "");
+	lease->front = req->front;
 	lease->created = g_get_real_time() / G_USEC_PER_SEC;
 	g_array_append_vals(lease->mappings, req->mappings->data,
 			    req->mappings->len);

@@ -21,19 +21,37 @@
 /**
  * dispatch_refuse() - Log a refusal and turn its error into a reply
  * @peer:	Peer
- * @error:	Error in LP_DAEMON_ERROR
+ * @req:	Forward request
+ * @error:	Error in LP_DAEMON_ERROR or LP_DAEMON_ERROR_RETRY
  *
- * Return: error reply
+ * One line per refused request, not per repetition: a repeated request
+ * (@req->retry > 0) refused again for a reason that may pass is not
+ * logged; its first refusal was, and so is its final outcome.
+ *
+ * Return: error reply, with "retry" for LP_DAEMON_ERROR_RETRY
  */
-static LpReply *dispatch_refuse(const LpPeer *peer, GError *error)
+static LpReply *dispatch_refuse(const LpPeer *peer, const LpRequest *req,
+				GError *error)
 {
 	g_autofree char *label = lp_user_label(peer->uid);
-	LpErrorCode code = error->domain == LP_DAEMON_ERROR ? error->code
-							    : LP_ERR_INTERNAL;
+	bool retry = error->domain == LP_DAEMON_ERROR_RETRY;
+	LpErrorCode code = error->domain == LP_DAEMON_ERROR || retry
+				   ? error->code
+				   : LP_ERR_INTERNAL;
+	LpReply *reply;
 
-	lp_log_event("refused", peer->uid, NULL, "refused forward for %s: %s",
-		     label, error->message);
-	return lp_reply_new_error(code, "%s", error->message);
+	if (!req->retry)
+		lp_log_event("refused", peer->uid, NULL,
+			     "refused forward for %s (%s): %s", label,
+			     lp_front_name(req->front), error->message);
+	else if (!retry)
+		lp_log_event("refused", peer->uid, NULL,
+			     "refused forward for %s (%s) after %u retries: %s",
+			     label, lp_front_name(req->front), req->retry,
+			     error->message);
+	reply = lp_reply_new_error(code, "%s", error->message);
+	reply->retry = retry;
+	return reply;
 }
 
 /**
@@ -52,17 +70,21 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 	g_autoptr(LpLease) lease = NULL;
 	g_autofree char *label = lp_user_label(peer->uid);
 	g_autofree char *what = NULL;
+	char retries[16];
 	LpReply *reply;
 
 	lease = lp_admission_check(d->registry, d->policy, peer, req, pidfd,
 				   &error);
 	if (!lease || !lp_registry_admit(d->registry, lease, &error))
-		return dispatch_refuse(peer, error);
+		return dispatch_refuse(peer, req, error);
 
 	what = lp_lease_describe(lease);
+	g_snprintf(retries, sizeof(retries), "%u", req->retry);
 	lp_log_event("admitted", peer->uid, lease->id,
-		     "admitted lease %s for %s, pid %d: %s", lease->id, label,
-		     lease->pid, what);
+		     "admitted lease %s for %s, pid %d (%s%s%s): %s", lease->id,
+		     label, lease->pid, lp_front_name(lease->front),
+		     req->retry ? ", after retries: " : "",
+		     req->retry ? retries : "", what);
 	reply = lp_reply_new_ok();
 	reply->lease_id = g_strdup(lease->id);
 	g_steal_pointer(&lease); /* the registry owns it now */

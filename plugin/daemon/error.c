@@ -11,3 +11,4 @@
 #include "daemon/error.h"
 
 G_DEFINE_QUARK(lp_daemon_error_quark, lp_daemon_error)
+G_DEFINE_QUARK(lp_daemon_error_retry_quark, lp_daemon_error_retry)

@@ -138,6 +138,7 @@ LpLeaseInfo *lp_lease_to_info(const LpLease *lease)
 	info->uid = lease->uid;
 	info->pid = lease->pid;
 	info->netns = g_strdup(lease->netns ? lease->netns : "");
+	info->front = lease->front;
 	info->created = lease->created;
 	g_array_append_vals(info->mappings, lease->mappings->data,
 			    lease->mappings->len);

@@ -31,6 +31,7 @@
  * @pid:	Process whose exit ends the lease (pasta)
  * @starttime:	Its start time (/proc/PID/stat field 22), PID-reuse guard
  * @netns:	Netns path the client named (informational)
+ * @front:	Shim front that asked for it (pasta, rootlessport, pesto)
  * @created:	Unix time of admission
  * @mappings:	GArray of LpMapping
  * @pidfd:	pidfd of @pid (-1 if none)
@@ -45,6 +46,7 @@ typedef struct LpLease {
 	pid_t pid;
 	uint64_t starttime;
 	char *netns;
+	LpFront front;
 	int64_t created;
 	GArray *mappings;
 	int pidfd;

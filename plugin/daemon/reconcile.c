@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -26,6 +27,7 @@
 #include "daemon/reconcile.h"
 #include "daemon/state.h"
 #include "netutils/pidfd.h"
+#include "netutils/procfs.h"
 #include "netutils/nft/nft-table.h"
 #include "netutils/nft/nft-lease.h"
 
@@ -207,10 +209,34 @@ static bool reconcile_kernel(LpRegistry *reg, LpNft *nft, GPtrArray *live,
 }
 
 /**
+ * reconcile_exiting() - Tell whether an opened lease process is past its end
+ * @lease:	Lease whose @pid was opened
+ * @pidfd:	pidfd of it
+ *
+ * A pidfd opens on a zombie too, and a process inside exit() (PF_EXITING)
+ * is not a zombie yet: neither is live, and adopting them would end the
+ * lease a moment later as "process exited" instead of saying it exited
+ * while lowportd was down.
+ *
+ * Return: true if it has exited or is exiting
+ */
+static bool reconcile_exiting(const LpLease *lease, int pidfd)
+{
+	LpProcStat st;
+
+	if (lp_pidfd_is_alive(pidfd) == 0)
+		return true;
+	if (lp_procfs_stat(lease->pid, &st) < 0)
+		return true;
+	return st.state == 'Z' || st.state == 'X' ||
+	       (st.flags & LP_PROCFS_PF_EXITING);
+}
+
+/**
  * lp_reconcile_split() - Sort saved leases into live and dead
  * @saved:	GPtrArray of LpLease from the state directory (emptied)
  * @live:	Gets leases whose process lives, with a pidfd
- * @dead:	Gets the others
+ * @dead:	Gets the others: gone, PID reused, zombie or exiting
  */
 void lp_reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 {
@@ -218,6 +244,10 @@ void lp_reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 		LpLease *lease = g_ptr_array_steal_index(saved, 0);
 		int fd = lp_pidfd_open_checked(lease->pid, lease->starttime);
 
+		if (fd >= 0 && reconcile_exiting(lease, fd)) {
+			close(fd);
+			fd = -1;
+		}
 		if (fd >= 0) {
 			lease->pidfd = fd;
 			g_ptr_array_add(live, lease);

@@ -11,12 +11,18 @@
  *   {"format": "lowportd-lease", "version": 2, "id": "2997d117360a",
  *    "uid": 4201, "gid": 4201, "groups": [], "pid": 22087,
  *    "starttime": 45187, "netns": "/run/user/4201/netns/...",
- *    "created": 1796305993,
+ *    "front": "pasta", "created": 1796305993,
  *    "forwards": [{"protocol": "tcp", "address": "*", "port": 80,
  *                  "backend": 30080, "count": 1}]}
  *
  * "address" is "*" for every local address of both families, "0.0.0.0" or
  * "::" for one family's wildcard, else one address.
+ *
+ * "front" (the shim front that asked for the lease: "pasta",
+ * "rootlessport" or "pesto") came later without a version bump: it is
+ * optional, absent means "pasta" (the only front before it), and an older
+ * version-2 reader ignores it, so a downgraded lowportd still adopts the
+ * lease. An unknown front is an error, like any bad member.
  *
  * Version 1 (no "version" member) is what lowport 0.x wrote: the same
  * scalar members, and its forwards in the wire encoding of that release
@@ -157,6 +163,7 @@ char *lp_state_format_encode(const LpLease *lease)
 	state_format_add_int(b, "pid", lease->pid);
 	state_format_add_int(b, "starttime", (gint64)lease->starttime);
 	state_format_add_string(b, "netns", lease->netns ? lease->netns : "");
+	state_format_add_string(b, "front", lp_front_name(lease->front));
 	state_format_add_int(b, "created", lease->created);
 	state_format_add_forwards(b, lease->mappings);
 	json_builder_end_object(b);
@@ -230,6 +237,31 @@ static bool state_format_get_string(JsonObject *o, const char *name,
 		return state_format_fail(error, "'%s' missing or not a string",
 					 name);
 	*ret = json_node_get_string(n);
+	return true;
+}
+
+/**
+ * state_format_front() - Read the optional "front" member
+ * @o:		Root object
+ * @lease:	Lease to fill; LP_FRONT_PASTA if the member is absent
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+static bool state_format_front(JsonObject *o, LpLease *lease, GError **error)
+{
+	const char *name;
+	int front;
+
+	lease->front = LP_FRONT_PASTA;
+	if (!json_object_has_member(o, "front"))
+		return true;
+	if (!state_format_get_string(o, "front", &name, error))
+		return false;
+	front = lp_front_from_name(name);
+	if (front < 0)
+		return state_format_fail(error, "'front' is not a known front");
+	lease->front = front;
 	return true;
 }
 
@@ -488,6 +520,7 @@ LpLease *lp_state_format_decode(const char *text, size_t len,
 	n = version == LP_STATE_FORMAT_LEGACY ? &state_format_v1
 					      : &state_format_v2;
 	if (!state_format_scalars(o, lease, error) ||
+	    !state_format_front(o, lease, error) ||
 	    !state_format_groups(o, lease, error) ||
 	    !state_format_forwards(o, n, lease, error))
 		return NULL;

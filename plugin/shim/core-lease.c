@@ -6,10 +6,15 @@
  *
  * One forward request per privileged call, with a pidfd of the process the
  * lease is tied to: lowportd removes the forward when that process exits.
- * A conflict with the user's own lease is the old helper of a "podman
- * restart" that has not quit yet: the same request is sent again, on a new
- * connection, every LP_CORE_LEASE_OWN_RETRY_MS for LP_CORE_LEASE_OWN_WAIT_MS
- * at most, while the lease's process runs.
+ * A conflict with the user's own lease may be the old helper of a "podman
+ * restart" that is still exiting. lowportd says so: its refusal carries
+ * "retry" only while the process of the lease in the way has exited or is
+ * exiting. Then the same request is sent again, on a new connection and
+ * with its "retry" counter raised (lowportd logs the repetitions of one
+ * request once), every LP_CORE_LEASE_OWN_RETRY_MS for
+ * LP_CORE_LEASE_OWN_WAIT_MS at most, while our own lease process runs.
+ * Any other refusal, a running own lease above all (a second container on
+ * the same port), is final at once.
  */
 #include "config.h"
 
@@ -22,10 +27,24 @@
 #include "netutils/client.h"
 #include "netutils/mapping.h"
 #include "netutils/protocol.h"
+#include "netutils/reply.h"
+#include "netutils/request.h"
 #include "shim/core-lease.h"
 
-/* lowportd's conflict with the user's own lease (another user's differs) */
-#define LEASE_OWN_TEXT "already forwarded by your lease"
+/**
+ * lp_core_lease_front() - The front lowportd records for a real helper
+ * @name:	Name of the helper a front stands in for (LpCoreHelper.name):
+ *		"pasta", "rootlessport", "pesto"
+ *
+ * Return: that front; LP_FRONT_PASTA for other names (test helpers), which
+ *	   is also what lowportd assumes when a shim names none
+ */
+LpFront lp_core_lease_front(const char *name)
+{
+	int front = lp_front_from_name(name);
+
+	return front < 0 ? LP_FRONT_PASTA : (LpFront)front;
+}
 
 /**
  * lp_core_lease_mappings() - The forwards to ask lowportd for
@@ -58,40 +77,31 @@ GArray *lp_core_lease_mappings(const GArray *blocks, const uint16_t *backend)
 
 /**
  * lease_request_once() - Ask lowportd to forward the privileged ports
- * @netns:	Network namespace of the container, may be NULL
- * @mappings:	GArray of LpMapping
- * @pidfd:	pidfd of the process the lease is tied to
+ * @ask:	The request: front, netns, mappings, pidfd
+ * @retry:	How many times this request was refused and sent again
+ * @ret_again:	Set if lowportd refused with "retry" (ask again shortly)
  * @error:	LP_CLIENT_ERROR, LP_PROTOCOL_ERROR, or LP_REPLY_ERROR with
  *		lowportd's reason
  *
  * Return: TRUE if lowportd granted the lease
  */
-static gboolean lease_request_once(const char *netns, const GArray *mappings,
-				   int pidfd, GError **error)
+static gboolean lease_request_once(const LpCoreLeaseAsk *ask,
+				   unsigned int retry, bool *ret_again,
+				   GError **error)
 {
 	g_autoptr(LpRequest) req = lp_request_new(LP_OP_FORWARD);
 	g_autoptr(LpReply) reply = NULL;
 
-	req->netns = g_strdup(netns);
+	req->netns = g_strdup(ask->netns);
+	req->front = ask->front;
+	req->retry = retry;
 	g_array_set_size(req->mappings, 0);
-	g_array_append_vals(req->mappings, mappings->data, mappings->len);
-	reply = lp_client_call(lp_client_socket_path(), req, pidfd,
+	g_array_append_vals(req->mappings, ask->mappings->data,
+			    ask->mappings->len);
+	reply = lp_client_call(lp_client_socket_path(), req, ask->pidfd,
 			       LP_CLIENT_TIMEOUT_MS, error);
+	*ret_again = reply && !reply->ok && reply->retry;
 	return reply && lp_reply_check(reply, error);
-}
-
-/**
- * lp_core_lease_own_conflict() - Tell whether lowportd refused for the
- * user's own lease
- * @error:	Refusal
- *
- * Return: true for "conflict" with the user's own lease, false for any
- *	   other refusal (another user's lease above all)
- */
-bool lp_core_lease_own_conflict(const GError *error)
-{
-	return g_error_matches(error, LP_REPLY_ERROR, LP_ERR_CONFLICT) &&
-	       strstr(error->message, LEASE_OWN_TEXT);
 }
 
 /**
@@ -118,29 +128,29 @@ static bool lease_pause(int pidfd, gint64 end)
 
 /**
  * lp_core_lease_request() - Ask lowportd, waiting out the user's own old
- * lease
- * @netns:	Network namespace of the container, may be NULL
- * @mappings:	GArray of LpMapping
- * @pidfd:	pidfd of the process the lease is tied to
+ * lease while lowportd says it is ending
+ * @ask:	The request: front, netns, mappings, pidfd
  * @error:	As lease_request_once(), from the last answer
  *
  * Return: TRUE if lowportd granted the lease
  */
-gboolean lp_core_lease_request(const char *netns, const GArray *mappings,
-			       int pidfd, GError **error)
+gboolean lp_core_lease_request(const LpCoreLeaseAsk *ask, GError **error)
 {
 	g_autoptr(GError) err = NULL;
+	unsigned int retry = 0;
 	gint64 end = 0;
+	bool again;
 
-	while (!lease_request_once(netns, mappings, pidfd, &err)) {
-		if (!lp_core_lease_own_conflict(err))
+	while (!lease_request_once(ask, retry, &again, &err)) {
+		if (!again || retry >= LP_RETRY_MAX)
 			break;
 		if (!end)
 			end = g_get_monotonic_time() +
 			      LP_CORE_LEASE_OWN_WAIT_MS *
 				      G_TIME_SPAN_MILLISECOND;
-		if (!lease_pause(pidfd, end))
+		if (!lease_pause(ask->pidfd, end))
 			break;
+		retry++;
 		g_clear_error(&err);
 	}
 	if (!err)

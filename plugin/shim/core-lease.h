@@ -12,20 +12,33 @@
 
 #include <glib.h>
 
+#include "netutils/protocol.h"
 #include "shim/core-ports.h"
 
 /*
- * On "podman restart" the old helper quits about a second after its netns
- * is gone, and lowportd refuses us while its lease lasts: retry that
- * refusal (never another user's) this often, for this long, while the
- * lease's process runs
+ * On "podman restart" the old helper may still be exiting, and lowportd
+ * refuses us while its lease lasts, saying "retry": ask again this often,
+ * for this long at most, while our own lease process runs
  */
 #define LP_CORE_LEASE_OWN_RETRY_MS 100
 #define LP_CORE_LEASE_OWN_WAIT_MS  3000
 
+/*
+ * LpCoreLeaseAsk - one forward request of the shim
+ * @front:	Which front asks (lowportd records and lists it)
+ * @netns:	Network namespace of the container, may be NULL
+ * @mappings:	GArray of LpMapping
+ * @pidfd:	pidfd of the process the lease is tied to
+ */
+typedef struct {
+	LpFront front;
+	const char *netns;
+	const GArray *mappings;
+	int pidfd;
+} LpCoreLeaseAsk;
+
+LpFront lp_core_lease_front(const char *name);
 GArray *lp_core_lease_mappings(const GArray *blocks, const uint16_t *backend);
-bool lp_core_lease_own_conflict(const GError *error);
-gboolean lp_core_lease_request(const char *netns, const GArray *mappings,
-			       int pidfd, GError **error);
+gboolean lp_core_lease_request(const LpCoreLeaseAsk *ask, GError **error);
 
 #endif /* LOWPORT_CORE_LEASE_H */

@@ -244,6 +244,7 @@ static gboolean core_start(LpCoreFront *f, GError **error)
 static gboolean core_lease(LpCoreFront *f, GError **error)
 {
 	g_autoptr(GArray) mappings = NULL;
+	LpCoreLeaseAsk ask;
 
 	if (f->ops->lease_pidfd) {
 		f->pidfd = f->ops->lease_pidfd(f, &f->run, error);
@@ -260,7 +261,11 @@ static gboolean core_lease(LpCoreFront *f, GError **error)
 	if (f->pidfd < 0)
 		return FALSE;
 	mappings = lp_core_lease_mappings(f->blocks, f->backend);
-	return lp_core_lease_request(f->netns, mappings, f->pidfd, error);
+	ask.front = lp_core_lease_front(f->helper->name);
+	ask.netns = f->netns;
+	ask.mappings = mappings;
+	ask.pidfd = f->pidfd;
+	return lp_core_lease_request(&ask, error);
 }
 
 /**

@@ -84,7 +84,9 @@ typedef struct {
  * LpCoreFront - one call of a front, as the core sees it (a front embeds
  * it and finds itself again with container_of-style casts)
  * @ops:		The front's operations
- * @helper:		The real helper it stands in for
+ * @helper:		The real helper it stands in for; its @name is also
+ *			the front lowportd records for the lease
+ *			(lp_core_lease_front(): pasta, rootlessport, pesto)
  * @unpriv_start:	First unprivileged port (ip_unprivileged_port_start)
  * @netns:		Network namespace of the container, for lowportd
  * @blocks:		GArray of LpCoreBlock: the privileged host ports, each

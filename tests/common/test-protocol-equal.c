@@ -49,6 +49,7 @@ gboolean lp_test_protocol_equal_request(const LpRequest *a, const LpRequest *b)
 {
 	return a->version == b->version && a->op == b->op &&
 	       !g_strcmp0(a->netns, b->netns) && !g_strcmp0(a->id, b->id) &&
+	       a->front == b->front && a->retry == b->retry &&
 	       lp_test_protocol_equal_mappings(a->mappings, b->mappings);
 }
 
@@ -64,7 +65,7 @@ gboolean lp_test_protocol_equal_lease_info(const LpLeaseInfo *a,
 {
 	return !g_strcmp0(a->id, b->id) && a->uid == b->uid &&
 	       a->pid == b->pid && !g_strcmp0(a->netns, b->netns) &&
-	       a->created == b->created &&
+	       a->front == b->front && a->created == b->created &&
 	       lp_test_protocol_equal_mappings(a->mappings, b->mappings);
 }
 
@@ -100,7 +101,7 @@ static gboolean test_protocol_equal_leases(const GPtrArray *a,
 gboolean lp_test_protocol_equal_reply(const LpReply *a, const LpReply *b)
 {
 	return !a->ok == !b->ok && a->code == b->code &&
-	       !g_strcmp0(a->message, b->message) &&
+	       !g_strcmp0(a->message, b->message) && !a->retry == !b->retry &&
 	       !g_strcmp0(a->lease_id, b->lease_id) &&
 	       test_protocol_equal_leases(a->leases, b->leases) &&
 	       !g_strcmp0(a->status.version, b->status.version) &&

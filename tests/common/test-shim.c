@@ -171,9 +171,9 @@ void lp_test_shim_rm_tree(const char *path)
 /*
  * FakeScript - what the stand-in lowportd answers, one request per
  * connection
- * @own:	Conflicts with the user's own lease (LP_TEST_SHIM_OWN_CONFLICT)
- *		before the final answer; -1: nothing else, until FAKE_IDLE_MS
- *		pass without a request
+ * @own:	Conflicts with the user's own lease (LP_TEST_SHIM_OWN_CONFLICT,
+ *		with "retry": its process is exiting) before the final answer;
+ *		-1: nothing else, until FAKE_IDLE_MS pass without a request
  * @code:	Final answer: refusal code (message LP_TEST_SHIM_REFUSAL),
  *		LP_ERR_MAX to grant
  */
@@ -216,7 +216,8 @@ static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 	req = lp_request_parse(buf, (size_t)n, NULL);
 	if (!req || req->op != LP_OP_FORWARD || pidfd < 0)
 		return 11;
-	g_string_append_printf(ret_text, "netns=%s\n", req->netns);
+	g_string_append_printf(ret_text, "netns=%s\nfront=%s\n", req->netns,
+			       lp_front_name(req->front));
 	fdinfo = g_strdup_printf("/proc/self/fdinfo/%d", pidfd);
 	g_file_get_contents(fdinfo, &text, NULL, NULL);
 	p = text ? strstr(text, "Pid:") : NULL;
@@ -240,10 +241,12 @@ static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
  * @fd:		Connection
  * @code:	Refusal code, LP_ERR_MAX to grant
  * @message:	Refusal message
+ * @retry:	Refusal says "retry"
  *
  * Return: 0, or an exit status for the stand-in
  */
-static int fake_lowportd_reply(int fd, LpErrorCode code, const char *message)
+static int fake_lowportd_reply(int fd, LpErrorCode code, const char *message,
+			       bool retry)
 {
 	g_autoptr(LpReply) reply = NULL;
 	g_autofree char *line = NULL;
@@ -253,6 +256,7 @@ static int fake_lowportd_reply(int fd, LpErrorCode code, const char *message)
 				   : lp_reply_new_error(code, "%s", message);
 	if (code == LP_ERR_MAX)
 		reply->lease_id = g_strdup("abc123");
+	reply->retry = code != LP_ERR_MAX && retry;
 	line = lp_reply_serialize(reply, LP_OP_FORWARD, &len);
 	return write(fd, line, len) == (ssize_t)len ? 0 : 12;
 }
@@ -291,7 +295,8 @@ static int fake_lowportd_serve(int lfd, const LpTestLowportd *l,
 		same += n && !strcmp(first, text->str);
 		r = fake_lowportd_reply(fd, own ? LP_ERR_CONFLICT : sc->code,
 					own ? LP_TEST_SHIM_OWN_CONFLICT
-					    : LP_TEST_SHIM_REFUSAL);
+					    : LP_TEST_SHIM_REFUSAL,
+					own);
 		if (r)
 			break;
 	}

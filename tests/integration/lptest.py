@@ -1055,12 +1055,14 @@ class Env:
         return self.client(user, request_bytes(obj), pidfd_of, **kw).result()
 
     def forward(self, user, mappings, backend, pidfd_of='backend',
-                netns=None):
-        """forward() - forward request as @user with @backend's pidfd"""
+                netns=None, extra=None):
+        """forward() - forward request as @user with @backend's pidfd;
+        @extra: more members of the request (front, retry)"""
         if pidfd_of == 'backend':
             pidfd_of = backend
         obj = {'version': 1, 'op': 'forward',
                'netns': netns or self.netns_path, 'mappings': mappings}
+        obj.update(extra or {})
         return self.send(user, obj, pidfd_of)
 
     def lease(self, user, mappings, backend):

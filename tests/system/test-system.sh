@@ -219,12 +219,18 @@ s2() {
 	web_run && serves
 }
 
+# journal_tail: lowportd's last journal lines as TAP comments; returns 1
+journal_tail() {
+	X -- journalctl -u lowportd -n 20 --no-pager -o cat 2>&1 | sed 's/^/# /'
+	return 1
+}
+
 # s3: restart and kill -s KILL keep traffic and the lease; stop removes it
 s3() {
 	local id pid
 	id=$(lease_id)
 	pid=$(main_pid)
-	X -- systemctl restart lowportd || return 1
+	X -- systemctl restart lowportd || journal_tail || return 1
 	[ "$(main_pid)" != "$pid" ] || diag "restart kept pid $pid" || return 1
 	serves && lease_listed "$id" || return 1
 	pid=$(main_pid)

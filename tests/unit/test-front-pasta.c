@@ -419,7 +419,8 @@ static void flow_granted(void)
 	g_assert_false(pid_gone(pid));
 	g_assert_cmpint(ppid_of(pid), ==, getpid());
 	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
-	want = g_strdup_printf("netns=%s\npid=%d\ntcp 0.0.0.0/0 80 %u 1\n",
+	want = g_strdup_printf("netns=%s\nfront=pasta\npid=%d\n"
+			       "tcp 0.0.0.0/0 80 %u 1\n",
 			       NETNS, (int)pid, backend);
 	g_assert_cmpstr(report, ==, want);
 	flow_check_run_dir(&f);
@@ -446,7 +447,8 @@ static void flow_refused_mode(const char *mode)
 	flow_lowportd(&f, 0, LP_ERR_CONFLICT);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 1);
 	g_assert_cmpstr(out, ==, "lowport: " LP_TEST_SHIM_REFUSAL "\n");
-	/* another user's lease: asked once, never again */
+	/* a refusal without "retry" (here another user's lease; the
+	 * shim no longer reads the message): asked once, never again */
 	g_assert_cmpuint(flow_count(&f, &same), ==, 1);
 	log = flow_log_lines(&f);
 	g_assert_cmpuint(g_strv_length(log), ==, 2);

@@ -50,6 +50,8 @@ static void test_parse_stat(void)
 		"0 4242\n",
 		"123 (pasta) S 99999999999 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 "
 		"20 0 1 0 4242\n",
+		"123 (pasta) S 1 77 77 0 -1 99999999999 100 0 0 0 1 2 0 0 20 0 "
+		"1 0 4242\n",
 	};
 	LpProcStat st;
 	guint i;
@@ -59,8 +61,17 @@ static void test_parse_stat(void)
 		g_assert_cmpint(lp_procfs_parse_stat(good[i], &st), ==, 0);
 		g_assert_cmpint(st.state, ==, 'S');
 		g_assert_cmpint(st.ppid, ==, 1);
+		g_assert_cmpuint(st.flags, ==, 4194560);
+		g_assert_false(st.flags & LP_PROCFS_PF_EXITING);
 		g_assert_cmpuint(st.starttime, ==, 4242);
 	}
+	/* field 9 with PF_EXITING: a process inside exit() */
+	g_assert_cmpint(lp_procfs_parse_stat("1 (x) R 1 0 0 0 -1 4194564 0 0 0 "
+					     "0 0 0 0 0 0 0 0 0 7\n",
+					     &st),
+			==, 0);
+	g_assert_true(st.flags & LP_PROCFS_PF_EXITING);
+	g_assert_cmpuint(st.starttime, ==, 7);
 	g_assert_cmpint(lp_procfs_parse_stat("1 (x) Z 0 0 0 0 0 0 0 0 0 0 0 0 "
 					     "0 0 0 0 0 0 18446744073709551615"
 					     "\n",

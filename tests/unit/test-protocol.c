@@ -38,11 +38,15 @@
 /* The examples of the protocol description, byte for byte */
 static const char *const wire_requests[] = {
 	"{\"version\":1,\"op\":\"forward\",\"netns\":\"/run/user/1000/netns/"
-	"netns-x\",\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
-	"\"host_port\":80,\"backend_port\":30080,\"range\":1}]}\n",
+	"netns-x\",\"front\":\"pasta\",\"mappings\":[{\"proto\":\"tcp\","
+	"\"host_addr\":\"\",\"host_port\":80,\"backend_port\":30080,"
+	"\"range\":1}]}\n",
 	"{\"version\":1,\"op\":\"release\",\"id\":\"3fa9c01b2d7e\"}\n",
 	"{\"version\":1,\"op\":\"list\"}\n",
 	"{\"version\":1,\"op\":\"status\"}\n",
+	"{\"version\":1,\"op\":\"forward\",\"front\":\"rootlessport\","
+	"\"retry\":2,\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
+	"\"host_port\":80,\"backend_port\":30080,\"range\":1}]}\n",
 };
 
 static const struct {
@@ -55,7 +59,7 @@ static const struct {
 	{LP_OP_LIST,
 	 "{\"version\":1,\"ok\":true,\"leases\":[{\"id\":\"3fa9c01b2d7e\","
 	 "\"uid\":1000,\"pid\":1234,\"netns\":\"/run/user/1000/netns/x\","
-	 "\"created\":1763800000,\"mappings\":[{\"proto\":\"udp\","
+	 "\"front\":\"pesto\",\"created\":1763800000,\"mappings\":[{\"proto\":\"udp\","
 	 "\"host_addr\":\"192.0.2.10\",\"host_port\":53,\"backend_port\":"
 	 "30053,\"range\":1}]}]}\n"},
 	{LP_OP_STATUS,
@@ -65,6 +69,11 @@ static const struct {
 	 "{\"version\":1,\"ok\":false,\"error\":{\"code\":\"not-granted\","
 	 "\"message\":\"port 81/tcp on 0.0.0.0 is not granted to user alice "
 	 "(uid 1000)\"}}\n"},
+	{LP_OP_FORWARD,
+	 "{\"version\":1,\"ok\":false,\"error\":{\"code\":\"conflict\","
+	 "\"message\":\"port 80/tcp on 0.0.0.0 is already forwarded by your "
+	 "lease 3fa9c01b2d7e, whose process 1234 is exiting\",\"retry\":true}}"
+	 "\n"},
 };
 
 /**
@@ -142,6 +151,50 @@ static void test_request_round_trip(void)
 		line = request_round_trip(req);
 		g_clear_pointer(&line, g_free);
 	}
+}
+
+/**
+ * test_request_front() - "front": absent is pasta (shims before fronts),
+ * every known name is kept, anything else is refused with a clear error
+ */
+static void test_request_front(void)
+{
+	static const char *const names[] = {"pasta", "rootlessport", "pesto"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRequest) old = NULL, bad = NULL, neg = NULL;
+	const char *line = FWD(MAP80);
+	unsigned int i;
+
+	old = lp_request_parse(line, strlen(line), &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(old->front, ==, LP_FRONT_PASTA);
+	g_assert_cmpuint(old->retry, ==, 0);
+	for (i = 0; i < LP_ELEMENTSOF(names); i++) {
+		g_autofree char *l = g_strdup_printf(
+			"{\"version\":1,\"op\":\"forward\",\"front\":\"%s\","
+			"\"mappings\":[" MAP80 "]}",
+			names[i]);
+		g_autoptr(LpRequest) req =
+			lp_request_parse(l, strlen(l), &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpint(req->front, ==, i);
+		g_assert_cmpstr(lp_front_name(req->front), ==, names[i]);
+	}
+	line = "{\"version\":1,\"op\":\"forward\",\"front\":\"slirp4netns\","
+	       "\"mappings\":[" MAP80 "]}";
+	bad = lp_request_parse(line, strlen(line), &error);
+	g_assert_null(bad);
+	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
+	g_assert_nonnull(strstr(error->message, "unknown front 'slirp4netns' "
+						"(expected pasta, rootlessport "
+						"or pesto)"));
+	g_clear_error(&error);
+	line = "{\"version\":1,\"op\":\"forward\",\"retry\":1001,"
+	       "\"mappings\":[" MAP80 "]}";
+	neg = lp_request_parse(line, strlen(line), &error);
+	g_assert_null(neg);
+	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
 }
 
 static void test_request_wire_examples(void)
@@ -1124,6 +1177,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/protocol/request/round-trip",
 			test_request_round_trip);
+	g_test_add_func("/protocol/request/front", test_request_front);
 	g_test_add_func("/protocol/request/wire-examples",
 			test_request_wire_examples);
 	g_test_add_func("/protocol/request/malformed", test_request_malformed);

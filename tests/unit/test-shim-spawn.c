@@ -396,7 +396,9 @@ static void gate_granted(Gate *gp)
 	/* the helper runs on the backend port; lowportd got its pidfd */
 	g_assert_cmpint(lp_pidfd_is_alive(f.core.run.pidfd), ==, 1);
 	g_assert_true(g_file_get_contents(g.l.report, &report, NULL, NULL));
-	want = g_strdup_printf("netns=/run/user/1000/netns/gate\npid=%d\n"
+	/* a helper that is no known front ("sh") is recorded as pasta */
+	want = g_strdup_printf("netns=/run/user/1000/netns/gate\nfront=pasta\n"
+			       "pid=%d\n"
 			       "tcp 0.0.0.0/0 80 %u 1\n",
 			       (int)f.core.run.pid, f.core.backend[0]);
 	g_assert_cmpstr(report, ==, want);

@@ -60,6 +60,7 @@ static void test_leases_equal(const LpLease *a, const LpLease *b)
 	g_assert_cmpint(a->pid, ==, b->pid);
 	g_assert_cmpuint(a->starttime, ==, b->starttime);
 	g_assert_cmpstr(a->netns, ==, b->netns);
+	g_assert_cmpint(a->front, ==, b->front);
 	g_assert_cmpint(a->created, ==, b->created);
 	test_mappings_equal(a->mappings, b->mappings);
 }
@@ -88,6 +89,7 @@ static LpLease *test_sample(void)
 	lease->pid = 4242;
 	lease->starttime = 123456789012;
 	lease->netns = g_strdup("/run/user/4201/netns/netns-1");
+	lease->front = LP_FRONT_ROOTLESSPORT;
 	lease->created = 1796305993;
 	g_array_append_vals(lease->mappings, m, G_N_ELEMENTS(m));
 	return lease;
@@ -108,6 +110,7 @@ static void test_round_trip(void)
 	g_assert_true(g_str_has_prefix(
 		text, "{\"format\":\"lowportd-lease\",\"version\":2,"));
 	g_assert_nonnull(strstr(text, "\"address\":\"*\""));
+	g_assert_nonnull(strstr(text, "\"front\":\"rootlessport\""));
 	g_assert_null(strstr(text, "mappings"));
 	g_assert_null(strstr(text, "host_port"));
 	back = lp_state_format_decode(text, strlen(text), &version, &error);
@@ -153,6 +156,7 @@ static void test_check_legacy_lease(const LpLease *lease)
 	g_assert_cmpuint(lease->uid, ==, 4201);
 	g_assert_cmpuint(lease->gid, ==, 4201);
 	g_assert_cmpuint(lease->groups->len, ==, 0);
+	g_assert_cmpint(lease->front, ==, LP_FRONT_PASTA);
 	g_assert_cmpint(lease->pid, >, 0);
 	g_assert_cmpint(lease->created, >, 0);
 	test_mappings_equal(lease->mappings, w);
@@ -173,6 +177,46 @@ static void test_legacy(void)
 	g_assert_no_error(error);
 	g_assert_cmpuint(version, ==, LP_STATE_FORMAT_LEGACY);
 	test_check_legacy_lease(lease);
+}
+
+/**
+ * test_front() - "front" came without a version bump: a version 2 file
+ * without it (written before fronts) reads as pasta, each front is kept,
+ * and an unknown one is refused
+ */
+static void test_front(void)
+{
+	static const char *const names[] = {"pasta", "rootlessport", "pesto"};
+	g_autoptr(LpLease) lease = test_sample();
+	g_autofree char *text = lp_state_format_encode(lease);
+	g_autofree char *old = NULL, *bad = NULL;
+	g_autoptr(GRegex) re = g_regex_new("\"front\":\"[a-z]+\",", 0, 0, NULL);
+	g_autoptr(LpLease) back = NULL;
+	g_autoptr(GError) error = NULL;
+	unsigned int version = 0, i;
+
+	old = g_regex_replace_literal(re, text, -1, 0, "", 0, NULL);
+	g_assert_null(strstr(old, "front"));
+	back = lp_state_format_decode(old, strlen(old), &version, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(version, ==, 2);
+	g_assert_cmpint(back->front, ==, LP_FRONT_PASTA);
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *member =
+			g_strdup_printf("\"front\":\"%s\",", names[i]);
+		g_autofree char *t = g_regex_replace_literal(re, text, -1, 0,
+							     member, 0, NULL);
+		g_autoptr(LpLease) l =
+			lp_state_format_decode(t, strlen(t), NULL, &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpint(l->front, ==, i);
+	}
+	bad = g_regex_replace_literal(re, text, -1, 0, "\"front\":\"slirp\",",
+				      0, NULL);
+	g_assert_null(lp_state_format_decode(bad, strlen(bad), NULL, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+	g_assert_cmpstr(error->message, ==, "'front' is not a known front");
 }
 
 /**
@@ -375,6 +419,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/state/round-trip", test_round_trip);
 	g_test_add_func("/state/legacy", test_legacy);
+	g_test_add_func("/state/front", test_front);
 	g_test_add_func("/state/migrate", test_migrate);
 	g_test_add_func("/state/save-remove", test_save_remove);
 	g_test_add_func("/state/bad-moved-aside", test_bad_moved_aside);
