@@ -480,7 +480,6 @@ static gboolean front_pesto_prepare(FrontPesto *p, int argc, char **argv,
  */
 static int front_pesto_add(FrontPesto *p, GError **error)
 {
-	/* TODO(leases7): tell lowportd the front: "pesto" */
 	if (!lp_core_forward(&p->core, error))
 		return -1;
 	lp_core_relay(stdout, &p->core.run);

@@ -229,7 +229,6 @@ int lp_front_rootlessport_main(int argc, char **argv)
 	(void)argc;
 	lp_core_init(&r.core, &front_rlp_ops, &lp_front_rootlessport_helper,
 		     lp_procfs_unpriv_start_or_default());
-	/* TODO(leases7): tell lowportd the front: "rootlessport" */
 	if (!front_rlp_prepare(&r, &error)) {
 		status = lp_core_fail(stdout, error);
 	} else if (!r.core.blocks->len) {

@@ -109,10 +109,16 @@ def expect_gone(action, lease, comm, what):
             f'{what}: lease removed {after:.2f} s after {comm} exited')
 
 
+FRONT_OF = {'rootlessport': 'rootlessport', 'pasta': 'pesto'}
+
+
 def lease_for(user, port, comm):
-    """lease_for() - @user's lease of @port, which must follow @comm"""
+    """lease_for() - @user's lease of @port, which must follow @comm and be
+    listed with the front that made it"""
     lease = E.lease_of(user, port)
     T.check(lease, f'no lease for port {port}: {E.SB.leases()!r}')
+    T.eq(lease.get('front'), FRONT_OF[comm],
+         f'the front lowportctl list shows for port {port}')
     _, name = lease_proc(lease)
     T.check(name and name.startswith(comm),
             f'the lease of port {port} follows {name!r}, not {comm}')
