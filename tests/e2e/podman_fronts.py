@@ -365,6 +365,30 @@ def t_rlp_quadlet_kube():
     P.not_served(80)
 
 
+@front_test('rootlessport front: a Quadlet .pod with Network=lpweb.network '
+            'and PublishPort=80:80, a .container in it: served; the pod\'s '
+            'ExecStop ends the lease')
+def t_rlp_quadlet_pod():
+    need_rootlessport()
+    units = P.quadlet_generate('alice', {
+        'lpweb.network': '[Network]\n',
+        'lppod.pod': ('[Pod]\nPodName=lppod\nNetwork=lpweb.network\n'
+                      'PublishPort=80:80\n'),
+        'lpinpod.container': (f'[Container]\nImage={E.IMAGE}\n'
+                              'ContainerName=lpinpod\nPod=lppod.pod\n'),
+    })
+    P.quadlet_exec('alice', units, 'lpweb-network.service', 'ExecStart')
+    P.quadlet_exec('alice', units, 'lppod-pod.service', 'ExecStartPre')
+    P.quadlet_exec('alice', units, 'lppod-pod.service', 'ExecStart')
+    P.quadlet_exec('alice', units, 'lpinpod.service', 'ExecStart')
+    P.served_by(80, P.name_page('lppod'))
+    lease = lease_for('alice', 80, 'rootlessport')
+    expect_gone(lambda: P.quadlet_exec('alice', units, 'lppod-pod.service',
+                                       'ExecStop'),
+                lease, 'rootlessport', 'the .pod\'s ExecStop')
+    P.not_served(80)
+
+
 # ------------------------------------------------------------ pesto
 
 
