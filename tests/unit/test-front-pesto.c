@@ -240,8 +240,9 @@ static void test_add_granted(void)
 			       high, p.sock);
 	g_assert_cmpstr(log, ==, want);
 	g_assert_true(g_file_get_contents(p.l.report, &rep, NULL, NULL));
-	netns = g_strdup_printf("netns=%s/rootless-netns\npid=%d\n", p.dir,
-				(int)p.pasta);
+	netns = g_strdup_printf("netns=%s/rootless-netns\nfront=pesto\n"
+				"pid=%d\n",
+				p.dir, (int)p.pasta);
 	g_assert_true(g_str_has_prefix(rep, netns));
 	pesto_clear(&p);
 }

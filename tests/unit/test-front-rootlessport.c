@@ -216,7 +216,7 @@ static void test_granted(void)
 	g_assert_cmpint(lp_pidfd_is_alive(pidfd), ==, 1);
 	g_assert_true(g_file_get_contents(r.l.report, &report, NULL, NULL));
 	g_assert_nonnull(strstr(report, "netns=/run/user/1000/netns/"
-					"netns-rlp\n"));
+					"netns-rlp\nfront=rootlessport\n"));
 	g_assert_nonnull(strstr(report, "tcp 0.0.0.0/0 80 "));
 
 	/* the config it got: only host_port 80 changed */
