@@ -82,6 +82,8 @@ void lp_pesto_args_free(LpPestoArgs *args)
 		g_array_unref(args->ports);
 	if (args->blocks)
 		g_array_unref(args->blocks);
+	if (args->op_at)
+		g_array_unref(args->op_at);
 	g_free(args);
 }
 
@@ -229,6 +231,7 @@ LpPestoArgs *lp_pesto_args_parse(int argc, char *const *argv, GError **error)
 	args->ports = g_array_new(FALSE, TRUE, sizeof(LpPestoPort));
 	g_array_set_clear_func(args->ports, pesto_port_clear);
 	args->blocks = g_array_new(FALSE, TRUE, sizeof(LpCoreBlock));
+	args->op_at = g_array_new(FALSE, TRUE, sizeof(int));
 	for (i = 1; i < argc; i++) {
 		const char *tok = args->argv[i];
 		LpPestoPort p = {.index = i};
@@ -246,8 +249,10 @@ LpPestoArgs *lp_pesto_args_parse(int argc, char *const *argv, GError **error)
 		o = pesto_match(tok, &glued);
 		if (!o)
 			continue;
-		if (o->op != LP_PESTO_OP_OTHER)
+		if (o->op != LP_PESTO_OP_OTHER) {
 			args->op = o->op;
+			g_array_append_val(args->op_at, i);
+		}
 		if (!o->value || (!glued && ++i >= argc))
 			continue;
 		if (!o->proto)
@@ -441,24 +446,27 @@ char **lp_pesto_args_argv(const LpPestoArgs *args, const char *op,
 			  const uint16_t *backend, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-	guint next = 0, k = 0;
-	size_t glued;
+	guint next = 0, k = 0, o = 0;
 	int i;
 
 	g_ptr_array_add(out, g_strdup(args->argv[0]));
 	for (i = 1; i < args->argc; i++) {
 		const LpPestoPort *p = NULL;
-		const PestoOpt *o = NULL;
 		g_autoptr(LpPortSpec) back = NULL;
+		bool is_op = false;
 
 		if (next < args->ports->len &&
 		    g_array_index(args->ports, LpPestoPort, next).index == i)
 			p = &g_array_index(args->ports, LpPestoPort, next++);
+		if (o < args->op_at->len &&
+		    g_array_index(args->op_at, int, o) == i) {
+			is_op = true;
+			o++;
+		}
 		if (!p || !p->priv) {
-			if (op && args->argv[i][0] == '-')
-				o = pesto_match(args->argv[i], &glued);
 			g_ptr_array_add(
-				out, g_strdup(o && o->op ? op : args->argv[i]));
+				out,
+				g_strdup(op && is_op ? op : args->argv[i]));
 			continue;
 		}
 		back = lp_portspec_split_rewrite(p->priv, backend + k,

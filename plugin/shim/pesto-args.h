@@ -65,6 +65,7 @@ typedef struct {
  * @socket:	The control socket: the last non-option (points into @argv),
  *		NULL if none
  * @unparsable:	Some -t/-u value does not parse: leave it to pesto
+ * @op_at:	argv indices (int) of the -A/--add, -D/--delete options
  * @blocks:	Plan: LpCoreBlock, one per item of every @priv, in argv order
  */
 typedef struct {
@@ -74,6 +75,7 @@ typedef struct {
 	GArray *ports;
 	const char *socket;
 	bool unparsable;
+	GArray *op_at;
 	GArray *blocks;
 } LpPestoArgs;
 
