@@ -278,7 +278,7 @@ def t_rlp_default_bridge():
 
 
 @front_test('rootlessport front refusals: carol not granted, port taken by '
-            'bob\'s neighbour, host service on 80: "rootlessport lowport: '
+            'another user, host service on 80: "rootlessport lowport: '
             'WHY" in podman run\'s error, nothing left running')
 def t_rlp_refusals():
     need_rootlessport()
