@@ -4,17 +4,18 @@
 #
 # Run as root on a Debian 12 (or newer) / Ubuntu machine:  sudo contrib/demo.sh
 #
-# It installs what it needs with apt-get (build tools, mmdebstrap), builds
-# lowport, and builds (or reuses, from /var/cache/lowport/sandbox) a small
-# Debian trixie system with rootless Podman 5 and pasta. In that sandbox,
-# which has its own network namespace, it starts lowportd, and user alice
-# runs `podman run -d -p 80:80`. The demo prints the page served on port 80,
+# It installs what it needs with apt-get (mmdebstrap), builds (or reuses,
+# from /var/cache/lowport/sandbox) a small Debian trixie system with rootless
+# Podman 5 and pasta, builds lowport's .deb against that release (in a cached
+# build layer over it, contrib/sysboot.sh), and installs the .deb in the
+# sandbox with dpkg, as a user would. In that sandbox, which has its own
+# network namespace, it starts lowportd the way its unit does (user lowportd,
+# two capabilities), and user alice runs `podman run -d -p 80:80`. The demo prints the page served on port 80,
 # the lease lowportctl lists, the nftables rules, then stops the container
 # and shows the lease gone. The host's own network configuration is never
 # changed; everything lives in namespaces that end with the demo.
 #
-# Environment: LOWPORT_DEMO_BUILDDIR (default: build-demo in the source
-# tree), and the LOWPORT_SANDBOX_* variables of contrib/sandbox/sandbox.sh.
+# Environment: the LOWPORT_SANDBOX_* variables of contrib/sandbox/sandbox.sh.
 #
 # Copyright lowport authors
 
@@ -22,11 +23,12 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sandbox=$top/contrib/sandbox/sandbox.sh
-builddir=${LOWPORT_DEMO_BUILDDIR:-$top/build-demo}
-deps=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
-	libnftnl-dev libmnl-dev python3 mmdebstrap debian-archive-keyring
-	util-linux curl ca-certificates)
+# The .deb is built inside the sandbox's root (contrib/sysboot.sh), not with
+# the host's tools: git lists the source files to build from.
+deps=(git python3 mmdebstrap debian-archive-keyring util-linux curl
+	ca-certificates)
 rundir=
+pkgdir=
 
 if [ -t 1 ]; then
 	bold=$'\e[1m' dim=$'\e[2m' off=$'\e[0m'
@@ -85,6 +87,9 @@ cleanup() {
 	if [ -n "$rundir" ]; then
 		"$sandbox" stop "$rundir" || true
 	fi
+	if [ -n "$pkgdir" ]; then
+		rm -rf "$pkgdir"
+	fi
 }
 
 install_deps() {
@@ -105,15 +110,6 @@ install_deps() {
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
 
-build() {
-	if [ ! -d "$builddir" ]; then
-		meson setup "$builddir" "$top" --prefix=/usr -Dtests=false \
-			>/dev/null
-	fi
-	meson compile -C "$builddir" >/dev/null
-	echo "built in $builddir"
-}
-
 main() {
 	[ "$(id -u)" -eq 0 ] || { echo "demo: run me as root" >&2 && exit 1; }
 	trap cleanup EXIT
@@ -121,14 +117,18 @@ main() {
 	section "1. Build dependencies (apt-get, only what is missing)"
 	install_deps
 
-	section "2. Build lowport"
-	build
-
-	section "3. Sandbox: Debian trixie with rootless Podman 5 + pasta"
+	section "2. Sandbox: Debian trixie with rootless Podman 5 + pasta"
 	echo "root file system: $("$sandbox" build)"
+
+	section "3. lowport's .deb, built against the sandbox's Debian release"
+	pkgdir=$(mktemp -d /var/tmp/lowport-demo-deb.XXXXXX)
+	eval "$("$sandbox" package "$pkgdir")"
+	echo "package: ${DEB##*/}"
 	rundir=$(mktemp -d /var/tmp/lowport-demo.XXXXXX)
-	"$sandbox" start "$rundir"
-	"$sandbox" install "$rundir" "$builddir"
+	"$sandbox" start "$rundir" "$LAYER"
+	show 'root#' dpkg -i "${DEB##*/}"
+	"$sandbox" install-deb "$rundir" "$DEB"
+	cat "$rundir/install.log"
 	"$sandbox" image "$rundir"
 	# shellcheck disable=SC2016 # for dpkg-query, not the shell
 	"$sandbox" exec "$rundir" -- sh -c 'podman --version;
@@ -140,6 +140,7 @@ main() {
 	as root cat /etc/lowport/lowport.conf
 	"$sandbox" exec "$rundir" -- \
 		/usr/local/libexec/lowport-sandbox/inside.sh lowportd start
+	as root ps -o user,pid,args -C lowportd
 	as root lowportctl status
 
 	section "5. alice publishes port 80 from a rootless container"

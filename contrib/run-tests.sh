@@ -9,7 +9,9 @@
 # Tests that need root skip (and say so) when run as a normal user.
 # The e2e suite runs once per Podman generation (e2e-trixie: Podman 5.4,
 # e2e-forky: 5.8, e2e-sid: 6.x), each in a cached sandbox root;
-# LOWPORT_E2E_GENERATIONS="trixie" runs only the ones named.
+# LOWPORT_E2E_GENERATIONS="trixie" runs only the ones named. Each installs
+# lowport's .deb built against its own Debian release (contrib/sysboot.sh deb;
+# the build layer and the .deb are cached per generation).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,17 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# sysboot.sh - boot systemd as PID 1 in a throwaway trixie root, lowport's .deb
+# sysboot.sh - boot systemd as PID 1 in a throwaway Debian root, lowport's .deb
 #
 # The e2e sandbox (contrib/sandbox/sandbox.sh) runs lowportd by hand. This
 # boots a real systemd instead, so lowport's package, units, hardening and
 # socket activation run the way they do on a user's machine. The root is an
 # overlay of three layers:
-#   - the sandbox's cached trixie root (sandbox.sh build: Podman 5, pasta),
+#   - the sandbox's cached root of one generation (sandbox.sh build;
+#     $LOWPORT_SANDBOX_SUITE: trixie by default, forky or sid),
 #   - a cached "boot" layer adding systemd (built once, in a chroot),
 #   - a tmpfs that dies with the run.
 # A second cached layer, "build", adds lowport's build dependencies to the
 # same root: the .deb installed in the booted root is built there, against
-# trixie, with dpkg-buildpackage.
+# that generation's Debian release, with dpkg-buildpackage. Every layer and
+# every built .deb is cached per generation; a source change rebuilds the
+# .deb, not the layers.
+#
+# The e2e sandbox (sandbox.sh install-deb) installs the same .deb. Its
+# sandbox has no network, so a third cached layer, "deps", holds what the
+# .deb depends on (apt-get satisfy of its Depends:), and goes under the
+# sandbox's own upper layer (sandbox.sh start RUNDIR LAYER).
 #
 # The booted system has its own PID, mount, network, cgroup (a fresh cgroup2
 # mounted for it), UTS and IPC namespaces. Its network is a veth pair to a
@@ -25,6 +33,8 @@
 #                                  the build layer into OUTDIR (VERSION: a
 #                                  Debian version to build instead of
 #                                  debian/changelog's, e.g. for an upgrade)
+#   sysboot.sh deps DEB            build or reuse the layer holding DEB's
+#                                  dependencies, print its path
 #   sysboot.sh start RUNDIR        boot (RUNDIR: an empty host directory)
 #   sysboot.sh exec RUNDIR [-u USER] [-o] -- CMD...
 #                                  run CMD inside (-u: as USER with runuser
@@ -69,13 +79,14 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${LOWPORT_SYSBOOT_CACHE:-/var/cache/lowport/sysboot}
+suite=${LOWPORT_SANDBOX_SUITE:-trixie}
 
 die() {
 	echo "sysboot: $*" >&2
 	exit 1
 }
 
-# base_root: the e2e sandbox's cached trixie root (exit 77 passes through)
+# base_root: the e2e sandbox's cached root of $suite (exit 77 passes through)
 base_root() {
 	local root rc=0
 	root=$("$here/sandbox/sandbox.sh" build) || rc=$?
@@ -99,8 +110,11 @@ chroot_setup() {
 
 # layer NAME PACKAGE...: print the upper dir of a cached layer over the
 # sandbox root holding PACKAGEs, installing them in a chroot if needed
+# (PACKAGE... may be "--satisfy DEPENDS": apt-get satisfy). Layers are per
+# generation: SUITE-NAME-KEY (a cache shared with older trees, which clean
+# up NAME-*, keeps them apart).
 layer() {
-	local name=$1 base key dir tmp
+	local name=$suite-$1 base key dir tmp t0
 	shift
 	base=$(base_root)
 	key=$(printf '%s\n' "$LAYER_VERSION" "$base" "$@" | sha256sum | cut -c1-16)
@@ -116,6 +130,7 @@ layer() {
 		tmp=$(mktemp -d "$cache/.$name.XXXXXX")
 		mkdir "$tmp/upper" "$tmp/work" "$tmp/merged"
 		echo "sysboot: building the $name layer (apt-get, a minute or two)" >&2
+		t0=$SECONDS
 		if ! timeout 1200 unshare --mount --pid --fork --propagation private \
 			-- "$here/sysboot.sh" _layer "$base" "$tmp" "$@" >"$tmp.log" 2>&1; then
 			tail -n 20 "$tmp.log" >&2
@@ -126,6 +141,7 @@ layer() {
 		mv "$tmp/upper" "$dir"
 		rm -rf "$tmp" "$tmp.log"
 		touch "$dir.complete"
+		echo "sysboot: $name layer built in $((SECONDS - t0)) s" >&2
 		for old in "$cache/$name"-*.complete; do
 			[ "$old" = "$dir.complete" ] && continue
 			rm -f "$old" && rm -rf "${old%.complete}"
@@ -149,8 +165,13 @@ cmd_layer_inner() {
 	printf '#!/bin/sh\nexit 101\n' >"$m/usr/sbin/policy-rc.d"
 	chmod 0755 "$m/usr/sbin/policy-rc.d"
 	chroot "$m" env -i PATH="$path" apt-get update -qq
-	chroot "$m" env -i PATH="$path" DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends "$@"
+	if [ "$1" = --satisfy ]; then
+		chroot "$m" env -i PATH="$path" DEBIAN_FRONTEND=noninteractive \
+			apt-get satisfy -y -qq --no-install-recommends "$2"
+	else
+		chroot "$m" env -i PATH="$path" DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends "$@"
+	fi
 	chroot "$m" apt-get clean
 	rm -rf "$m/var/lib/apt/lists/"* "$m/usr/sbin/policy-rc.d"
 	printf '%s\n' "$resolv" >"$m/etc/resolv.conf"
@@ -177,18 +198,24 @@ src_key() {
 # cmd_deb OUTDIR [VERSION]: build the .deb in the build layer; a build of
 # the same tree in the same layer is reused from the cache
 cmd_deb() {
-	local out=$1 version=${2:-} base build tmp key debs
+	local out=$1 version=${2:-} base build tmp key debs t0
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 	base=$(base_root)
 	build=$(layer build "${BUILD_PACKAGES[@]}")
 	key=$(src_key "$build:$version")
-	debs=$cache/debs-$key
+	debs=$cache/$suite-debs-$key
+	# One build per generation at a time (e2e suites may ask at once)
+	exec 7>"$cache/.lock-debs-$suite"
+	flock -w 1200 7 || die "timed out waiting for another .deb build"
 	if [ -e "$debs.complete" ]; then
 		cp "$debs"/lowport_*.deb "$out/"
 		ls "$out"/lowport_*.deb
 		return 0
 	fi
+	echo "sysboot: building lowport's .deb against $suite" \
+		"(dpkg-buildpackage, a minute or two)" >&2
+	t0=$SECONDS
 	tmp=$(mktemp -d /tmp/lowport-sysboot-deb.XXXXXX)
 	mkdir -p "$tmp/src/lowport"
 	git -C "$top" ls-files -co --exclude-standard -z |
@@ -199,10 +226,11 @@ cmd_deb() {
 		rm -rf "$tmp"
 		die "dpkg-buildpackage in the build layer failed"
 	fi
-	rm -rf "$cache"/debs-*
+	rm -rf "$cache/$suite-debs-"*
 	mkdir -p "$debs"
 	cp "$tmp/src"/lowport_*.deb "$debs/"
 	touch "$debs.complete"
+	echo "sysboot: .deb for $suite built in $((SECONDS - t0)) s" >&2
 	cp "$tmp/src"/lowport_*.deb "$out/"
 	rm -rf "$tmp"
 	ls "$out"/lowport_*.deb
@@ -223,6 +251,15 @@ cmd_deb_inner() {
 	fi
 	chroot "$m" env -i PATH="$path" HOME=/root sh -c \
 		'cd /build/lowport && dpkg-buildpackage -us -uc -b -j2'
+}
+
+# cmd_deps DEB: build or reuse the layer over the sandbox root holding what
+# DEB depends on (the sandbox has no network to fetch it), print its path
+cmd_deps() {
+	local depends
+	[ -f "$1" ] || die "no such .deb: $1"
+	depends=$(dpkg-deb -f "$1" Depends)
+	layer deps --satisfy "$depends"
 }
 
 # sysboot_pid RUNDIR: host PID of the booted systemd
@@ -428,7 +465,7 @@ cmd_stop() {
 	rm -rf "$rundir"
 }
 
-[ $# -ge 1 ] || die "usage: sysboot.sh layers|deb|start|exec|stop ..."
+[ $# -ge 1 ] || die "usage: sysboot.sh layers|deb|deps|start|exec|stop ..."
 if [ "$(id -u)" -ne 0 ]; then
 	echo "sysboot: needs root" >&2
 	exit 77
@@ -438,6 +475,7 @@ shift
 case $cmd in
 layers) cmd_layers ;;
 deb) cmd_deb "$@" ;;
+deps) cmd_deps "$@" ;;
 start) cmd_start "$@" ;;
 exec) cmd_exec "$@" ;;
 stop) cmd_stop "$@" ;;

@@ -10,6 +10,7 @@
 #                                run CMD with a clean environment (-u: as USER,
 #                                with XDG_RUNTIME_DIR; -o: in the outside netns)
 #   inside.sh installed          finish a meson install: drop-in, test policy
+#   inside.sh installdeb DEB     install lowport's .deb (dpkg), test policy
 #   inside.sh image              build and import the busybox test image
 #   inside.sh lowportd start|stop|kill9|pid
 #   inside.sh versions           package versions of the Podman stack
@@ -107,10 +108,10 @@ podman_conf() {
 	chown -R "$1:$1" "$2/.config"
 }
 
-# users_setup: alice, bob (group lowport) and carol, with subordinate ids
+# users_setup: alice, bob and carol, with subordinate ids (alice and bob
+# join the group lowport once lowport is installed: grant_users)
 users_setup() {
 	local u name uid i=1
-	groupadd --system lowport
 	for u in "${users[@]}"; do
 		useradd -m -u "${u#*:}" -U -s /bin/bash "${u%:*}"
 	done
@@ -126,8 +127,26 @@ users_setup() {
 		install -d -m 0700 -o "$uid" -g "$uid" "/run/user/$uid"
 		podman_conf "$name" "/home/$name"
 	done
+}
+
+# grant_users: alice and bob join the group lowport (the sandbox policy's)
+grant_users() {
 	usermod -aG lowport alice
 	usermod -aG lowport bob
+}
+
+# sandbox_policy: the policy the tests expect, in place of the default
+sandbox_policy() {
+	mkdir -p /etc/lowport
+	cat >/etc/lowport/lowport.conf <<-'EOF'
+		# lowport sandbox policy: alice and bob (group lowport) may
+		# publish these ports; carol is granted nothing.
+		[allow sandbox]
+		groups = lowport
+		ports = 80, 443, 53, 1020-1030
+		protocols = tcp, udp
+		max-forwards = 64
+	EOF
 }
 
 cmd_init() {
@@ -192,16 +211,44 @@ cmd_installed() {
 			helper_binaries_dir = ["${PASTA_SHIM%/*}", "/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]
 		EOF
 	fi
-	mkdir -p /etc/lowport
-	cat >/etc/lowport/lowport.conf <<-'EOF'
-		# lowport sandbox policy: alice and bob (group lowport) may
-		# publish these ports; carol is granted nothing.
-		[allow sandbox]
-		groups = lowport
-		ports = 80, 443, 53, 1020-1030
-		protocols = tcp, udp
-		max-forwards = 64
-	EOF
+	# A meson install creates no users: lowportd runs as root
+	getent group lowport >/dev/null || groupadd --system lowport
+	grant_users
+	sandbox_policy
+}
+
+# cmd_installdeb DEB: install lowport's .deb as a user would (dpkg runs the
+# maintainer scripts: sysusers creates the group lowport and the user
+# lowportd, tmpfiles the state directory), check what it set up, then the
+# sandbox policy (an edit of the conffile) and the paths lowportd start uses
+cmd_installdeb() {
+	local f
+	DEBIAN_FRONTEND=noninteractive dpkg -i "$1" || die "dpkg -i failed"
+	getent group lowport >/dev/null ||
+		die "the package created no group lowport"
+	getent passwd lowportd >/dev/null ||
+		die "the package created no user lowportd"
+	dpkg-query -W -f '${Conffiles}\n' lowport |
+		grep -q ' /etc/lowport/lowport.conf ' ||
+		die "/etc/lowport/lowport.conf is not a conffile"
+	{
+		echo "INSTALL=deb"
+		echo "LOWPORTD_USER=lowportd"
+		dpkg -L lowport | while read -r f; do
+			[ -f "$f" ] || continue
+			case ${f##*/} in
+			lowportd) echo "LOWPORTD=$f" ;;
+			lowportctl) echo "LOWPORTCTL=$f" ;;
+			pasta) echo "PASTA_SHIM=$f" ;;
+			50-lowport.conf) echo "DROPIN=$f" ;;
+			esac
+		done
+	} >/etc/lowport-sandbox.paths
+	# shellcheck source=/dev/null
+	. /etc/lowport-sandbox.paths
+	"$LOWPORTD" --help >/dev/null || die "lowportd does not run here"
+	grant_users
+	sandbox_policy
 }
 
 # image_serve: the image's entry point; HTTP on TCP ports, echo on UDP
@@ -277,6 +324,47 @@ lowportd_paths() {
 	. /etc/lowport-sandbox.paths
 }
 
+# lowportd_spawn: start lowportd in the background ($! is its PID). As
+# root after a meson install; after the .deb, the way its unit
+# (contrib/systemd/lowportd.service.in) runs it, as far as a sandbox
+# without systemd can: User=lowportd with only CAP_NET_ADMIN and
+# CAP_NET_BIND_SERVICE (ambient, bounding set), NoNewPrivileges=, UMask=0077,
+# RuntimeDirectory= owned by lowportd. The socket is lowportd's own
+# (--socket) instead of the socket unit's.
+lowportd_spawn() {
+	local caps=+net_admin,+net_bind_service pre=()
+	if [ -n "${LOWPORTD_USER:-}" ]; then
+		install -d -m 0755 -o "$LOWPORTD_USER" -g "$LOWPORTD_USER" \
+			/run/lowport
+		pre=(setpriv --reuid="$LOWPORTD_USER" --regid="$LOWPORTD_USER"
+			--clear-groups --inh-caps="-all,$caps"
+			--ambient-caps="-all,$caps" --bounding-set="-all,$caps"
+			--no-new-privs)
+	else
+		mkdir -p /run/lowport
+		chmod 0755 /run/lowport
+	fi
+	(
+		umask 0077
+		exec setsid "${pre[@]}" "$LOWPORTD" \
+			--socket /run/lowport/lowportd.sock \
+			--config /etc/lowport/lowport.conf \
+			--state-dir /run/lowport --foreground
+	) </dev/null >>"$state/lowportd.log" 2>&1 &
+}
+
+# lowportd_check PID: a packaged lowportd runs as $LOWPORTD_USER holding
+# exactly CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (bits 12 and 10), no more
+lowportd_check() {
+	local want
+	[ -n "${LOWPORTD_USER:-}" ] || return 0
+	want=$(id -u "$LOWPORTD_USER")
+	grep -q "^Uid:[[:space:]]*${want}[[:space:]]" "/proc/$1/status" ||
+		die "lowportd does not run as $LOWPORTD_USER"
+	grep -qx 'CapEff:[[:space:]]*0000000000001400' "/proc/$1/status" ||
+		die "lowportd's capabilities: $(grep ^Cap "/proc/$1/status")"
+}
+
 # cmd_lowportd start|stop|kill9|pid
 cmd_lowportd() {
 	local pid i
@@ -285,22 +373,18 @@ cmd_lowportd() {
 	case $1 in
 	pid) echo "$pid" ;;
 	start)
-		mkdir -p /run/lowport
-		chmod 0755 /run/lowport
-		setsid "$LOWPORTD" --socket /run/lowport/lowportd.sock \
-			--config /etc/lowport/lowport.conf \
-			--state-dir /run/lowport --foreground \
-			</dev/null >>"$state/lowportd.log" 2>&1 &
+		lowportd_spawn
 		pid=$!
 		echo "$pid" >"$state/lowportd.pid"
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$pid" 2>/dev/null ||
 				die "lowportd exited: $(tail -n 5 "$state/lowportd.log")"
 			timeout 2 "$LOWPORTCTL" --socket /run/lowport/lowportd.sock \
-				status >/dev/null 2>&1 && return 0
+				status >/dev/null 2>&1 && break
 			sleep 0.1
 		done
-		die "lowportd not ready within 10 s"
+		[ "$i" -lt 100 ] || die "lowportd not ready within 10 s"
+		lowportd_check "$pid"
 		;;
 	stop | kill9)
 		[ -n "$pid" ] || return 0
@@ -324,13 +408,14 @@ cmd_versions() {
 		golang-github-containers-common 2>/dev/null || true
 }
 
-[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|image|lowportd|versions"
+[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|installdeb|image|lowportd|versions"
 cmd=$1
 shift
 case $cmd in
 init) cmd_init ;;
 run) cmd_run "$@" ;;
 installed) cmd_installed ;;
+installdeb) cmd_installdeb "$@" ;;
 image) cmd_image ;;
 lowportd) cmd_lowportd "$@" ;;
 versions) cmd_versions ;;

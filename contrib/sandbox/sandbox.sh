@@ -18,8 +18,16 @@
 #
 # Usage (as root):
 #   sandbox.sh build                   build or reuse the cached root, print its path
-#   sandbox.sh start RUNDIR            start a sandbox (RUNDIR: an empty host dir)
+#   sandbox.sh start RUNDIR [LAYER...] start a sandbox (RUNDIR: an empty host dir;
+#                                      LAYERs: cached upper dirs over the root,
+#                                      e.g. contrib/sysboot.sh deps DEB)
+#   sandbox.sh package OUTDIR          build (or reuse) lowport's .deb for this
+#                                      generation into OUTDIR and the layer of
+#                                      its dependencies; print DEB= and LAYER=
+#   sandbox.sh install-deb RUNDIR DEB  install the .deb with dpkg (maintainer
+#                                      scripts run), as a user would
 #   sandbox.sh install RUNDIR BUILDDIR meson install a lowport build into it
+#                                      (quick iteration without a .deb)
 #   sandbox.sh image RUNDIR [FILE...]  import the busybox test image for every user
 #                                      (FILEs are added to the image's /bin)
 #   sandbox.sh exec RUNDIR [-u USER] [-o] -- CMD...
@@ -176,8 +184,9 @@ sandbox_pid() {
 	echo "$pid"
 }
 
-# cmd_stage1 RUNDIR ROOT: runs as PID 1 of the new namespaces, still on the
-# host's root; builds the overlay, pivots into it and execs inside.sh init
+# cmd_stage1 RUNDIR LOWERS: runs as PID 1 of the new namespaces, still on
+# the host's root; builds the overlay (LOWERS: its lowerdir= list), pivots
+# into it and execs inside.sh init
 cmd_stage1() {
 	local rundir=$1 root=$2 mnt hostpid
 	# /proc is still the host's: this is our PID as the host sees it.
@@ -199,12 +208,18 @@ cmd_stage1() {
 	exec "$inside" init
 }
 
-# cmd_start RUNDIR: start a sandbox in the background, wait until it is ready
+# cmd_start RUNDIR [LAYER...]: start a sandbox in the background (LAYERs
+# over the cached root, the first one on top), wait until it is ready
 cmd_start() {
-	local rundir=$1 root upid i
+	local rundir=$1 root upid i layer
+	shift
 	[ -d "$rundir" ] || die "$rundir is not a directory"
 	rundir=$(cd "$rundir" && pwd)
 	root=$(cmd_build)
+	for layer in "$@"; do
+		[ -d "$layer" ] || die "no such layer: $layer"
+		root=$layer:$root
+	done
 	rm -f "$rundir/pid"
 	setsid unshare --net --mount --pid --fork --propagation private \
 		--kill-child=SIGKILL -- "$here/sandbox.sh" _stage1 "$rundir" \
@@ -259,6 +274,32 @@ for src, dst in json.load(sys.stdin).items():
 	nsenter -t "$pid" -m -n -p -- "$inside" installed
 }
 
+# cmd_package OUTDIR: lowport's .deb for this generation (built in
+# contrib/sysboot.sh's build layer, against the generation's own Debian
+# release) and the cached layer holding its dependencies
+cmd_package() {
+	local deb layer
+	deb=$("$here/../sysboot.sh" deb "$1" | tail -n 1)
+	layer=$("$here/../sysboot.sh" deps "$deb")
+	echo "DEB=$deb"
+	echo "LAYER=$layer"
+}
+
+# cmd_install_deb RUNDIR DEB: install the .deb with dpkg inside (its
+# maintainer scripts run there), then the sandbox's policy
+cmd_install_deb() {
+	local rundir=$1 deb=$2 pid dir
+	pid=$(sandbox_pid "$rundir")
+	[ -f "$deb" ] || die "no such .deb: $deb"
+	dir=/proc/$pid/root/run/lowport-sandbox
+	cp "$deb" "$dir/lowport.deb"
+	nsenter -t "$pid" -m -n -p -- "$inside" installdeb \
+		/run/lowport-sandbox/lowport.deb >"$rundir/install.log" 2>&1 || {
+		tail -n 20 "$rundir/install.log" >&2
+		die "installing $(basename "$deb") failed"
+	}
+}
+
 # cmd_image RUNDIR [FILE...]: copy FILEs in, build and import the test image
 cmd_image() {
 	local rundir=$1 pid dir f
@@ -293,7 +334,7 @@ cmd_stop() {
 	rm -rf "$rundir"
 }
 
-[ $# -ge 1 ] || die "usage: sandbox.sh build|start|install|image|exec|stop ..."
+[ $# -ge 1 ] || die "usage: sandbox.sh build|start|package|install-deb|install|image|exec|stop ..."
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 generation
 cmd=$1
@@ -301,6 +342,8 @@ shift
 case $cmd in
 build) cmd_build ;;
 start) cmd_start "$@" ;;
+package) cmd_package "$@" ;;
+install-deb) cmd_install_deb "$@" ;;
 install) cmd_install "$@" ;;
 image) cmd_image "$@" ;;
 exec) cmd_exec "$@" ;;

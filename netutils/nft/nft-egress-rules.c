@@ -7,8 +7,10 @@
  *
  *   oif "lo" accept
  *   ct state established,related accept
- *   icmpv6 type 133-136 accept            (neighbour discovery)
- *   icmpv6 type mld2-listener-report accept
+ *   ip6 daddr fe80::/10 ip6 hoplimit 255 icmpv6 type 133-136 accept
+ *   ip6 daddr ff02::/16 ip6 hoplimit 255 icmpv6 type 133-136 accept
+ *                                         (neighbour discovery, on-link)
+ *   ip6 daddr ff02::16 icmpv6 type mld2-listener-report accept
  *   ip daddr @v4_any accept               (one rule per named set,
  *   ip daddr @v4_tcp_80 tcp dport 80 accept   see nft-egress.c)
  *   ip6 daddr @v6_udp_53 udp dport 53 accept
@@ -44,6 +46,13 @@
 #define EGRESS_ND_LAST	136
 /* MLDv2 listener report (RFC 3810), sent whenever an interface joins */
 #define EGRESS_MLD2_REPORT 143
+
+/* Neighbour discovery's hop limit, its offset in the IPv6 header, and
+ * where MLDv2 reports go (RFC 3810)
+ */
+#define EGRESS_ND_HOPLIMIT	255
+#define EGRESS_IP6_HOPLIMIT_OFF 7
+#define EGRESS_MLD2_ROUTERS	"ff02::16"
 
 /**
  * lp_nft_egress_rules_table() - Build table inet lowport_egress
@@ -357,18 +366,64 @@ static struct nftnl_rule *egress_rule_ct(void)
 }
 
 /**
- * egress_rule_nd() - Build "icmpv6 type 133-136 accept": router
- *		      solicitation to neighbour advertisement, without
- *		      which no IPv6 destination is reachable at all
+ * egress_daddr6() - Append "ip6 daddr ADDR[/PREFIX]": a 16-byte load,
+ *		     masked when @prefix is below 128, compared
+ * @r:		Rule
+ * @addr:	Network address, host bits zero
+ * @prefix:	Prefix length, 1 to 128
+ */
+static void egress_daddr6(struct nftnl_rule *r, const char *addr,
+			  unsigned int prefix)
+{
+	uint8_t a[16], mask[16] = {0}, zero[16] = {0};
+	struct nftnl_expr *e;
+	unsigned int i;
+
+	inet_pton(AF_INET6, addr, a);
+	egress_payload(r, NFT_PAYLOAD_NETWORK_HEADER, EGRESS_IP6_DADDR_OFF,
+		       sizeof(a));
+	if (prefix < 128) {
+		for (i = 0; i < prefix; i++)
+			mask[i / 8] |= 0x80 >> (i % 8);
+		e = egress_expr(r, "bitwise");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+		nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_MASK, mask,
+				    sizeof(mask));
+		nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_XOR, zero,
+				    sizeof(zero));
+	}
+	egress_cmp(r, NFT_CMP_EQ, a, sizeof(a));
+}
+
+/**
+ * egress_rule_nd() - Build "ip6 daddr NET ip6 hoplimit 255 icmpv6 type
+ *		      133-136 accept": router solicitation to neighbour
+ *		      advertisement, without which no IPv6 destination is
+ *		      reachable at all, on the link only
+ * @net:	"fe80::" (link-local unicast) or "ff02::" (link-local
+ *		multicast)
+ * @prefix:	10 or 16
+ *
+ * Neighbour discovery is sent with hop limit 255 to link-local unicast
+ * or link-local multicast addresses (a solicited advertisement answers a
+ * global source address, see docs/egress.md); anything else with these
+ * types could be routed off the link and carry data.
  *
  * Return: new rule, caller frees
  */
-static struct nftnl_rule *egress_rule_nd(void)
+static struct nftnl_rule *egress_rule_nd(const char *net, unsigned int prefix)
 {
 	struct nftnl_rule *r = egress_new_rule();
 	uint8_t first = EGRESS_ND_FIRST, last = EGRESS_ND_LAST;
+	uint8_t hop = EGRESS_ND_HOPLIMIT;
 
 	egress_meta_cmp(r, NFT_META_NFPROTO, NFPROTO_IPV6);
+	egress_daddr6(r, net, prefix);
+	egress_payload(r, NFT_PAYLOAD_NETWORK_HEADER, EGRESS_IP6_HOPLIMIT_OFF,
+		       1);
+	egress_cmp(r, NFT_CMP_EQ, &hop, sizeof(hop));
 	egress_meta_cmp(r, NFT_META_L4PROTO, IPPROTO_ICMPV6);
 	egress_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
 	egress_cmp(r, NFT_CMP_GTE, &first, sizeof(first));
@@ -378,9 +433,10 @@ static struct nftnl_rule *egress_rule_nd(void)
 }
 
 /**
- * egress_rule_mld() - Build "icmpv6 type mld2-listener-report accept":
- *		       link-local multicast reports the kernel itself sends,
- *		       which would otherwise count as rejected traffic
+ * egress_rule_mld() - Build "ip6 daddr ff02::16 icmpv6 type
+ *		       mld2-listener-report accept": the link-local multicast
+ *		       reports the kernel itself sends (to all MLDv2-capable
+ *		       routers), which would otherwise count as rejected
  *
  * Return: new rule, caller frees
  */
@@ -390,6 +446,7 @@ static struct nftnl_rule *egress_rule_mld(void)
 	uint8_t type = EGRESS_MLD2_REPORT;
 
 	egress_meta_cmp(r, NFT_META_NFPROTO, NFPROTO_IPV6);
+	egress_daddr6(r, EGRESS_MLD2_ROUTERS, 128);
 	egress_meta_cmp(r, NFT_META_L4PROTO, IPPROTO_ICMPV6);
 	egress_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
 	egress_cmp(r, NFT_CMP_EQ, &type, sizeof(type));
@@ -473,7 +530,8 @@ GPtrArray *lp_nft_egress_rules_build(const GPtrArray *sets)
 
 	g_ptr_array_add(rules, egress_rule_lo());
 	g_ptr_array_add(rules, egress_rule_ct());
-	g_ptr_array_add(rules, egress_rule_nd());
+	g_ptr_array_add(rules, egress_rule_nd("fe80::", 10));
+	g_ptr_array_add(rules, egress_rule_nd("ff02::", 16));
 	g_ptr_array_add(rules, egress_rule_mld());
 	for (i = 0; i < sets->len; i++)
 		g_ptr_array_add(

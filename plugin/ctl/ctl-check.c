@@ -10,13 +10,15 @@
  * for the calling user, the shim and the Podman drop-in, which pasta Podman
  * really runs (podman info), the Podman and pasta versions, which helper
  * publishes bridge-network ports and whether Podman picks lowport's shim
- * for pasta, rootlessport and pesto (containers.conf, ctl-podman-conf.c).
+ * for pasta, rootlessport and pesto (containers.conf, ctl-podman-conf.c),
+ * and whether lowportd's user can read firewalld.conf.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,8 +34,12 @@
 #include "netutils/procfs.h"
 #include "netutils/protocol.h"
 
-#define CTL_CHECK_SHIM	 LOWPORT_PKGLIBEXECDIR "/pasta"
-#define CTL_CHECK_DROPIN "/etc/containers/containers.conf.d/50-lowport.conf"
+#define CTL_CHECK_SHIM		 LOWPORT_PKGLIBEXECDIR "/pasta"
+#define CTL_CHECK_DROPIN	 "/etc/containers/containers.conf.d/50-lowport.conf"
+#define CTL_CHECK_FIREWALLD_DIR	 "/etc/firewalld"
+#define CTL_CHECK_FIREWALLD_CONF CTL_CHECK_FIREWALLD_DIR "/firewalld.conf"
+/* The user lowportd.service runs as (contrib/sysusers.d/lowport.conf) */
+#define CTL_CHECK_DAEMON_USER "lowportd"
 
 /* Most supplementary groups looked at */
 #define CTL_CHECK_GROUPS_MAX 65536
@@ -341,6 +347,51 @@ static gboolean check_file(const char *path, const char *what, int mode,
 }
 
 /**
+ * user_may() - May a user, by a file's mode bits, access it?
+ * @pw:		The user (its primary group only)
+ * @st:		The file
+ * @bit:	Access wanted, as the "other" bit (S_IROTH, S_IXOTH)
+ *
+ * Return: TRUE if the owner, group or other bits allow it
+ */
+static gboolean user_may(const struct passwd *pw, const struct stat *st,
+			 mode_t bit)
+{
+	if (st->st_uid == pw->pw_uid)
+		return !!(st->st_mode & (bit << 6));
+	if (st->st_gid == pw->pw_gid)
+		return !!(st->st_mode & (bit << 3));
+	return !!(st->st_mode & bit);
+}
+
+/**
+ * check_firewalld() - Can lowportd's user read firewalld.conf?
+ *
+ * lowportd checks StrictForwardPorts there; where /etc/firewalld is root's
+ * only (0750 on Fedora and SUSE) it cannot, and assumes it off.
+ */
+static void check_firewalld(void)
+{
+	const struct passwd *pw = getpwnam(CTL_CHECK_DAEMON_USER);
+	struct stat d, f;
+
+	if (stat(CTL_CHECK_FIREWALLD_DIR, &d) < 0 || !pw || !pw->pw_uid)
+		return;
+	if (user_may(pw, &d, S_IXOTH) &&
+	    (stat(CTL_CHECK_FIREWALLD_CONF, &f) < 0 ||
+	     user_may(pw, &f, S_IROTH)))
+		return;
+	check_line(CHECK_WARN, NULL,
+		   "firewalld: user %s cannot read %s (%s is %04o, owner "
+		   "uid %u): lowportd cannot check StrictForwardPorts and "
+		   "assumes it off; with StrictForwardPorts=yes firewalld "
+		   "drops forwarded traffic (see lowportd(8))",
+		   CTL_CHECK_DAEMON_USER, CTL_CHECK_FIREWALLD_CONF,
+		   CTL_CHECK_FIREWALLD_DIR, (unsigned int)(d.st_mode & 07777),
+		   (unsigned int)d.st_uid);
+}
+
+/**
  * same_file() - Tell whether two paths name the same file
  * @a:	Path
  * @b:	Path
@@ -556,6 +607,7 @@ gboolean lp_ctl_check_host(const LpCtl *ctl, GError **error)
 	if (access(CTL_CHECK_SHIM, X_OK) == 0)
 		ok &= check_pasta();
 	ok &= check_podman();
+	check_firewalld();
 	fflush(stdout);
 	if (!ok)
 		g_set_error(error, LP_CTL_USAGE_ERROR, LP_CTL_CHECK_FAILED,

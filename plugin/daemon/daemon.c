@@ -32,6 +32,7 @@
 
 #include "daemon/admission.h"
 #include "daemon/daemon.h"
+#include "daemon/firewalld.h"
 #include "daemon/notify.h"
 #include "daemon/reconcile.h"
 #include "daemon/registry.h"
@@ -173,6 +174,7 @@ void lp_daemon_reload(LpDaemon *d)
 	lp_policy_free(d->policy);
 	d->policy = policy;
 	g_message("policy reloaded from %s", d->config_path);
+	lp_firewalld_log_unknown();
 
 	all = lp_registry_snapshot(d->registry);
 	for (i = 0; i < all->len; i++) {
@@ -342,6 +344,7 @@ int lp_daemon_run(int argc, char **argv)
 	}
 	g_message("lowportd %s ready: %u lease(s), policy %s", PACKAGE_VERSION,
 		  lp_registry_size(d->registry), d->config_path);
+	lp_firewalld_log_unknown();
 	lp_notify("READY=1");
 	g_main_loop_run(d->loop);
 	g_message("lowportd stopping; %u lease(s) stay in place",

@@ -9,6 +9,10 @@
 
 #include <stdbool.h>
 
+#include <glib.h>
+
+int lp_firewalld_conf_strict(const char *path, GError **error);
 bool lp_firewalld_strict(void);
+void lp_firewalld_log_unknown(void);
 
 #endif /* LOWPORT_FIREWALLD_H */

@@ -244,6 +244,27 @@ static bool registry_nft_add(LpRegistry *reg, LpLease *lease, GError **error)
 }
 
 /**
+ * registry_unadmit() - Take back a lease's rules, state and reservations
+ * @reg:		Registry
+ * @lease:	Lease whose process cannot be watched (not in the table)
+ *
+ * A lease nobody watches would never end: its rules must not stay.
+ */
+static void registry_unadmit(LpRegistry *reg, LpLease *lease)
+{
+	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
+	g_autoptr(GError) error = NULL;
+
+	if (!lp_nft_lease_remove(reg->nft, n, &error)) {
+		g_warning("lease %s: removing its rules failed, retrying: %s",
+			  lease->id, error->message);
+		lp_registry_retry_removal(reg, g_steal_pointer(&n));
+	}
+	lp_state_remove(reg->state_dir, lease->id, NULL);
+	registry_release_reservations(reg, lease);
+}
+
+/**
  * lp_registry_admit() - Make an admitted lease real
  * @reg:		Registry
  * @lease:	Lease with pidfd, ownership moves to the registry on success
@@ -254,6 +275,7 @@ static bool registry_nft_add(LpRegistry *reg, LpLease *lease, GError **error)
 bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error)
 {
 	g_autoptr(GError) local = NULL;
+	int rc;
 
 	if (!registry_reserve(reg, lease, true, error))
 		return false;
@@ -270,7 +292,18 @@ bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error)
 			    local->message);
 		return false;
 	}
-	registry_insert(reg, lease);
+	rc = lease->pidfd < 0
+		     ? -EBADF
+		     : lp_pidwatch_add(reg->pidwatch, lease->pidfd, lease);
+	if (rc < 0) {
+		registry_unadmit(reg, lease);
+		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL,
+			    "cannot watch process %d: %s", lease->pid,
+			    g_strerror(-rc));
+		return false;
+	}
+	lease->watched = true;
+	g_hash_table_replace(reg->leases, lease->id, lease);
 	return true;
 }
 

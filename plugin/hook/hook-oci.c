@@ -41,6 +41,8 @@ void lp_hook_oci_free(LpHookOci *oci)
 	g_free(oci->bundle);
 	g_free(oci->egress);
 	g_free(oci->resolv_conf);
+	g_free(oci->rootfs);
+	g_free(oci->power_cap);
 	g_free(oci);
 }
 
@@ -114,6 +116,13 @@ static JsonParser *oci_parse(const char *json, size_t len, const char *what,
 	g_autoptr(GError) local = NULL;
 
 	if (!json_parser_load_from_data(p, json, len, &local)) {
+		char *c;
+
+		/* json-glib quotes the offending text: keep it one line */
+		for (c = local->message; *c; c++) {
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		}
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_INPUT,
 			    "%s is not valid JSON: %s", what, local->message);
 		return NULL;
@@ -228,13 +237,13 @@ static const char *oci_resolv_mount(JsonObject *config)
 }
 
 /**
- * oci_has_netns() - Whether config.json gives the container its own
- *		     network namespace
+ * oci_netns() - The "network" entry of config.json's linux.namespaces
  * @config:	config.json object
  *
- * Return: true if linux.namespaces has an entry of type "network"
+ * Return: the entry, NULL if there is none (the container shares the
+ *	   runtime's network namespace)
  */
-static bool oci_has_netns(JsonObject *config)
+static JsonObject *oci_netns(JsonObject *config)
 {
 	JsonObject *lx = oci_object(config, "linux");
 	JsonNode *n = lx ? json_object_get_member(lx, "namespaces") : NULL;
@@ -242,7 +251,7 @@ static bool oci_has_netns(JsonObject *config)
 	guint i;
 
 	if (!n || !JSON_NODE_HOLDS_ARRAY(n))
-		return false;
+		return NULL;
 	a = json_node_get_array(n);
 	for (i = 0; i < json_array_get_length(a); i++) {
 		JsonNode *e = json_array_get_element(a, i);
@@ -250,17 +259,67 @@ static bool oci_has_netns(JsonObject *config)
 		if (JSON_NODE_HOLDS_OBJECT(e) &&
 		    !g_strcmp0(oci_string(json_node_get_object(e), "type"),
 			       "network"))
-			return true;
+			return json_node_get_object(e);
 	}
-	return false;
+	return NULL;
+}
+
+/**
+ * oci_power_cap() - The first capability of process.capabilities that
+ *		     would let the container remove its filter
+ * @config:	config.json object
+ *
+ * CAP_NET_ADMIN over the container's network namespace is what changing
+ * nftables needs. CAP_SYS_ADMIN is refused as well: it comes with
+ * --privileged anyway, and it lets a process mount, setns() and load BPF
+ * (in a rootful container, over the host), so an allowlist next to it
+ * is no promise. Every set counts (bounding, effective, permitted,
+ * inheritable, ambient): a capability in any of them can be raised or
+ * handed on.
+ *
+ * Return: "CAP_NAME in SET", caller frees; NULL if none is there
+ */
+static char *oci_power_cap(JsonObject *config)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted",
+					   "inheritable", "ambient"};
+	static const char *const caps[] = {"CAP_NET_ADMIN", "CAP_SYS_ADMIN"};
+	JsonObject *c =
+		oci_object(oci_object(config, "process"), "capabilities");
+	unsigned int i, k;
+	guint j;
+
+	for (i = 0; c && i < G_N_ELEMENTS(sets); i++) {
+		JsonNode *n = json_object_get_member(c, sets[i]);
+		JsonArray *a;
+
+		if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+			continue;
+		a = json_node_get_array(n);
+		for (j = 0; j < json_array_get_length(a); j++) {
+			JsonNode *e = json_array_get_element(a, j);
+			const char *name;
+
+			if (!JSON_NODE_HOLDS_VALUE(e) ||
+			    json_node_get_value_type(e) != G_TYPE_STRING)
+				continue;
+			name = json_node_get_string(e);
+			for (k = 0; k < G_N_ELEMENTS(caps); k++) {
+				if (!g_ascii_strcasecmp(name, caps[k]))
+					return g_strdup_printf(
+						"%s in %s", caps[k], sets[i]);
+			}
+		}
+	}
+	return NULL;
 }
 
 /**
  * lp_hook_oci_parse_config() - Take annotation, network namespace and
  *				resolv.conf from config.json
- * @oci:	Container facts; egress filled if still unset, own_netns
- *		set, resolv_conf set to the bind mount source or
- *		ROOTFS/etc/resolv.conf
+ * @oci:	Container facts; egress filled if still unset, own_netns,
+ *		joins_netns and power_cap set, resolv_conf set to the bind mount source or
+ *		ROOTFS/etc/resolv.conf (then rootfs set too)
  * @json:	config.json text
  * @len:	Its length
  * @error:	Return location for a GError
@@ -271,8 +330,8 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 			      GError **error)
 {
 	g_autoptr(JsonParser) p = oci_parse(json, len, "config.json", error);
+	JsonObject *o, *netns;
 	const char *src, *root;
-	JsonObject *o;
 
 	if (!p)
 		return false;
@@ -280,18 +339,26 @@ bool lp_hook_oci_parse_config(LpHookOci *oci, const char *json, size_t len,
 	if (!oci->egress)
 		oci->egress = g_strdup(oci_string(oci_object(o, "annotations"),
 						  LP_EGRESS_ANNOTATION));
-	oci->own_netns = oci_has_netns(o);
+	netns = oci_netns(o);
+	oci->own_netns = netns != NULL;
+	oci->joins_netns = netns && oci_string(netns, "path");
+	g_free(oci->power_cap);
+	oci->power_cap = oci_power_cap(o);
 	src = oci_resolv_mount(o);
 	root = oci_string(oci_object(o, "root"), "path");
 	g_clear_pointer(&oci->resolv_conf, g_free);
-	if (src)
+	g_clear_pointer(&oci->rootfs, g_free);
+	if (src) {
 		oci->resolv_conf = g_strdup(src);
-	else if (root && g_path_is_absolute(root))
-		oci->resolv_conf =
-			g_build_filename(root, "etc/resolv.conf", NULL);
+		return true;
+	}
+	if (root && g_path_is_absolute(root))
+		oci->rootfs = g_strdup(root);
 	else if (root)
-		oci->resolv_conf = g_build_filename(oci->bundle, root,
-						    "etc/resolv.conf", NULL);
+		oci->rootfs = g_build_filename(oci->bundle, root, NULL);
+	if (oci->rootfs)
+		oci->resolv_conf = g_build_filename(
+			oci->rootfs, LP_HOOK_OCI_ROOTFS_RESOLV, NULL);
 	return true;
 }
 

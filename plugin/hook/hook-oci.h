@@ -22,8 +22,15 @@
  * @egress:	Value of io.lowport.egress, NULL if not set
  * @resolv_conf: Host path of what the container sees as /etc/resolv.conf,
  *		NULL if it has none (filled by lp_hook_oci_read_config())
+ * @rootfs:	The root file system when @resolv_conf is the file in it
+ *		(no bind mount), to be resolved inside it; else NULL
  * @own_netns:	config.json gives the container a network namespace of
  *		its own (linux.namespaces has a "network" entry)
+ * @joins_netns: That entry has a "path": the container joins an existing
+ *		namespace, which others (a pod) may share
+ * @power_cap:	"CAP_NAME in SET" for the first capability in
+ *		process.capabilities that could remove the filter, NULL if
+ *		none (filled by lp_hook_oci_read_config())
  */
 typedef struct {
 	char *id;
@@ -31,8 +38,14 @@ typedef struct {
 	char *bundle;
 	char *egress;
 	char *resolv_conf;
+	char *rootfs;
 	bool own_netns;
+	bool joins_netns;
+	char *power_cap;
 } LpHookOci;
+
+/* The container's resolv.conf inside its root file system */
+#define LP_HOOK_OCI_ROOTFS_RESOLV "etc/resolv.conf"
 
 void lp_hook_oci_free(LpHookOci *oci);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpHookOci, lp_hook_oci_free)

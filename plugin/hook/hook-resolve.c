@@ -5,8 +5,9 @@
  * Host names are resolved the way the container itself will resolve
  * them: by a child process that, in a private mount namespace, binds a
  * resolv.conf naming the container's resolvers over /etc/resolv.conf and
- * joins the container's network namespace before calling getaddrinfo()
- * (A and AAAA, every address). The resolvers are those of the container's
+ * joins the container's network namespace before asking the DNS, and
+ * only the DNS (hook-dns.c: A and AAAA, every address, no /etc/hosts or
+ * other NSS source of the host). The resolvers are those of the container's
  * resolv.conf, or, while Podman has not written it yet (it does so after
  * the runtime's create), the ones it will write (resolve_guess()). So the servers asked, and the network path to them (pasta's
  * DNS forwarder, aardvark-dns on a bridge), are the container's own, and
@@ -33,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hook/hook-dns.h"
+#include "hook/hook-file.h"
 #include "hook/hook-oci.h"
 #include "hook/hook-resolve.h"
 #include "hook/hook.h"
@@ -92,19 +95,26 @@ GArray *lp_hook_resolve_nameservers(const char *text)
 
 /**
  * resolve_read_file() - Nameservers of a resolv.conf file
+ * @root:	Root file system @path is in (resolved inside it), NULL for a
+ *		host path
  * @path:	File
+ * @shown:	Its name in messages
  * @error:	Return location for a GError if it cannot be read
+ *
+ * The file must be a regular one (lp_hook_file_open()): a FIFO an image
+ * puts there does not block the hook, a link does not lead out of @root.
  *
  * Return: GArray of LpHookAddr (may be empty), NULL on error
  */
-static GArray *resolve_read_file(const char *path, GError **error)
+static GArray *resolve_read_file(const char *root, const char *path,
+				 const char *shown, GError **error)
 {
 	g_autoptr(GError) local = NULL;
 	g_autofree char *text = NULL;
 	lp_autofd int fd = -1;
 	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	fd = lp_hook_file_open(root, path, &local);
 	if (fd >= 0)
 		text = lp_hook_oci_read_fd(fd, LP_HOOK_RESOLV_CONF_MAX,
 					   LP_HOOK_STDIN_TIMEOUT_MS, &len,
@@ -112,7 +122,7 @@ static GArray *resolve_read_file(const char *path, GError **error)
 	if (!text) {
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
 			    "cannot read the container's resolv.conf %s: %s",
-			    path, local ? local->message : g_strerror(errno));
+			    shown, local->message);
 		return NULL;
 	}
 	return lp_hook_resolve_nameservers(text);
@@ -204,7 +214,8 @@ static void resolve_gateways(pid_t pid, GArray *list)
  */
 static GArray *resolve_guess(pid_t pid)
 {
-	g_autoptr(GArray) host = resolve_read_file("/etc/resolv.conf", NULL);
+	g_autoptr(GArray) host =
+		resolve_read_file(NULL, "/etc/resolv.conf", "", NULL);
 	GArray *ret = g_array_new(FALSE, TRUE, sizeof(LpHookAddr));
 	LpHookAddr a = {.family = AF_INET};
 	guint i;
@@ -228,14 +239,16 @@ static GArray *resolve_guess(pid_t pid)
 /**
  * lp_hook_resolve_servers() - The resolvers the container will use
  * @resolv_conf: The container's resolv.conf, NULL if it has none
+ * @rootfs:	Root file system when @resolv_conf is the file in it, else
+ *		NULL
  * @pid:	Process in the container's network namespace, 0 for our own
  * @ret_guessed: Set if the file listed none and the list is guessed
  * @error:	Return location for a GError
  *
  * Return: GArray of LpHookAddr, at least one; NULL on error
  */
-GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
-				bool *ret_guessed, GError **error)
+GArray *lp_hook_resolve_servers(const char *resolv_conf, const char *rootfs,
+				pid_t pid, bool *ret_guessed, GError **error)
 {
 	g_autoptr(GArray) ret = NULL;
 
@@ -245,7 +258,11 @@ GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
 			    "the container has no resolv.conf");
 		return NULL;
 	}
-	ret = resolve_read_file(resolv_conf, error);
+	if (rootfs)
+		ret = resolve_read_file(rootfs, LP_HOOK_OCI_ROOTFS_RESOLV,
+					resolv_conf, error);
+	else
+		ret = resolve_read_file(NULL, resolv_conf, resolv_conf, error);
 	if (!ret)
 		return NULL;
 	if (!ret->len) {
@@ -276,44 +293,6 @@ static char *resolve_conf_text(const GArray *servers)
 	}
 	g_string_append(s, "options timeout:2 attempts:1\n");
 	return g_string_free(s, FALSE);
-}
-
-/**
- * resolve_one() - Resolve one name and write its answer lines
- * @out:	Pipe to the parent
- * @i:		Name index
- * @name:	Host name
- */
-static void resolve_one(FILE *out, unsigned int i, const char *name)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL, *ai;
-	char buf[INET6_ADDRSTRLEN];
-	unsigned int n = 0;
-	int r;
-
-	r = getaddrinfo(name, NULL, &hints, &res);
-	if (r) {
-		fprintf(out, "%u E %s\n", i,
-			r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return;
-	}
-	for (ai = res; ai && n < LP_HOOK_ADDRS_PER_NAME_MAX; ai = ai->ai_next) {
-		const void *a;
-
-		if (ai->ai_family == AF_INET)
-			a = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-		else if (ai->ai_family == AF_INET6)
-			a = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-		else
-			continue;
-		inet_ntop(ai->ai_family, a, buf, sizeof(buf));
-		fprintf(out, "%u %c %s\n", i,
-			ai->ai_family == AF_INET ? '4' : '6', buf);
-		n++;
-	}
-	freeaddrinfo(res);
 }
 
 /**
@@ -378,7 +357,7 @@ static G_NORETURN void resolve_child(int wfd, const char *const *names,
 	if (resolve_child_setup(out, conf, netns_fd) < 0)
 		_exit(1);
 	for (i = 0; names[i]; i++) {
-		resolve_one(out, i, names[i]);
+		lp_hook_dns_lookup(out, i, names[i]);
 		fflush(out);
 	}
 	fclose(out);
@@ -405,6 +384,35 @@ static char *resolve_collect(int fd, unsigned int timeout_ms, GError **error)
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
 			    "resolving host names: %s", local->message);
 	return text;
+}
+
+/**
+ * resolve_check() - Refuse a name whose answers point at the host itself
+ * @addrs:	GArray of LpHookAddr, the name's answers
+ * @name:	The name
+ * @error:	Return location for a GError
+ *
+ * Return: true if every answer may be allowed (lp_hook_dns_refused())
+ */
+static bool resolve_check(const GArray *addrs, const char *name, GError **error)
+{
+	char buf[INET6_ADDRSTRLEN];
+	guint k;
+
+	for (k = 0; k < addrs->len; k++) {
+		const LpHookAddr *a = &g_array_index(addrs, LpHookAddr, k);
+		const char *why = lp_hook_dns_refused(a);
+
+		if (!why)
+			continue;
+		inet_ntop(a->family, &a->addr, buf, sizeof(buf));
+		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,
+			    "'%s' resolves to %s, a %s address: refused for a "
+			    "host name (write the address itself to allow it)",
+			    name, buf, why);
+		return false;
+	}
+	return true;
 }
 
 /**
@@ -444,6 +452,8 @@ static GPtrArray *resolve_parse(char *text, const char *const *names,
 			g_array_append_val(g_ptr_array_index(ret, i), a);
 	}
 	for (i = 0; i < n; i++) {
+		if (!resolve_check(g_ptr_array_index(ret, i), names[i], error))
+			return NULL;
 		if (((GArray *)g_ptr_array_index(ret, i))->len)
 			continue;
 		g_set_error(error, LP_HOOK_ERROR, LP_HOOK_ERROR_RESOLVE,

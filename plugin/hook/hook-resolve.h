@@ -38,8 +38,8 @@ typedef struct {
 } LpHookAddr;
 
 GArray *lp_hook_resolve_nameservers(const char *text);
-GArray *lp_hook_resolve_servers(const char *resolv_conf, pid_t pid,
-				bool *ret_guessed, GError **error);
+GArray *lp_hook_resolve_servers(const char *resolv_conf, const char *rootfs,
+				pid_t pid, bool *ret_guessed, GError **error);
 GPtrArray *lp_hook_resolve_names(const char *const *names, int netns_fd,
 				 const GArray *servers, unsigned int timeout_ms,
 				 GError **error);

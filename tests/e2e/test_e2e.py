@@ -8,11 +8,15 @@ its own network, mount and PID namespaces, with users
 alice and bob (group lowport, granted 80, 443, 53 and 1020-1030 over TCP and
 UDP), carol (granted nothing), and an "outside" client namespace joined by a
 veth pair (sandbox 192.0.2.1 / 2001:db8:1::1, outside 192.0.2.2 /
-2001:db8:1::2). This build of lowport is installed into the sandbox with
-"meson install", and lowportd runs there as root. Every check is something a
-user sees: what `podman run` prints, which page comes back on which address,
-what lowportctl lists, what is left in `table inet lowport`. The bridge,
-kube play, compose and Quadlet paths are in podman_paths.py.
+2001:db8:1::2). lowport is installed into the sandbox the way a user
+installs it: this source tree's .deb, built against the generation's own
+Debian release, installed with dpkg, and lowportd runs as its unit runs it
+(user lowportd with CAP_NET_ADMIN and CAP_NET_BIND_SERVICE);
+LOWPORT_E2E_INSTALL=meson copies the build's "meson install" output instead
+(lowportd as root). Every check is something a user sees: what `podman run`
+prints, which page comes back on which address, what lowportctl lists, what
+is left in `table inet lowport`. The bridge, kube play, compose and Quadlet
+paths are in podman_paths.py.
 
 The host's own network, ruleset and devices are never touched: everything
 happens inside the sandbox's namespaces, which die with it.
@@ -44,6 +48,12 @@ IMAGE = 'localhost/lowport-e2e:latest'
 USERS = ('alice', 'bob', 'carol')
 GENERATIONS = ('trixie', 'forky', 'sid')
 GENERATION = os.environ.get('LOWPORT_SANDBOX_SUITE', 'trixie')
+# How lowport gets into the sandbox: "deb" (default) builds this
+# generation's .deb (contrib/sysboot.sh deb) and installs it with dpkg, and
+# lowportd runs as its unit runs it (user lowportd, two capabilities);
+# "meson" copies the build's meson install output, lowportd runs as root
+# (quicker after a source change: no dpkg-buildpackage).
+INSTALL = os.environ.get('LOWPORT_E2E_INSTALL', 'deb')
 
 HOST4, OUT4 = '192.0.2.1', '192.0.2.2'
 HOST6, OUT6 = '2001:db8:1::1', '2001:db8:1::2'
@@ -67,8 +77,20 @@ class Sandbox:
 
     # --- lifetime (host side)
 
-    def start(self):
-        r = subprocess.run([SANDBOX, 'start', self.rundir],
+    def package(self):
+        """package() - build/reuse this generation's .deb (contrib/sysboot.sh)
+
+        Return: dict with DEB (the .deb) and LAYER (its dependencies' layer)
+        """
+        out = os.path.join(self.rundir, 'deb')
+        r = subprocess.run([SANDBOX, 'package', out], capture_output=True,
+                           text=True, timeout=3000)
+        if r.returncode != 0:
+            raise T.TestFailure(f'sandbox package: {r.stderr.strip()}')
+        return dict(ln.split('=', 1) for ln in r.stdout.split())
+
+    def start(self, layers=()):
+        r = subprocess.run([SANDBOX, 'start', self.rundir, *layers],
                            capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise T.TestFailure(f'sandbox start: {r.stderr.strip()}')
@@ -80,6 +102,14 @@ class Sandbox:
                            capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise T.TestFailure(f'sandbox install: {r.stderr.strip()}')
+        text = self.run(['cat', '/etc/lowport-sandbox.paths']).stdout
+        self.paths = dict(line.split('=', 1) for line in text.split())
+
+    def install_deb(self, deb):
+        r = subprocess.run([SANDBOX, 'install-deb', self.rundir, deb],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise T.TestFailure(f'sandbox install-deb: {r.stderr.strip()}')
         text = self.run(['cat', '/etc/lowport-sandbox.paths']).stdout
         self.paths = dict(line.split('=', 1) for line in text.split())
 
@@ -376,7 +406,7 @@ def t_shim_found():
     shim = need_shim()
     r = SB.podman('alice', 'info', '--format', '{{.Host.Pasta.Executable}}')
     T.check(SB.paths.get('DROPIN'),
-            'meson install installs no containers.conf.d/50-lowport.conf')
+            f'the {INSTALL} install has no containers.conf.d/50-lowport.conf')
     T.eq(r.stdout.strip(), shim, 'podman info: pasta executable')
 
 
@@ -723,17 +753,27 @@ def prepare():
         print(f'Bail out! sandbox build failed: {r.stderr.strip()}',
               flush=True)
         sys.exit(1)
-    t1 = time.monotonic()
     SB = Sandbox()
-    SB.start()
-    SB.install(BUILD_ROOT)
+    t1 = time.monotonic()
+    if INSTALL == 'deb':
+        pkg = SB.package()
+        T.info(f'.deb for {GENERATION}: {os.path.basename(pkg["DEB"])} and '
+               f'its dependency layer built or reused in '
+               f'{time.monotonic() - t1:.1f} s')
+        SB.start([pkg['LAYER']])
+        SB.install_deb(pkg['DEB'])
+    else:
+        SB.start()
+        SB.install(BUILD_ROOT)
     udp_echo = os.environ.get('LOWPORT_E2E_UDP_ECHO', '')
     SB.udp_echo = bool(udp_echo) and os.access(udp_echo, os.X_OK)
     SB.image([udp_echo] if SB.udp_echo else [])
     SB.lowportd('start')
     t2 = time.monotonic()
     T.info(f'sandbox root {r.stdout.strip()} ready in {t1 - t0:.1f} s; '
-           f'started, lowport installed, image imported in {t2 - t1:.1f} s')
+           f'{"lowport packaged, " if INSTALL == "deb" else ""}sandbox '
+           f'started, lowport installed ({INSTALL}), image imported in '
+           f'{t2 - t1:.1f} s')
     text = SB.run([INSIDE, 'versions']).stdout
     SB.versions = dict(ln.split(' ', 1) for ln in text.splitlines() if ln)
     T.info(f'generation {GENERATION}: ' + ', '.join(
@@ -779,11 +819,17 @@ def run_suite(tests, *, skip_env, test_timeout, prepare_fn, what,
     sys.exit(1 if failed else 0)
 
 
-def main():
+def skip_other_generations():
+    """skip_other_generations() - skip unless $LOWPORT_E2E_GENERATIONS
+    lists this generation (default: all)"""
     gens = os.environ.get('LOWPORT_E2E_GENERATIONS', ' '.join(GENERATIONS))
     if GENERATION not in gens.replace(',', ' ').split():
         skip_all(f'generation {GENERATION} is not in '
                  f'LOWPORT_E2E_GENERATIONS ({gens})')
+
+
+def main():
+    skip_other_generations()
     P.register(sys.modules[__name__])
     tests = T.TESTS
     only = os.environ.get('LOWPORT_E2E_ONLY')  # name substrings, a,b

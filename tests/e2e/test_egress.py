@@ -203,6 +203,7 @@ def t_case6():
 
 
 def main():
+    E.skip_other_generations()
     tests = T.TESTS[BASE:]
     E.run_suite(tests, skip_env='LOWPORT_E2E_SKIP', test_timeout=300,
                 prepare_fn=E.prepare, what='e2e egress run')

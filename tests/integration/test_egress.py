@@ -16,13 +16,20 @@ answers web.test:
 Each test writes a bundle (config.json with the annotation and a bind
 mount for /etc/resolv.conf) and feeds the hook a synthetic OCI state.
 
+The hook refuses to filter the initial network namespace (PID 1's), so
+the lptest namespace is made a fake host: a PID namespace with its own
+/proc whose PID 1 lives in it. Container processes and the hook run in
+that PID namespace, and state PIDs are PIDs as its /proc shows them.
+
 Copyright lowport authors
 """
 
+import atexit
 import errno
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -49,6 +56,18 @@ UDP_REJECTED = 'EPERM'
 
 _setup_done = False
 _servers = []
+_fake_init = None  # PID (ours) of the fake host's PID 1
+_tmpdirs = []  # removed at exit
+
+
+def mkdtemp(prefix):
+    """mkdtemp() - a temporary directory removed when the run ends"""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if not _tmpdirs:
+        atexit.register(lambda: [shutil.rmtree(x, ignore_errors=True)
+                                 for x in _tmpdirs])
+    _tmpdirs.append(d)
+    return d
 
 
 # ------------------------------------------------------------ DNS
@@ -138,19 +157,62 @@ def setup():
                      'dev', 'lp-o', 'nodad'])
     for argv in cmds:
         lp.run(argv)
+    _start_fake_host()
     for name, addrs in (('first', (OUT4[0], OUT6[0])),
                         ('second', (OUT4[1], OUT6[1]))):
         for a in addrs:
             _servers.append(lp.TcpServer(a, 80, name, ns=PEER_NS))
     _servers.append(lp.TcpServer(OUT4[0], 81, 'first-81', ns=PEER_NS))
+    v6 = lambda a: socket.inet_pton(socket.AF_INET6, a)  # noqa: E731
     records = {'web.test': [(1, socket.inet_aton(OUT4[1])),
-                            (28, socket.inet_pton(socket.AF_INET6, OUT6[1]))]}
+                            (28, v6(OUT6[1]))],
+               # answers a name may not have (test_dns_only)
+               'lo.test': [(1, socket.inet_aton('127.0.0.1'))],
+               'pasta-host.test': [(1, socket.inet_aton('169.254.1.2'))],
+               'll6.test': [(28, v6('fe80::1'))],
+               'lo6.test': [(28, v6('::1'))],
+               'mapped.test': [(28, v6('::ffff:127.0.0.1'))],
+               'mixed.test': [(1, socket.inet_aton(OUT4[1])),
+                              (28, v6('fe80::2'))]}
     _servers.append(DnsServer(DNS4, records, PEER_NS))
     check(lp.wait_until(lambda: tcp_get(OUT4[0], 80, ns=CTR_NS)),
           'lp-ctr cannot reach lp-peer before any filter')
     check(lp.wait_until(lambda: tcp_get(OUT6[0], 80, ns=CTR_NS)),
           'lp-ctr cannot reach lp-peer over IPv6 before any filter')
     _setup_done = True
+
+
+def _children(pid):
+    with open(f'/proc/{pid}/task/{pid}/children') as f:
+        return [int(x) for x in f.read().split()]
+
+
+def _start_fake_host():
+    """_start_fake_host() - a PID namespace with its own /proc, PID 1 in
+    the lptest namespace, as the host is to a real runtime"""
+    global _fake_init
+    # not lp._track()ed: it lives for the whole run; its PID 1 dies with it
+    proc = subprocess.Popen(
+        ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child',
+         'sleep', '100000'])
+    atexit.register(proc.kill)
+    check(lp.wait_until(lambda: _children(proc.pid)),
+          'fake host PID 1 did not start')
+    _fake_init = _children(proc.pid)[0]
+    # the fake host's /etc/hosts knows a name the DNS does not (only in
+    # its private mount namespace)
+    hosts = os.path.join(mkdtemp('lp-egress-hosts-'),
+                         'hosts')
+    with open(hosts, 'w') as f:
+        f.write(f'127.0.0.1 localhost\n{OUT4[1]} hostsonly.test\n')
+    lp.run(in_fake_host(['mount', '--bind', hosts, '/etc/hosts']))
+
+
+def in_fake_host(argv, net=None):
+    """in_fake_host() - @argv run in the fake host's PID and mount
+    namespaces, in network namespace file @net if given"""
+    return (['nsenter', '-t', str(_fake_init), '-p', '-m'] +
+            ([f'--net={net}'] if net else []) + argv)
 
 
 def nft_ctr(*args, check_rc=True):
@@ -162,6 +224,10 @@ def reset():
     """reset() - no table in lp-ctr"""
     setup()
     nft_ctr('delete', 'table', 'inet', TABLE, check_rc=False)
+    # a failed test may have left one where it must never be
+    lp.run(['nft', 'delete', 'table', 'inet', TABLE], check_rc=False)
+    lp.run(['ip', 'netns', 'exec', PEER_NS, 'nft', 'delete', 'table', 'inet',
+            TABLE], check_rc=False)
     check(nft_ctr('list', 'tables').stdout.strip() == '',
           'lp-ctr still has tables')
 
@@ -169,18 +235,30 @@ def reset():
 class Container:
     """Container - a process in lp-ctr and a bundle describing it"""
 
-    def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True):
-        self.dir = tempfile.mkdtemp(prefix='lp-egress-')
+    def __init__(self, egress, resolv=f'nameserver {DNS4}\n', netns=True,
+                 ns=CTR_NS, join=True, caps=None):
+        self.dir = mkdtemp('lp-egress-')
+        self.ns = ns
         self.proc = lp._track(subprocess.Popen(
-            ['ip', 'netns', 'exec', CTR_NS, 'sleep', '600']))
-        check(lp.wait_until(self._in_ctr), 'container process not in lp-ctr')
+            in_fake_host(['sh', '-c', 'echo $$; exec sleep 600'],
+                         net=f'/run/netns/{ns}'),
+            stdout=subprocess.PIPE, text=True))
+        # the PID the fake host's /proc shows, and ours
+        self.pid = int(self.proc.stdout.readline())
+        check(lp.wait_until(lambda: _children(self.proc.pid)),
+              'container process did not start')
+        self.real_pid = _children(self.proc.pid)[0]
+        check(lp.wait_until(self._in_ctr), f'container process not in {ns}')
         config = {'ociVersion': '1.0.2', 'root': {'path': 'rootfs'},
                   'mounts': [], 'annotations': {},
                   'linux': {'namespaces': [{'type': 'pid'},
                                            {'type': 'mount'}]}}
+        # @join: the namespace is joined by path (Podman's pasta and pod
+        # containers), else the runtime makes it
         if netns:
             config['linux']['namespaces'].append(
-                {'type': 'network', 'path': f'/run/netns/{CTR_NS}'})
+                {'type': 'network', 'path': f'/run/netns/{ns}'} if join
+                else {'type': 'network'})
         if resolv is not None:
             path = os.path.join(self.dir, 'resolv.conf')
             with open(path, 'w') as f:
@@ -190,20 +268,26 @@ class Container:
                                      'options': ['bind', 'ro']})
         if egress is not None:
             config['annotations']['io.lowport.egress'] = egress
+        # Podman's default set, or @caps added to each set
+        default = ['CAP_CHOWN', 'CAP_NET_BIND_SERVICE', 'CAP_SETUID']
+        config['process'] = {'capabilities': {
+            k: default + (caps or {}).get(k, [])
+            for k in ('bounding', 'effective', 'permitted', 'inheritable',
+                      'ambient')}}
         with open(os.path.join(self.dir, 'config.json'), 'w') as f:
             json.dump(config, f)
 
     def _in_ctr(self):
         try:
-            return (lp.netns_id(f'/proc/{self.proc.pid}/ns/net') ==
-                    lp.netns_id(f'/run/netns/{CTR_NS}'))
+            return (lp.netns_id(f'/proc/{self.real_pid}/ns/net') ==
+                    lp.netns_id(f'/run/netns/{self.ns}'))
         except OSError:
             return False
 
     def state(self, pid=None):
         return json.dumps({'ociVersion': '1.0.2', 'id': 'c0ffee' * 10,
                            'status': 'created',
-                           'pid': self.proc.pid if pid is None else pid,
+                           'pid': self.pid if pid is None else pid,
                            'bundle': self.dir})
 
     def hook(self, state=None, inside=False):
@@ -212,7 +296,8 @@ class Container:
         @inside: like crun, in the container's network namespace with
         pid 0 in the state
         """
-        argv = ['ip', 'netns', 'exec', CTR_NS, HOOK] if inside else [HOOK]
+        argv = in_fake_host([HOOK],
+                            net=f'/run/netns/{CTR_NS}' if inside else None)
         if inside and state is None:
             state = self.state(pid=0)
         return subprocess.run(argv, input=state or self.state(),
@@ -347,6 +432,51 @@ def test_allowed_v6():
     expect_refused(OUT4[1], 80)
 
 
+def _icmp6_send(dst, icmp_type, hops):
+    """_icmp6_send() - in the caller's netns: send one ICMPv6 message of
+    @icmp_type with hop limit @hops to @dst (a multicast one out of lp-c)
+
+    Return: 'ok' or the errno name
+    """
+    msg = struct.pack('>BBHI', icmp_type, 0, 0, 0)
+    msg += socket.inet_pton(socket.AF_INET6, OUT6[0])
+    with socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                       socket.IPPROTO_ICMPV6) as s:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
+        try:
+            s.sendto(msg, (dst, 0, 0, socket.if_nametoindex('lp-c')))
+            return 'ok'
+        except OSError as e:
+            return errno.errorcode.get(e.errno, str(e.errno))
+
+
+@test('neighbour discovery passes on the link only, with hop limit 255')
+def test_nd_link_only():
+    reset()
+    Container('198.51.100.2:80/tcp').apply()
+    out = lp.run(['ip', '-n', PEER_NS, '-6', '-o', 'addr', 'show', 'dev',
+                  'lp-o', 'scope', 'link']).stdout
+    peer_ll = re.search(r'inet6 (fe80::[0-9a-f:]+)/', out).group(1)
+    for dst, hops, want in (('ff02::1:ff00:2', 255, 'ok'),
+                            (peer_ll, 255, 'ok'),
+                            (OUT6[0], 255, UDP_REJECTED),
+                            ('ff02::1:ff00:2', 64, UDP_REJECTED),
+                            ('ff05::2', 255, UDP_REJECTED)):
+        got = in_netns(CTR_NS, _icmp6_send, dst, 135, hops)
+        eq(got, want, f'neighbour solicitation to {dst}, hop limit {hops}')
+    # an MLDv2 report goes to ff02::16 only
+    eq(in_netns(CTR_NS, _icmp6_send, 'ff02::16', 143, 1), 'ok',
+       'MLDv2 report to ff02::16')
+    eq(in_netns(CTR_NS, _icmp6_send, OUT6[0], 143, 1), UDP_REJECTED,
+       'MLDv2 report to a global address')
+    # IPv6 to an allowed destination still works (neighbours resolve)
+    reset()
+    Container(f'[{OUT6[0]}]:80/tcp').apply()
+    lp.run(['ip', '-n', CTR_NS, 'neigh', 'flush', 'dev', 'lp-c'])
+    expect_page(OUT6[0], 80, 'first')
+
+
 @test('dns and a host name: resolved through the container, page fetched')
 def test_dns_and_name():
     reset()
@@ -371,12 +501,66 @@ def test_dns_guessed():
     check('169.254.1.1' in out, f'pasta\'s DNS forwarder not allowed:\n{out}')
     lp.run(['ip', '-n', CTR_NS, 'route', 'add', 'default', 'via', OUT4[0]])
     try:
+        reset()
         Container('dns', resolv='# nothing yet\n').apply()
         out = nft_ctr('list', 'set', 'inet', TABLE, 'v4_tcp_53').stdout
     finally:
         lp.run(['ip', '-n', CTR_NS, 'route', 'del', 'default'])
     check('169.254.1.1' in out and OUT4[0] in out,
           f'the default gateway is not allowed for DNS:\n{out}')
+
+
+def rootfs_container(make):
+    """rootfs_container() - a 'dns' container whose resolv.conf is the file
+    in its root file system, which @make(rootfs) fills"""
+    c = Container('dns', resolv=None)
+    rootfs = os.path.join(c.dir, 'rootfs')
+    os.makedirs(rootfs)
+    make(rootfs)
+    return c
+
+
+@test('resolv.conf in the root file system: a FIFO does not block the hook, '
+      'links resolve inside the root file system')
+def test_rootfs_resolv():
+    reset()
+    outside = mkdtemp('lp-egress-host-')
+    with open(os.path.join(outside, 'resolv.conf'), 'w') as f:
+        f.write('nameserver 203.0.113.9\n')
+
+    def fifo(root):
+        os.makedirs(os.path.join(root, 'etc'))
+        os.mkfifo(os.path.join(root, 'etc', 'resolv.conf'))
+    t0 = time.monotonic()
+    try:
+        res = rootfs_container(fifo).hook()
+    except subprocess.TimeoutExpired:
+        raise lp.TestFailure('the hook blocked on a FIFO resolv.conf')
+    expect_no_table(res, 'etc/resolv.conf: not a regular file')
+    check(time.monotonic() - t0 < 5, 'the hook waited on the FIFO')
+
+    # etc is a link to a host directory: it resolves inside the root
+    # file system, where the same path holds another file
+    def linked_dir(root):
+        os.symlink(outside, os.path.join(root, 'etc'))
+        inside = os.path.join(root, outside.lstrip('/'))
+        os.makedirs(inside)
+        with open(os.path.join(inside, 'resolv.conf'), 'w') as f:
+            f.write('nameserver 203.0.113.10\n')
+    rootfs_container(linked_dir).apply()
+    out = nft_ctr('list', 'set', 'inet', TABLE, 'v4_udp_53').stdout
+    check('203.0.113.10' in out and '203.0.113.9' not in out,
+          f'resolv.conf read outside the root file system:\n{out}')
+
+    # an absolute link to the host's file: the same
+    reset()
+
+    def linked_file(root):
+        os.makedirs(os.path.join(root, 'etc'))
+        os.symlink(os.path.join(outside, 'resolv.conf'),
+                   os.path.join(root, 'etc', 'resolv.conf'))
+    res = rootfs_container(linked_file).hook()
+    expect_no_table(res, 'No such file or directory')
 
 
 @test('a name without dns: resolved by the hook, the resolver stays closed')
@@ -386,6 +570,31 @@ def test_name_without_dns():
     expect_page(OUT4[1], 80, 'second')
     expect_refused(DNS4, 53, socket.SOCK_DGRAM, want=UDP_REJECTED)
     expect_refused(DNS4, 53)
+
+
+@test('names: DNS only through the container\'s resolvers (not the host\'s '
+      '/etc/hosts); loopback and link-local answers refused')
+def test_dns_only():
+    reset()
+    out = lp.run(in_fake_host(['getent', 'hosts', 'hostsonly.test'])).stdout
+    check(OUT4[1] in out, f'the fake host does not know hostsonly.test: {out}')
+    res = Container('hostsonly.test:80/tcp').hook()
+    expect_no_table(res, "cannot resolve 'hostsonly.test': no such name "
+                    'in the DNS')
+    for name, addr, why in (('lo.test', '127.0.0.1', 'loopback'),
+                            ('pasta-host.test', '169.254.1.2', 'link-local'),
+                            ('ll6.test', 'fe80::1', 'link-local'),
+                            ('lo6.test', '::1', 'loopback'),
+                            ('mapped.test', '::ffff:127.0.0.1', 'loopback'),
+                            ('mixed.test', 'fe80::2', 'link-local')):
+        res = Container(f'{name}:80/tcp').hook()
+        expect_no_table(res, f"'{name}' resolves to {addr}, a {why}")
+    # written as addresses they are allowed
+    Container('127.0.0.1:80/tcp, 169.254.1.2:80/tcp, [fe80::1]:80/tcp, '
+              '[::1]:80/tcp').apply()
+    out = nft_ctr('list', 'table', 'inet', TABLE).stdout
+    for a in ('127.0.0.1', '169.254.1.2', 'fe80::1', '::1'):
+        check(a in out, f'address entry {a} not in the table:\n{out}')
 
 
 @test('fail closed: a bad entry names the entry, nothing is applied')
@@ -428,16 +637,60 @@ def test_crun_style():
        'egress table in the lptest host namespace')
 
 
+def host_tables():
+    """host_tables() - egress tables in the fake host's and lp-peer's
+    network namespaces"""
+    peer = lp.run(['ip', 'netns', 'exec', PEER_NS, 'nft', 'list', 'tables'])
+    return (lp.run(['nft', 'list', 'tables']).stdout.count(TABLE) +
+            peer.stdout.count(TABLE))
+
+
+@test('a state PID naming the host: runc\'s pid 1, pid 0 on the host, '
+      'a PID of another namespace than the hook\'s: refused')
+def test_state_pid_host():
+    reset()
+    c = Container('198.51.100.2:80/tcp')
+    # runc: the hook runs in the container's namespaces, pid 1 in the
+    # state, /proc/1 is the host's init
+    res = c.hook(state=c.state(pid=1), inside=True)
+    expect_no_table(res, 'is the initial (host) network namespace')
+    # the hook runs on the host and is given pid 1 or no pid
+    for pid in (1, 0):
+        res = c.hook(state=c.state(pid=pid))
+        expect_no_table(res, 'is the initial (host) network namespace')
+    # the hook runs in lp-ctr, the PID is a process in lp-peer
+    other = Container('198.51.100.2:80/tcp', ns=PEER_NS)
+    res = c.hook(state=c.state(pid=other.pid), inside=True)
+    expect_no_table(res, 'but /proc/%d/ns/net is another one' % other.pid)
+    eq(host_tables(), 0, 'egress tables in the host and lp-peer namespaces')
+    # the PID of the hook's own namespace is accepted
+    res = c.hook(state=c.state(), inside=True)
+    eq((res.returncode, res.stderr), (0, ''), 'hook with its own namespace')
+    expect_refused(OUT4[1], 80)
+
+
 @test('fail closed: a container without a network namespace of its own')
 def test_host_network():
     reset()
     c = Container('none', netns=False)
-    for pid in (0, os.getpid()):
+    for pid in (0, c.pid):
         res = c.hook(state=c.state(pid=pid))
         check(res.returncode == 1 and 'refusing to filter' in res.stderr,
               f'hook for --network host: {res.returncode} {res.stderr!r}')
     eq(lp.run(['nft', 'list', 'tables']).stdout.count(TABLE), 0,
        'egress table in the lptest host namespace')
+
+
+@test('fail closed: CAP_NET_ADMIN or CAP_SYS_ADMIN in any capability set')
+def test_power_caps():
+    reset()
+    for cap in ('CAP_NET_ADMIN', 'CAP_SYS_ADMIN'):
+        for where in ('bounding', 'effective', 'permitted', 'inheritable',
+                      'ambient'):
+            res = Container('198.51.100.2:80/tcp',
+                            caps={where: [cap]}).hook()
+            expect_no_table(res, f'the container has {cap} in {where} '
+                            '(--cap-add or --privileged?)')
 
 
 @test('the container cannot undo it: nft flush/delete without CAP_NET_ADMIN')
@@ -459,10 +712,31 @@ def test_cannot_undo():
     expect_refused(OUT4[1], 80)
 
 
-@test('applying twice replaces the table')
+@test('a shared (joined) namespace: another allowlist is refused, the '
+      'same one is accepted')
+def test_shared_netns():
+    reset()
+    Container('198.51.100.2:80/tcp').apply()
+    before = nft_ctr('list', 'table', 'inet', TABLE).stdout
+    res = Container('198.51.100.3:80/tcp').hook()
+    check(res.returncode == 1 and 'already has table inet lowport_egress '
+          'with another allowlist' in res.stderr,
+          f'second pod member with another value: {res.returncode} '
+          f'{res.stderr!r}')
+    eq(nft_ctr('list', 'table', 'inet', TABLE).stdout, before,
+       'table after the refused member')
+    expect_page(OUT4[0], 80, 'first')
+    expect_refused(OUT4[1], 80)
+    # the same value, written differently, is the same allowlist
+    Container(' 198.51.100.2:80/tcp ,198.51.100.2:80/tcp').apply()
+    expect_page(OUT4[0], 80, 'first')
+    expect_refused(OUT4[1], 80)
+
+
+@test('applying twice replaces the table (a namespace of its own)')
 def test_reapply():
     reset()
-    c = Container('198.51.100.2:80/tcp')
+    c = Container('198.51.100.2:80/tcp', join=False)
     c.apply()
     with open(os.path.join(c.dir, 'config.json')) as f:
         config = json.load(f)
@@ -502,7 +776,7 @@ def test_ctl_egress():
     c.apply()
     expect_refused(OUT4[1], 443)
     expect_refused(OUT4[0], 443)
-    res = ctl_egress(f'/proc/{c.proc.pid}/ns/net')
+    res = ctl_egress(f'/proc/{c.real_pid}/ns/net')
     eq(res.returncode, 0, f'lowportctl egress status ({res.stderr})')
     lp.info(res.stdout)
     lines = [x.split(None, 1) for x in res.stdout.splitlines()
@@ -515,7 +789,7 @@ def test_ctl_egress():
 
     fake = os.path.join(c.dir, 'podman')
     with open(fake, 'w') as f:
-        f.write(FAKE_PODMAN.format(pid=c.proc.pid))
+        f.write(FAKE_PODMAN.format(pid=c.real_pid))
     os.chmod(fake, 0o755)
     env = dict(os.environ, LOWPORT_PODMAN=fake)
     by_name = ctl_egress('web', env=env)

@@ -110,7 +110,13 @@ if grep -q "deb-systemd-helper enable 'lowportd.service'" "$work/ctl/postinst" &
 fi
 grep -q "deb-systemd-invoke start 'lowportd.service'" "$work/ctl/postinst" && { echo "# service started on install"; rc=1; }
 grep -q 'try-restart lowportd.service' "$work/ctl/postinst" || { echo "# no try-restart on upgrade"; rc=1; }
-ok $rc "deb scripts: group and state dir created, socket enabled+started, service neither, try-restart on upgrade"
+# remove ends every lease: units stopped first, then the table deleted
+awk '/deb-systemd-invoke stop lowportd.socket/ { s = NR }
+	/nft delete table inet lowport/ && s { d = NR }
+	END { exit !d }' "$work/ctl/prerm" 2>/dev/null ||
+	{ echo "# prerm does not delete table inet lowport after stopping lowportd"; rc=1; }
+grep -q '^Depends:.*nftables' "$work/ctl/control" 2>/dev/null || { echo "# no Depends: nftables (prerm runs nft)"; rc=1; }
+ok $rc "deb scripts: group and state dir created, socket enabled+started, service neither, try-restart on upgrade, remove stops lowportd then deletes its table"
 
 # 6-8: the .rpm
 t0=$(date +%s.%N)
@@ -145,5 +151,13 @@ rpm -qp --scripts "${rpm:-/nonexistent}" >"$work/rpm.scripts" 2>/dev/null
 grep -q 'systemd_post lowportd.socket lowportd.service' "$work/rpm.scripts" || rc=1
 grep -q 'systemd_postun_with_restart lowportd.service' "$work/rpm.scripts" || rc=1
 grep -q 'sysusers_create_compat: group lowport' "$work/rpm.scripts" || rc=1
-ok $rc "rpm: policy and drop-in %config(noreplace); scriptlets call the systemd and sysusers macros"
+# erase ends every lease: %preun stops the units, then deletes the table
+awk '/^preuninstall scriptlet/ { p = 1; next } /scriptlet/ { p = 0 }
+	p && /systemd_preun lowportd.socket/ { s = 1 }
+	p && s && /nft delete table inet lowport/ { d = 1 }
+	END { exit !d }' "$work/rpm.scripts" ||
+	{ echo "# %preun does not delete table inet lowport after stopping lowportd"; rc=1; }
+rpm -qpR "${rpm:-/nonexistent}" 2>/dev/null | grep -qx nftables ||
+	{ echo "# no Requires: nftables"; rc=1; }
+ok $rc "rpm: policy and drop-in %config(noreplace); scriptlets call the systemd and sysusers macros; erase deletes table inet lowport after stopping lowportd"
 exit $failed

@@ -10,9 +10,12 @@
 #   2 systemctl reload after a policy edit removes the lease
 #   3 restart and kill -s KILL keep traffic, the lease is adopted
 #   4 stop socket+service keeps the rules; a start adopts them
-#   5 journal: one line per admitted, refused, removed lease, with fields
+#   5 journal: one line per admitted, refused, removed lease, with fields;
+#     an unreadable firewalld.conf is reported
 #   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
-#   7 package upgrade with a container running; remove; purge
+#   7 package upgrade from a root-run lowportd (state in the previous
+#     release's format) with a container running; remove with a
+#     container running (fails closed: no table inet lowport); purge
 # "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
 #
 # Copyright lowport authors
@@ -200,8 +203,8 @@ s1() {
 # s2: carol is refused; a policy edit + reload removes alice's lease
 s2() {
 	local t id
-	X -u carol -- podman run -d --name web -p 80:80 localhost/web \
-		>"$work/carol.log" 2>&1 && diag "carol was admitted" && return 1
+	! X -u carol -- podman run -d --name web -p 80:80 localhost/web \
+		>"$work/carol.log" 2>&1 || diag "carol was admitted" || return 1
 	grep -q 'not granted' "$work/carol.log" ||
 		diag "carol's error: $(tr '\n' ' ' <"$work/carol.log")" || return 1
 	X -u carol -- podman rm -f web >/dev/null 2>&1
@@ -263,8 +266,26 @@ s4() {
 	serves
 }
 
-# s5: one journal line per admitted, refused, removed lease; fields set
+# fw_warned: lowportd logged that it cannot check StrictForwardPorts
+fw_warned() {
+	X -- journalctl -u lowportd -o cat --no-pager |
+		grep -q "cannot check firewalld's StrictForwardPorts (.*Permission denied"
+}
+
+# s5: one journal line per admitted, refused, removed lease; fields set; a
+# firewalld.conf user lowportd cannot read is reported, not ignored
 s5() {
+	# /etc/firewalld as Fedora and SUSE ship it: root's, 0750
+	X -- sh -c 'mkdir -m 0750 /etc/firewalld &&
+		echo StrictForwardPorts=yes >/etc/firewalld/firewalld.conf' ||
+		return 1
+	X -- systemctl reload lowportd || return 1
+	wait_until 5 fw_warned ||
+		diag "no warning that firewalld.conf cannot be read" || return 1
+	X -- lowportctl check >"$work/check.txt" 2>&1
+	grep -q 'warn.*cannot read /etc/firewalld/firewalld.conf' "$work/check.txt" ||
+		diag "lowportctl check: $(tr '\n' '|' <"$work/check.txt")" || return 1
+	X -- rm -r /etc/firewalld || return 1
 	X -- journalctl -u lowportd -o json --no-pager >"$work/journal.json" ||
 		return 1
 	python3 - "$work/journal.json" <<-'PY'
@@ -304,10 +325,60 @@ s6() {
 	[ -n "$score" ] && awk -v s="$score" -v m="$max_exposure" 'BEGIN { exit !(s <= m) }'
 }
 
-# s7: upgrade with a container running; remove; purge
+# v1_state: a lease state file (stdin) rewritten in the format of the
+# previous release (tests/integration/fixtures/upgrade-lease.json, no
+# "version"), on stdout
+v1_state() {
+	python3 -c '
+import json, sys
+old = json.load(open(sys.argv[1]))
+cur = json.load(sys.stdin)
+for k in ("id", "uid", "gid", "groups", "pid", "starttime", "netns",
+          "created"):
+    old[k] = cur[k]
+old["mappings"] = [{"proto": f["protocol"],
+                    "host_addr": "" if f["address"] == "*" else f["address"],
+                    "host_port": f["port"], "backend_port": f["backend"],
+                    "range": f["count"]} for f in cur["forwards"]]
+print(json.dumps(old, separators=(",", ":")), end="")
+' "$top/tests/integration/fixtures/upgrade-lease.json"
+}
+
+# as_previous_release ID: lowportd as the previous release ran it: as root
+# (a runtime drop-in, removed again while it keeps running; that release had
+# no ExecStartPre=), the state directory root's (leases/ 0700 and its files
+# 0600, as plugin/daemon/state.c makes them) and lease ID's file in that
+# release's format (written once it runs: it would rewrite it on start)
+as_previous_release() {
+	local d=/run/systemd/system/lowportd.service.d f=/run/lowport/leases/$1.json
+	X -- systemctl stop lowportd.service || return 1
+	X -- chown -R root:root /run/lowport/leases || return 1
+	X -- mkdir -p $d || return 1
+	printf '[Service]\nUser=root\nGroup=root\nExecStartPre=\n' |
+		X -- sh -c "cat >$d/previous-release.conf" || return 1
+	X -- systemctl daemon-reload || return 1
+	X -- systemctl start lowportd || return 1
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = root ] ||
+		diag "lowportd does not run as root" || return 1
+	X -- cat "$f" | v1_state >"$work/v1.json" || return 1
+	X -- sh -c "cat >$f.tmp && chmod 0600 $f.tmp && mv $f.tmp $f" \
+		<"$work/v1.json" || return 1
+	[ "$(X -- stat -c '%U %a' /run/lowport/leases "$f" | tr '\n' ' ')" = \
+		"root 700 root 600 " ] ||
+		diag "leases/: $(X -- ls -ln /run/lowport/leases)" || return 1
+	X -- rm $d/previous-release.conf && X -- systemctl daemon-reload ||
+		return 1
+	# The restarts of s3, s4 and here, a few seconds apart on a fast run,
+	# must not leave the upgrade's restarts to systemd's start limit
+	X -- systemctl reset-failed lowportd.service lowportd.socket
+}
+
+# s7: upgrade from a root-run lowportd with a container running (its lease
+# in the previous release's format); remove; purge
 s7() {
 	local id pid exe
 	id=$(lease_id)
+	as_previous_release "$id" || return 1
 	pid=$(main_pid)
 	X -- dpkg -i /tmp/upgrade.deb >"$work/upgrade.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/upgrade.log"; return 1; }
@@ -318,21 +389,36 @@ s7() {
 	exe=$(X -- readlink "/proc/$(main_pid)/exe")
 	[ "$exe" = /usr/libexec/lowport/lowportd ] ||
 		diag "lowportd runs $exe" || return 1
-	# Documented order: stop the containers, then remove lowport.
+	[ "$(X -- stat -c %U "/proc/$(main_pid)")" = lowportd ] ||
+		diag "upgraded lowportd does not run as user lowportd" || return 1
+	X -- grep -q '"version"' "/run/lowport/leases/$id.json" ||
+		diag "lease file of $id not rewritten in the current format" ||
+		return 1
 	web_rm
 	wait_until 5 no_leases || diag "lease $id not removed" || return 1
+	! rules_have "$id" || diag "rules of $id left after its end" || return 1
+	# The documented order is: stop the containers, then remove lowport.
+	# Removed with a container still running, lowport fails closed: its
+	# table goes with lowportd and port 80 stops forwarding (a DNAT left
+	# behind would outlive the container, to a port anybody may bind).
+	web_run && serves || return 1
+	id=$(lease_id)
 	X -- dpkg -r lowport >"$work/remove.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/remove.log"; return 1; }
 	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
 	[ "$(state lowportd.socket)" != active ] || diag "socket still listening" || return 1
 	X -- test ! -e /usr/libexec/lowport/lowportd || diag "lowportd left" || return 1
-	X -- nft list table inet lowport 2>/dev/null | grep -q 'lease=' &&
-		diag "rules left after remove" && return 1
+	! X -- nft list table inet lowport >/dev/null 2>&1 ||
+		diag "remove left table inet lowport (lease $id)" || return 1
+	X -- test ! -e "/run/lowport/leases/$id.json" ||
+		diag "remove left the lease file of $id" || return 1
+	refuses || return 1
+	web_rm
 	X -- dpkg --purge lowport >"$work/purge.log" 2>&1 ||
 		{ sed 's/^/# /' "$work/purge.log"; return 1; }
 	X -- test ! -e /etc/lowport || diag "purge left /etc/lowport" || return 1
-	X -- nft list table inet lowport >/dev/null 2>&1 &&
-		diag "purge left table inet lowport" && return 1
+	! X -- nft list table inet lowport >/dev/null 2>&1 ||
+		diag "purge left table inet lowport" || return 1
 	X -- test ! -e /run/lowport || diag "purge left /run/lowport"
 }
 
@@ -357,9 +443,9 @@ ok $? "systemctl restart and systemctl kill -s KILL lowportd: port 80 keeps serv
 s4
 ok $? "systemctl stop lowportd.socket lowportd.service keeps the rules (port 80 serves); systemctl start lowportd.socket adopts the lease"
 s5
-ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE"
+ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE; a root-only /etc/firewalld is reported (journal on reload, lowportctl check), not taken for StrictForwardPorts off in silence"
 s6
 ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
 s7
-ok $? "package upgrade with a container running keeps traffic and the lease, the new lowportd adopts it; remove keeps the policy, purge deletes it and table inet lowport"
+ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove with a container running keeps the policy and deletes table inet lowport (port 80 stops forwarding); purge deletes the policy"
 echo "# total $(($(date +%s) - t0)) s"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-registry.c - the lease registry: counting, overlap, reservations,
- *		     admission and end against the real kernel, in a netns
+ *		     admission (and its roll-back) and end against the real
+ *		     kernel, in a netns
  *
  * main() enters a fresh network namespace first (test-netns.c); the
  * reservation sockets bind real privileged ports there and the nftables
@@ -14,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -243,6 +245,46 @@ static void test_admit_refused(void)
 }
 
 /**
+ * test_admit_unwatched() - A process the registry cannot watch: the lease
+ *			     is refused and nothing of it stays
+ *
+ * Its descriptor is a directory, which epoll refuses (EPERM) as it would a
+ * pidfd it cannot take; admitted anyway, the lease would never end.
+ */
+static void test_admit_unwatched(void)
+{
+	g_autofree char *dir = test_state_dir();
+	g_autofree char *file =
+		g_build_filename(dir, "leases", "f00d.json", NULL);
+	g_autoptr(LpNft) nft = test_nft_open();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRegistry) reg = lp_registry_new(nft, dir, &error);
+	const LpMapping m[] = {
+		lp_test_mapping(IPPROTO_TCP, "127.0.0.1", 80, 30080, 1)};
+	g_autoptr(LpLease) lease = lp_test_lease("f00d", 1000, getpid(), m, 1);
+	g_autofree char *ids = NULL;
+	g_autofree char *want = NULL;
+	int fd;
+
+	close(lease->pidfd);
+	lease->pidfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g_assert_cmpint(lease->pidfd, >=, 0);
+	g_assert_false(lp_registry_admit(reg, lease, &error));
+	g_assert_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL);
+	want = g_strdup_printf("cannot watch process %d: %s", (int)getpid(),
+			       g_strerror(EPERM));
+	g_assert_cmpstr(error->message, ==, want);
+	g_assert_cmpuint(lp_registry_size(reg), ==, 0);
+	g_assert_cmpint(access(file, F_OK), <, 0);
+	ids = test_table_ids(nft);
+	g_assert_cmpstr(ids, ==, "");
+	g_assert_cmpuint(lease->reservations->len, ==, 0);
+	fd = test_bind_tcp4(80);
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+}
+
+/**
  * test_on_timeout() - Flag that the wait is over
  * @data:	bool to set
  *
@@ -295,6 +337,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/registry/count-overlap", test_count_overlap);
 	g_test_add_func("/registry/admit-end", test_admit_end);
 	g_test_add_func("/registry/admit-refused", test_admit_refused);
+	g_test_add_func("/registry/admit-unwatched", test_admit_unwatched);
 	g_test_add_func("/registry/process-exit", test_process_exit);
 	return g_test_run();
 }
