@@ -52,12 +52,16 @@ typedef struct {
  * @grants:		LpPolicyGrant, in file order
  * @warnings:		NULL-terminated messages about ignored names
  * @real_pasta:		[lowport] real-pasta, or NULL
+ * @real_rootlessport: [lowport] real-rootlessport, or NULL
+ * @real_pesto:		[lowport] real-pesto, or NULL
  * @table_owner:	[lowport] table-owner
  */
 struct LpPolicy {
 	GPtrArray *grants;
 	GPtrArray *warnings;
 	char *real_pasta;
+	char *real_rootlessport;
+	char *real_pesto;
 	LpPolicyTableOwner table_owner;
 };
 

@@ -415,6 +415,29 @@ static bool policy_parse_max_forwards(LpPolicyParse *ctx, const char *value,
 }
 
 /**
+ * policy_parse_path() - Parse an absolute path of a [lowport] real-* key
+ * @ctx:	Parser position
+ * @value:	Raw value
+ * @ret:	Where the copy goes (replacing an earlier one)
+ * @error:	Return location for the error
+ *
+ * Return: true on success
+ */
+static bool policy_parse_path(LpPolicyParse *ctx, const char *value, char **ret,
+			      GError **error)
+{
+	if (!g_path_is_absolute(value))
+		return lp_policy_parse_fail(
+			ctx, error, "'%s' is not an absolute path", value);
+	if (strlen(value) >= PATH_MAX)
+		return lp_policy_parse_fail(
+			ctx, error, "path longer than %d bytes", PATH_MAX - 1);
+	g_free(*ret);
+	*ret = g_strdup(value);
+	return true;
+}
+
+/**
  * policy_parse_real_pasta() - Parse [lowport] real-pasta
  * @ctx:	Parser position
  * @value:	Raw value
@@ -425,14 +448,36 @@ static bool policy_parse_max_forwards(LpPolicyParse *ctx, const char *value,
 static bool policy_parse_real_pasta(LpPolicyParse *ctx, const char *value,
 				    GError **error)
 {
-	if (!g_path_is_absolute(value))
-		return lp_policy_parse_fail(
-			ctx, error, "'%s' is not an absolute path", value);
-	if (strlen(value) >= PATH_MAX)
-		return lp_policy_parse_fail(
-			ctx, error, "path longer than %d bytes", PATH_MAX - 1);
-	ctx->policy->real_pasta = g_strdup(value);
-	return true;
+	return policy_parse_path(ctx, value, &ctx->policy->real_pasta, error);
+}
+
+/**
+ * policy_parse_real_rootlessport() - Parse [lowport] real-rootlessport
+ * @ctx:	Parser position
+ * @value:	Raw value
+ * @error:	Return location for the error
+ *
+ * Return: true on success
+ */
+static bool policy_parse_real_rootlessport(LpPolicyParse *ctx,
+					   const char *value, GError **error)
+{
+	return policy_parse_path(ctx, value, &ctx->policy->real_rootlessport,
+				 error);
+}
+
+/**
+ * policy_parse_real_pesto() - Parse [lowport] real-pesto
+ * @ctx:	Parser position
+ * @value:	Raw value
+ * @error:	Return location for the error
+ *
+ * Return: true on success
+ */
+static bool policy_parse_real_pesto(LpPolicyParse *ctx, const char *value,
+				    GError **error)
+{
+	return policy_parse_path(ctx, value, &ctx->policy->real_pesto, error);
 }
 
 /**
@@ -481,6 +526,8 @@ static const PolicyParseKey policy_parse_allow_keys[] = {
 
 static const PolicyParseKey policy_parse_lowport_keys[] = {
 	{"real-pasta", policy_parse_real_pasta},
+	{"real-rootlessport", policy_parse_real_rootlessport},
+	{"real-pesto", policy_parse_real_pesto},
 	{"table-owner", policy_parse_table_owner},
 	{NULL, NULL},
 };

@@ -102,6 +102,8 @@ void lp_policy_free(LpPolicy *policy)
 	g_ptr_array_unref(policy->grants);
 	g_ptr_array_unref(policy->warnings);
 	g_free(policy->real_pasta);
+	g_free(policy->real_rootlessport);
+	g_free(policy->real_pesto);
 	g_free(policy);
 }
 
@@ -254,6 +256,28 @@ const char *const *lp_policy_warnings(const LpPolicy *policy)
 const char *lp_policy_real_pasta(const LpPolicy *policy)
 {
 	return policy->real_pasta;
+}
+
+/**
+ * lp_policy_real_rootlessport() - The rootlessport binary the shim should run
+ * @policy:	Policy
+ *
+ * Return: [lowport] real-rootlessport, or NULL if not set (search for it)
+ */
+const char *lp_policy_real_rootlessport(const LpPolicy *policy)
+{
+	return policy->real_rootlessport;
+}
+
+/**
+ * lp_policy_real_pesto() - The pesto binary the shim should run
+ * @policy:	Policy
+ *
+ * Return: [lowport] real-pesto, or NULL if not set (search for it)
+ */
+const char *lp_policy_real_pesto(const LpPolicy *policy)
+{
+	return policy->real_pesto;
 }
 
 /**

@@ -68,6 +68,8 @@ bool lp_policy_check_mapping(const LpPolicy *policy, const LpCred *cred,
 			     const LpMapping *m, GError **error);
 unsigned int lp_policy_max_forwards(const LpPolicy *policy, const LpCred *cred);
 const char *lp_policy_real_pasta(const LpPolicy *policy);
+const char *lp_policy_real_rootlessport(const LpPolicy *policy);
+const char *lp_policy_real_pesto(const LpPolicy *policy);
 LpPolicyTableOwner lp_policy_table_owner(const LpPolicy *policy);
 char *lp_policy_describe(const LpPolicy *policy, const LpCred *cred);
 

@@ -21,8 +21,10 @@ Copyright lowport authors
 """
 
 import shlex
+import sys
 
 import lptest as T
+import podman_fronts
 
 E = None  # the test_e2e module, set by register()
 TESTS = []  # (name, fn), added to T.TESTS by register()
@@ -44,6 +46,7 @@ def register(module):
     global E
     E = module
     T.TESTS.extend(TESTS)
+    podman_fronts.register(sys.modules[__name__], module)
 
 
 def path_test(name):
@@ -126,14 +129,21 @@ def podman_service(user):
     Return: the DOCKER_HOST value for it
     """
     sock = f'/run/user/{UIDS[user]}/podman/podman.sock'
-    if E.SB.run(['test', '-S', sock], check=False).returncode != 0:
+
+    def answers():
+        # a socket file left by a service that reset() stopped answers
+        # nothing: ask the API, not the file system
+        return E.SB.run(['curl', '-sf', '--max-time', '2', '--unix-socket',
+                         sock, 'http://d/_ping'], user=user,
+                        check=False).returncode == 0
+    if not answers():
+        E.SB.run(['rm', '-f', sock], user=user)
         E.SB.run(['mkdir', '-p', sock.rsplit('/', 1)[0]], user=user)
         E.SB.spawn(f'podman system service --time=0 unix://{sock}',
                    user=user)
-        T.check(T.wait_until(lambda: E.SB.run(['test', '-S', sock],
-                                              check=False).returncode == 0,
-                             10.0, 0.1),
-                f'podman system service of {user} made no {sock}')
+        T.check(T.wait_until(answers, 10.0, 0.1),
+                f'podman system service of {user} does not answer on '
+                f'{sock}')
     return f'unix://{sock}'
 
 

@@ -85,7 +85,8 @@ dpkg-deb -c "${deb:-/nonexistent}" 2>/dev/null |
 sed 's/^/# deb: /' "$work/deb.files" | grep -v '/$'
 unitdir=$(grep -m1 -o '^/.*lib/systemd/system/' "$work/deb.files")
 must_list "$work/deb.files" /usr/bin/lowportctl /usr/libexec/lowport/lowportd \
-	/usr/libexec/lowport/pasta "${unitdir}lowportd.socket" \
+	/usr/libexec/lowport/pasta /usr/libexec/lowport/rootlessport \
+	/usr/libexec/lowport/pesto "${unitdir}lowportd.socket" \
 	"${unitdir}lowportd.service" /usr/lib/sysusers.d/lowport.conf \
 	/usr/lib/tmpfiles.d/lowport.conf /etc/lowport/lowport.conf \
 	/etc/containers/containers.conf.d/50-lowport.conf \
@@ -137,7 +138,8 @@ rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "${rpm:-/nonexistent}" \
 cut -d' ' -f1 "$work/rpm.flags" >"$work/rpm.files"
 sed 's/^/# rpm: /' "$work/rpm.flags"
 must_list "$work/rpm.files" /usr/bin/lowportctl /usr/libexec/lowport/lowportd \
-	/usr/libexec/lowport/pasta /usr/lib/systemd/system/lowportd.socket \
+	/usr/libexec/lowport/pasta /usr/libexec/lowport/rootlessport \
+	/usr/libexec/lowport/pesto /usr/lib/systemd/system/lowportd.socket \
 	/usr/lib/systemd/system/lowportd.service /usr/lib/sysusers.d/lowport.conf \
 	/usr/lib/tmpfiles.d/lowport.conf /etc/lowport/lowport.conf \
 	/etc/containers/containers.conf.d/50-lowport.conf

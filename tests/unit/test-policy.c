@@ -572,7 +572,9 @@ static void test_settings(void)
 {
 	g_autoptr(LpPolicy) empty = load("");
 	g_autoptr(LpPolicy) never = load("[lowport]\ntable-owner = never\n"
-					 "real-pasta = /usr/bin/pasta\n");
+					 "real-pasta = /usr/bin/pasta\n"
+					 "real-rootlessport = /opt/rlp\n"
+					 "real-pesto = /opt/pesto\n");
 	g_autoptr(LpPolicy) aut = load("[lowport]\ntable-owner = auto\n");
 
 	g_assert_null(lp_policy_real_pasta(empty));
@@ -581,6 +583,10 @@ static void test_settings(void)
 	g_assert_null(lp_policy_describe(empty, &(LpCred){.uid = 0}));
 	g_assert_false(ok(empty, cred(0, 0), IPPROTO_TCP, "", 80));
 	g_assert_cmpstr(lp_policy_real_pasta(never), ==, "/usr/bin/pasta");
+	g_assert_cmpstr(lp_policy_real_rootlessport(never), ==, "/opt/rlp");
+	g_assert_cmpstr(lp_policy_real_pesto(never), ==, "/opt/pesto");
+	g_assert_null(lp_policy_real_rootlessport(empty));
+	g_assert_null(lp_policy_real_pesto(empty));
 	g_assert_cmpint(lp_policy_table_owner(never), ==,
 			LP_POLICY_TABLE_OWNER_NEVER);
 	g_assert_cmpint(lp_policy_table_owner(aut), ==,
@@ -661,6 +667,10 @@ static const struct {
 	 "[lowport] unknown key 'real_pasta'"},
 	{"[lowport]\nreal-pasta = pasta\n",
 	 "[lowport] real-pasta: 'pasta' is not an absolute path"},
+	{"[lowport]\nreal-rootlessport = rootlessport\n",
+	 "[lowport] real-rootlessport: 'rootlessport' is not an absolute path"},
+	{"[lowport]\nreal-pesto = ./pesto\n",
+	 "[lowport] real-pesto: './pesto' is not an absolute path"},
 	{"[lowport]\ntable-owner = yes\n",
 	 "[lowport] table-owner: 'yes' is neither auto nor never"},
 	{"[lowport]\nusers = 1\n", "[lowport] unknown key 'users'"},
