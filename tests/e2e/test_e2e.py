@@ -72,6 +72,7 @@ class Sandbox:
         self.paths = {}
         self.spawned = []  # PIDs (inside) of helper servers
         self.udp_echo = False  # the image has udp-echo
+        self.nft_flush = False  # the image has nft-flush
         self.versions = {}  # package -> version in the sandbox
         self.dirty = set()  # users with pods, networks or units to clean
 
@@ -767,7 +768,11 @@ def prepare():
         SB.install(BUILD_ROOT)
     udp_echo = os.environ.get('LOWPORT_E2E_UDP_ECHO', '')
     SB.udp_echo = bool(udp_echo) and os.access(udp_echo, os.X_OK)
-    SB.image([udp_echo] if SB.udp_echo else [])
+    # nft-flush: test_egress.py's case 4 (busybox has no nft)
+    nft_flush = os.environ.get('LOWPORT_E2E_NFT_FLUSH', '')
+    SB.nft_flush = bool(nft_flush) and os.access(nft_flush, os.X_OK)
+    SB.image(([udp_echo] if SB.udp_echo else []) +
+             ([nft_flush] if SB.nft_flush else []))
     SB.lowportd('start')
     t2 = time.monotonic()
     T.info(f'sandbox root {r.stdout.strip()} ready in {t1 - t0:.1f} s; '

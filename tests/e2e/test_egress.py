@@ -157,6 +157,32 @@ def t_case3():
     expect_rejected(cid, f'http://{FIRST4}/')
 
 
+@T.test('egress case 4: container root cannot delete the egress table or '
+        'flush the ruleset; the rules stay')
+def t_case4():
+    if not E.SB.nft_flush:
+        T.skip('no static nft-flush for the image (static linking failed)')
+    cid = run_egress(f'{FIRST4}:80/tcp')
+    expect_fetch(cid, f'http://{FIRST4}/', 'first')
+    # tests/e2e/nft-flush.c: the batch "nft delete table inet
+    # lowport_egress" and "nft flush ruleset" send; podman exec runs it as
+    # the container's root with Podman's default capabilities
+    T.eq(E.SB.podman('alice', 'exec', cid, 'id', '-u').stdout.strip(), '0',
+         'uid of podman exec in the container')
+    for mode in ('table', 'ruleset'):
+        r = E.SB.podman('alice', 'exec', cid, 'nft-flush', mode,
+                        check=False)
+        T.info(f'nft-flush {mode} as container root: exit {r.returncode}, '
+               f'{r.stderr.strip()!r}')
+        T.eq(r.returncode, 1, f'nft-flush {mode} exit status')
+        T.eq(r.stderr.strip(), 'nft-flush: Operation not permitted',
+             f'nft-flush {mode} error')
+    T.check('lowport_egress' in egress_table(cid),
+            'egress table gone after nft-flush')
+    expect_rejected(cid, f'http://{SECOND4}/')
+    expect_fetch(cid, f'http://{FIRST4}/', 'first')
+
+
 @T.test('egress case 5: a bad entry or an unresolvable name fails podman '
         'run; nothing left running; the hook\'s line reaches crun\'s '
         'hooks stderr file')
