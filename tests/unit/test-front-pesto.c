@@ -165,6 +165,7 @@ static int pesto_run(Pesto *p, const char *specs, char **ret_out)
 	}
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status));
+	g_clear_pointer(ret_out, g_free); /* a test may run pesto twice */
 	g_assert_true(g_file_get_contents(out, ret_out, NULL, NULL));
 	if (p->lowportd) {
 		int st;
