@@ -78,6 +78,8 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck source=contrib/sandbox/rootfs.sh
+. "$here/sandbox/rootfs.sh"
 cache=${LOWPORT_SYSBOOT_CACHE:-/var/cache/lowport/sysboot}
 suite=${LOWPORT_SANDBOX_SUITE:-trixie}
 
@@ -271,27 +273,11 @@ sysboot_pid() {
 	echo "$pid"
 }
 
-# dev_setup: a private /dev (the host's device nodes are never touched);
-# /dev/console is the run's console.log
+# dev_setup CONSOLE: a private /dev (contrib/sandbox/rootfs.sh); /dev/console
+# is the run's console.log
 dev_setup() {
 	local console=$1
-	mount -t tmpfs -o mode=0755,nosuid,size=1m sysboot-dev /dev
-	mknod -m 0666 /dev/null c 1 3
-	mknod -m 0666 /dev/zero c 1 5
-	mknod -m 0666 /dev/full c 1 7
-	mknod -m 0666 /dev/random c 1 8
-	mknod -m 0666 /dev/urandom c 1 9
-	mknod -m 0666 /dev/tty c 5 0
-	mkdir -m 0755 /dev/net /dev/pts
-	mknod -m 0666 /dev/net/tun c 10 200
-	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
-	ln -s pts/ptmx /dev/ptmx
-	mkdir -m 1777 /dev/shm
-	mount -t tmpfs -o mode=1777,nosuid,nodev sysboot-shm /dev/shm
-	ln -s /proc/self/fd /dev/fd
-	ln -s /proc/self/fd/0 /dev/stdin
-	ln -s /proc/self/fd/1 /dev/stdout
-	ln -s /proc/self/fd/2 /dev/stderr
+	rootfs_dev sysboot
 	touch /dev/console
 	mount --bind "$console" /dev/console
 }
@@ -448,21 +434,7 @@ cmd_exec() {
 
 # cmd_stop RUNDIR: kill the booted system and remove RUNDIR
 cmd_stop() {
-	local rundir=$1 pid upid i
-	[ -d "$rundir" ] || return 0
-	pid=$(cat "$rundir/pid" 2>/dev/null || true)
-	upid=$(cat "$rundir/unshare.pid" 2>/dev/null || true)
-	if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-	if [ -n "$upid" ]; then kill -KILL "$upid" 2>/dev/null || true; fi
-	for ((i = 0; i < 100; i++)); do
-		{ [ -z "$upid" ] || ! kill -0 "$upid" 2>/dev/null; } &&
-			{ [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; } && break
-		sleep 0.1
-	done
-	if mountpoint -q "$rundir/mnt" 2>/dev/null; then
-		die "$rundir/mnt is still mounted on the host"
-	fi
-	rm -rf "$rundir"
+	rootfs_stop "$1"
 }
 
 [ $# -ge 1 ] || die "usage: sysboot.sh layers|deb|deps|start|exec|stop ..."

@@ -37,25 +37,12 @@ die() {
 	exit 1
 }
 
-# dev_setup: a private /dev; the host's device nodes are never touched
+# shellcheck source=contrib/sandbox/rootfs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
+
+# dev_setup: a private /dev (rootfs.sh)
 dev_setup() {
-	mount -t tmpfs -o mode=0755,nosuid,size=1m lowport-dev /dev
-	mknod -m 0666 /dev/null c 1 3
-	mknod -m 0666 /dev/zero c 1 5
-	mknod -m 0666 /dev/full c 1 7
-	mknod -m 0666 /dev/random c 1 8
-	mknod -m 0666 /dev/urandom c 1 9
-	mknod -m 0666 /dev/tty c 5 0
-	mkdir -m 0755 /dev/net /dev/pts
-	mknod -m 0666 /dev/net/tun c 10 200
-	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
-	ln -s pts/ptmx /dev/ptmx
-	mkdir -m 1777 /dev/shm
-	mount -t tmpfs -o mode=1777,nosuid,nodev lowport-shm /dev/shm
-	ln -s /proc/self/fd /dev/fd
-	ln -s /proc/self/fd/0 /dev/stdin
-	ln -s /proc/self/fd/1 /dev/stdout
-	ln -s /proc/self/fd/2 /dev/stderr
+	rootfs_dev lowport
 }
 
 # fs_setup: fresh proc, sysfs, cgroup2, tmpfs; drop the host's root

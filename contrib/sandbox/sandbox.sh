@@ -58,6 +58,8 @@ PACKAGES=(podman passt netavark aardvark-dns crun conmon uidmap nftables
 	libglib2.0-0t64 libjson-glib-1.0-0 libnftnl11 libmnl0 libsystemd0)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=contrib/sandbox/rootfs.sh
+. "$here/rootfs.sh"
 cache=${LOWPORT_SANDBOX_CACHE:-/var/cache/lowport/sandbox}
 mirror=${LOWPORT_SANDBOX_MIRROR:-http://deb.debian.org/debian}
 suite=${LOWPORT_SANDBOX_SUITE:-trixie}
@@ -199,6 +201,7 @@ cmd_stage1() {
 		-o "lowerdir=$root,upperdir=$mnt/upper,workdir=$mnt/work" \
 		"$mnt/merged"
 	install -D -m 0755 "$here/inside.sh" "$mnt/merged$inside"
+	install -m 0644 "$here/rootfs.sh" "$mnt/merged${inside%/*}/rootfs.sh"
 	mkdir -p "$mnt/merged/.oldroot"
 	cd "$mnt/merged"
 	pivot_root . .oldroot
@@ -313,25 +316,9 @@ cmd_image() {
 	nsenter -t "$pid" -m -n -p -- "$inside" image
 }
 
-# cmd_stop RUNDIR: kill the sandbox (its PID 1 takes every process inside
-# along) and remove RUNDIR; the overlay and tmpfs mounts die with the
-# mount namespace
+# cmd_stop RUNDIR: kill the sandbox and remove RUNDIR (rootfs.sh)
 cmd_stop() {
-	local rundir=$1 pid upid i
-	[ -d "$rundir" ] || return 0
-	pid=$(cat "$rundir/pid" 2>/dev/null || true)
-	upid=$(cat "$rundir/unshare.pid" 2>/dev/null || true)
-	if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-	if [ -n "$upid" ]; then kill -KILL "$upid" 2>/dev/null || true; fi
-	for ((i = 0; i < 100; i++)); do
-		{ [ -z "$upid" ] || ! kill -0 "$upid" 2>/dev/null; } &&
-			{ [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; } && break
-		sleep 0.1
-	done
-	if mountpoint -q "$rundir/mnt" 2>/dev/null; then
-		die "$rundir/mnt is still mounted on the host"
-	fi
-	rm -rf "$rundir"
+	rootfs_stop "$1"
 }
 
 [ $# -ge 1 ] || die "usage: sandbox.sh build|start|package|install-deb|install|image|exec|stop ..."

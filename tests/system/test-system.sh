@@ -253,10 +253,15 @@ s3() {
 s4() {
 	local id
 	id=$(lease_id)
+	[ -n "$id" ] || diag "no lease of alice listed" || return 1
 	X -- systemctl stop lowportd.socket lowportd.service || return 1
 	[ "$(state lowportd.service)" = inactive ] || diag "lowportd still running" || return 1
 	[ "$(state lowportd.socket)" = inactive ] || diag "socket still active" || return 1
-	rules_have "$id" || diag "rules of $id gone after stop" || return 1
+	# lowportd and its socket are stopped: nothing can add the rules back,
+	# so a second read only rides out a failed nft call, never hides a loss
+	wait_until 2 rules_have "$id" || diag "rules of $id gone after stop:" \
+		"$(X -- nft list table inet lowport 2>&1 | tr '\n\t' '| ')" ||
+		journal_tail || return 1
 	serves || return 1
 	X -- systemctl start lowportd.socket || return 1
 	lease_listed "$id" || return 1
