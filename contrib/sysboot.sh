@@ -301,19 +301,10 @@ net_setup() {
 
 # users_setup: alice and carol, rootless Podman without a user session
 users_setup() {
-	local u name uid i=1
-	for u in "${users[@]}"; do
-		useradd -m -u "${u#*:}" -U -s /bin/bash "${u%:*}"
-	done
-	# useradd may have added ranges of its own: replace them
-	: >/etc/subuid
-	: >/etc/subgid
+	local u name
+	rootfs_users "${users[@]}"
 	for u in "${users[@]}"; do
 		name=${u%:*}
-		uid=${u#*:}
-		echo "$name:$((i * 100000)):65536" >>/etc/subuid
-		echo "$name:$((i * 100000)):65536" >>/etc/subgid
-		i=$((i + 1))
 		mkdir -p "/home/$name/.config/containers"
 		# No systemd --user, no delegated cgroup: what Podman needs
 		# without a login session

@@ -98,19 +98,11 @@ podman_conf() {
 # users_setup: alice, bob and carol, with subordinate ids (alice and bob
 # join the group lowport once lowport is installed: grant_users)
 users_setup() {
-	local u name uid i=1
-	for u in "${users[@]}"; do
-		useradd -m -u "${u#*:}" -U -s /bin/bash "${u%:*}"
-	done
-	# useradd may have added ranges of its own: replace them.
-	: >/etc/subuid
-	: >/etc/subgid
+	local u name uid
+	rootfs_users "${users[@]}"
 	for u in "${users[@]}"; do
 		name=${u%:*}
 		uid=${u#*:}
-		echo "$name:$((i * 100000)):65536" >>/etc/subuid
-		echo "$name:$((i * 100000)):65536" >>/etc/subgid
-		i=$((i + 1))
 		install -d -m 0700 -o "$uid" -g "$uid" "/run/user/$uid"
 		podman_conf "$name" "/home/$name"
 	done

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # rootfs.sh - what the Podman sandbox (sandbox.sh, inside.sh) and the systemd
-# boot (contrib/sysboot.sh) do alike: a private /dev, and stopping a run.
+# boot (contrib/sysboot.sh) do alike: a private /dev, the test users, and
+# stopping a run.
 # Sourced, not run; the sourcing script defines die().
 #
 # Copyright lowport authors
@@ -25,6 +27,23 @@ rootfs_dev() {
 	ln -s /proc/self/fd/0 /dev/stdin
 	ln -s /proc/self/fd/1 /dev/stdout
 	ln -s /proc/self/fd/2 /dev/stderr
+}
+
+# rootfs_users NAME:UID...: create the users (each with its own group) and
+# give the Nth of them subordinate ids N*100000, 65536 of them, in place of
+# any ranges useradd picked itself
+rootfs_users() {
+	local u i=1
+	for u in "$@"; do
+		useradd -m -u "${u#*:}" -U -s /bin/bash "${u%:*}"
+	done
+	: >/etc/subuid
+	: >/etc/subgid
+	for u in "$@"; do
+		echo "${u%:*}:$((i * 100000)):65536" >>/etc/subuid
+		echo "${u%:*}:$((i * 100000)):65536" >>/etc/subgid
+		i=$((i + 1))
+	done
 }
 
 # rootfs_stop RUNDIR: kill a run (its PID 1 takes every process inside
