@@ -563,30 +563,3 @@ JsonObject *lp_protocol_load(const char *kind, const char *buf, size_t len,
 	*ret_parser = g_steal_pointer(&parser);
 	return o;
 }
-
-/**
- * lp_mappings_add_json() - Add a "mappings" member in the wire format
- * @b:		Builder, inside an object
- * @mappings:	GArray of LpMapping
- *
- * For other JSON documents that hold mappings (lowportd's state files).
- */
-void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings)
-{
-	lp_protocol_add_mappings(b, mappings);
-}
-
-/**
- * lp_mappings_parse_json() - Read a "mappings" member in the wire format
- * @o:		Object holding it
- * @kind:	What @o is, for messages (e.g. "state file")
- * @error:	Set on failure, LP_PROTOCOL_ERROR
- *
- * Return: new GArray of LpMapping, NULL on error
- */
-GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error)
-{
-	LpJsonWhere w = {kind, ""};
-
-	return lp_protocol_get_mappings(o, &w, error);
-}

@@ -118,8 +118,4 @@ gboolean lp_protocol_get_netns(JsonObject *o, const LpJsonWhere *w, char **ret,
 GArray *lp_protocol_get_mappings(JsonObject *o, const LpJsonWhere *w,
 				 GError **error);
 
-/* Mappings in other JSON documents (lowportd's state files) */
-void lp_mappings_add_json(JsonBuilder *b, const GArray *mappings);
-GArray *lp_mappings_parse_json(JsonObject *o, const char *kind, GError **error);
-
 #endif /* LOWPORT_PROTOCOL_H */
