@@ -16,7 +16,17 @@ Building blocks (reused by the end-to-end suite):
   Client     one connection's worth of protocol, run as a user
   tcp_get(), udp_ask(), TcpServer: traffic, optionally from lp-peer
   nft_*():   read-only inspection of table inet lowport
+  steer_*(): read-only inspection of the steering map (bpftool)
   wait_until(predicate, timeout)
+
+Data paths: every Env mounts a BPF filesystem of its own (inside the
+private mount namespace) and gives lowportd a pin directory in it. Its
+policy says `datapath = D`, D from the Env's datapath argument, else from
+the environment variable LPTEST_DATAPATH (meson runs the suites once with
+nat, once with steer), else nat. Unless the datapath is nat, forward()
+hands the backend's listening TCP sockets to lowportd after the pidfd, as
+the shim does, and lease() checks that each TCP mapping was steered onto
+exactly those sockets and each UDP one got NAT elements.
 
 Copyright lowport authors
 """
@@ -41,6 +51,7 @@ import traceback
 
 NS_MARKER = 'LPTEST_IN_NAMESPACE'
 ORIG_NETNS = 'LPTEST_ORIGINAL_NETNS'
+ORIG_MNTNS = 'LPTEST_ORIGINAL_MNTNS'
 
 PEER_NS = 'lp-peer'
 HOST_IF = 'lp-h'
@@ -62,6 +73,12 @@ LEASE_MAPS = {
 
 PYTHON = '/usr/bin/python3'
 CLONE_NEWNET = 0x40000000
+SYS_PIDFD_GETFD = 438  # the same number on every architecture
+SO_COOKIE = 57
+
+DATAPATHS = ('nat', 'steer', 'auto')
+# the data path the suites run on (meson.build sets it for the second run)
+DATAPATH = os.environ.get('LPTEST_DATAPATH') or 'nat'
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -80,6 +97,7 @@ max-forwards = 2
 
 [lowport]
 table-owner = {table_owner}
+datapath = {datapath}
 """
 
 
@@ -196,6 +214,7 @@ def _reexec_in_namespaces():
     env = dict(os.environ)
     env[NS_MARKER] = '1'
     env[ORIG_NETNS] = netns_id()
+    env[ORIG_MNTNS] = netns_id('/proc/self/ns/mnt')
     argv = ['unshare', '--net', '--mount', '--fork', '--propagation',
             'private', '--kill-child=SIGTERM', PYTHON,
             os.path.abspath(sys.argv[0])] + sys.argv[1:]
@@ -214,6 +233,14 @@ def _assert_isolated():
             sys.exit(1)
     except OSError:
         pass
+    orig = os.environ.get(ORIG_MNTNS)
+    if not orig or netns_id('/proc/self/ns/mnt') == orig:
+        print('Bail out! not in a fresh mount namespace', flush=True)
+        sys.exit(1)
+    if DATAPATH not in DATAPATHS:
+        print(f'Bail out! LPTEST_DATAPATH={DATAPATH!r} is none of '
+              f'{", ".join(DATAPATHS)}', flush=True)
+        sys.exit(1)
 
 
 def _setup_network():
@@ -247,6 +274,57 @@ def _setup_network():
         return json.loads(out)[0].get('operstate') == 'UP'
     if not wait_until(link_up, 5.0):
         raise TestFailure(f'{HOST_IF} did not come up')
+
+
+def _mountinfo_tags(path):
+    """_mountinfo_tags() - propagation tags of the mount @path lies on
+
+    Return: the optional fields (shared:N, master:N...) of the last mount
+    whose mount point is the longest prefix of @path
+    """
+    best, tags = -1, None
+    with open('/proc/self/mountinfo') as f:
+        for line in f:
+            fields = line.split()
+            point = fields[4]
+            inside = (path == point or point == '/' or
+                      path.startswith(point.rstrip('/') + '/'))
+            if inside and len(point) >= best:
+                best, tags = len(point), fields[6:fields.index('-')]
+    return tags or []
+
+
+def _private(path):
+    return not any(t.startswith(('shared:', 'master:'))
+                   for t in _mountinfo_tags(path))
+
+
+def mount_bpffs(path):
+    """mount_bpffs() - mount a BPF filesystem of our own on directory @path
+
+    Only inside the private mount namespace main() entered, and only on a
+    mount that does not propagate: the host's /sys/fs/bpf never sees it,
+    and it goes away with the namespace (detaching whatever was pinned in
+    it) if the test dies.
+    """
+    check(netns_id('/proc/self/ns/mnt') != os.environ.get(ORIG_MNTNS),
+          'not in a private mount namespace: refusing to mount bpffs')
+    check(_private(path), f'{path} lies on a mount with shared propagation')
+    run(['mount', '-t', 'bpf', '-o', 'mode=0700', 'lptest-bpf', path])
+    if not _private(path):
+        run(['umount', path], check_rc=False)
+        raise TestFailure(f'bpffs on {path} has shared propagation')
+
+
+def is_bpffs(path):
+    """is_bpffs() - is @path the root of a mounted BPF filesystem?"""
+    with open('/proc/self/mountinfo') as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index('-')
+            if fields[4] == path and fields[sep + 1] == 'bpf':
+                return True
+    return False
 
 
 def in_netns(ns, fn, *args, timeout=OP_TIMEOUT * 2):
@@ -443,30 +521,51 @@ ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 if os.getppid() != spec["parent"]:
     sys.exit(1)
 sel = selectors.DefaultSelector()
+held = []
 for proto, addr, port in spec["listen"]:
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(fam, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY,
+                     0 if spec["dualstack"] else 1)
     s.bind((addr, port))
     if proto == "tcp":
         s.listen(64)
     s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, (proto, port))
-print("ready", flush=True)
+    held.append([s.fileno(), proto, addr, port])
+sel.register(sys.stdin, selectors.EVENT_READ, ("ctl", 0))
+# the descriptors, for the harness to take with pidfd_getfd() as the shim
+# takes pasta's
+print("ready " + json.dumps(held), flush=True)
 tag = spec["tag"]
 def peer(a):
     return a[0][7:] if a[0].startswith("::ffff:") else a[0]
+def control(line):
+    # "close-tcp": close every TCP listener, stay alive
+    if line.strip() == "close-tcp":
+        for key in list(sel.get_map().values()):
+            if key.data[0] == "tcp":
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+        print("closed", flush=True)
 while True:
     for key, _ in sel.select():
         proto, port = key.data
         try:
-            if proto == "tcp":
+            if proto == "ctl":
+                line = sys.stdin.readline()
+                if not line:
+                    sel.unregister(sys.stdin)
+                else:
+                    control(line)
+            elif proto == "tcp":
                 c, a = key.fileobj.accept()
                 c.settimeout(2)
-                c.sendall(f"{tag} tcp {port} from {peer(a)}\n".encode())
+                c.sendall(f"{tag} tcp {port} from {peer(a)} to "
+                          f"{c.getsockname()[1]}\n".encode())
                 c.close()
             else:
                 d, a = key.fileobj.recvfrom(4096)
@@ -526,43 +625,117 @@ def _user_env():
     return {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'LANG': 'C.UTF-8'}
 
 
+def pidfd_getfd(pidfd, fd):
+    """pidfd_getfd() - a copy of descriptor @fd of the process of @pidfd
+
+    What the shim does to take pasta's listeners (needs ptrace rights over
+    the process: we are root). The copy is close-on-exec.
+    Return: the new descriptor; OSError on failure
+    """
+    r = _libc.syscall(ctypes.c_long(SYS_PIDFD_GETFD), ctypes.c_int(pidfd),
+                      ctypes.c_int(fd), ctypes.c_uint(0))
+    if r < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f'pidfd_getfd({fd}): {os.strerror(err)}')
+    return r
+
+
+def sock_cookie(fd):
+    """sock_cookie() - the socket cookie (SO_COOKIE) of socket @fd"""
+    with socket.socket(fileno=os.dup(fd)) as s:
+        return int.from_bytes(s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8),
+                              sys.byteorder)
+
+
 class Backend:
     """Backend - the "pasta" stand-in: listeners held by a process of @user
 
     @tcp, @udp: backend ports; each is bound on every address in @addrs
-    (IPv4 and IPv6 separately, as pasta does). TCP answers
-    "TAG tcp PORT from PEER"; UDP echoes "TAG udp PORT from PEER echo DATA".
+    (IPv4 and IPv6 separately, as pasta does; with @dualstack, IPv6
+    sockets accept IPv4 too). TCP answers "TAG tcp PORT from PEER to
+    LOCALPORT"; UDP echoes "TAG udp PORT from PEER echo DATA".
     """
     _serial = 0
 
     def __init__(self, user, tcp=(), udp=(), addrs=('0.0.0.0', '::'),
-                 log=None):
+                 log=None, dualstack=False):
         Backend._serial += 1
         self.user = user
         self.tag = f'backend-{user.uid}-{Backend._serial}'
         listen = [[p, a, port] for p, ports in (('tcp', tcp), ('udp', udp))
                   for port in ports for a in addrs]
-        spec = {'parent': os.getpid(), 'listen': listen, 'tag': self.tag}
+        spec = {'parent': os.getpid(), 'listen': listen, 'tag': self.tag,
+                'dualstack': dualstack}
         self.proc = _track(subprocess.Popen(
             [PYTHON, '-I', '-c', STANDIN_CODE, json.dumps(spec)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=log or subprocess.DEVNULL, env=_user_env(),
             **user.popen_kwargs()))
         self.pid = self.proc.pid
         self._pidfd = None
-        ready, _, _ = select.select([self.proc.stdout], [], [], OP_TIMEOUT)
-        line = self.proc.stdout.readline() if ready else b''
-        if line.strip() != b'ready':
+        self.sockets = []  # [fd in the stand-in, proto, addr, port]
+        line = self._readline()
+        if line.startswith('ready '):
+            self.sockets = json.loads(line[6:])
+        else:
             stop_process(self.proc, signal.SIGKILL)
             raise TestFailure(f'backend stand-in for uid {user.uid} '
                               f'(tcp {list(tcp)}, udp {list(udp)}) '
                               f'did not start')
+
+    def _readline(self):
+        ready, _, _ = select.select([self.proc.stdout], [], [], OP_TIMEOUT)
+        line = self.proc.stdout.readline() if ready else b''
+        return line.decode(errors='replace').strip()
 
     def pidfd(self):
         """pidfd() - a pidfd on the stand-in (owned by this object)"""
         if self._pidfd is None:
             self._pidfd = os.pidfd_open(self.pid)
         return self._pidfd
+
+    def listener_fds(self, ports=None):
+        """listener_fds() - copies of the stand-in's TCP listeners
+
+        @ports: only those bound to one of these ports (None: all)
+        Return: list of descriptors of ours; the caller closes them (a
+        copy kept open would keep the socket, and its steering, alive)
+        """
+        fds = []
+        try:
+            for fd, proto, _addr, port in self.sockets:
+                if proto == 'tcp' and (ports is None or port in ports):
+                    fds.append(pidfd_getfd(self.pidfd(), fd))
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return fds
+
+    def cookies(self):
+        """cookies() - {(family, port): socket cookie} of the TCP listeners;
+        family 'ipv4' or 'ipv6'"""
+        out = {}
+        for (fd, proto, addr, port) in self.sockets:
+            if proto != 'tcp':
+                continue
+            mine = pidfd_getfd(self.pidfd(), fd)
+            try:
+                out[('ipv6' if ':' in addr else 'ipv4', port)] = \
+                    sock_cookie(mine)
+            finally:
+                os.close(mine)
+        return out
+
+    def close_tcp(self):
+        """close_tcp() - the stand-in closes its TCP listeners, lives on"""
+        self.proc.stdin.write(b'close-tcp\n')
+        self.proc.stdin.flush()
+        line = self._readline()
+        if line != 'closed':
+            raise TestFailure(f'{self.tag} did not close its listeners '
+                              f'({line!r})')
+        self.sockets = [x for x in self.sockets if x[1] != 'tcp']
 
     def alive(self):
         return self.proc.poll() is None
@@ -576,8 +749,12 @@ class Backend:
         if self._pidfd is not None:
             os.close(self._pidfd)
             self._pidfd = None
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        for f in (self.proc.stdout, self.proc.stdin):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
 
     def says(self, text):
         """says() - did @text come from this backend?"""
@@ -589,6 +766,13 @@ class Backend:
             return None
         words = text.split()
         return words[words.index('from') + 1]
+
+    def local_port_of(self, text):
+        """local_port_of() - the local port of the accepted connection
+        (TCP), as the backend reported it; None if not from it"""
+        if not self.says(text) or ' to ' not in text:
+            return None
+        return int(text.split()[-1])
 
 
 class ClientResult:
@@ -909,6 +1093,129 @@ def expect_table(before, what):
         raise TestFailure(f'{what}: table inet lowport changed:\n{diff}')
 
 
+# ------------------------------------------------------------ steering (read only)
+
+STEER_PROTOS = {6: 'tcp', 17: 'udp'}
+STEER_FAMILIES = {2: 'ipv4', 10: 'ipv6'}
+
+
+class SteerEntry(collections.namedtuple('SteerEntry',
+                                        'family proto port addr cookie')):
+    """SteerEntry - one entry of the steering map
+
+    @family: 'ipv4' or 'ipv6'; @proto: 'tcp'; @port: steered (host) port;
+    @addr: address text, '0.0.0.0' or '::' for the wildcard; @cookie: the
+    socket cookie of the listener it steers to
+    """
+
+    @property
+    def key(self):
+        return (self.family, self.proto, self.port, self.addr)
+
+
+def _bpftool_bytes(value):
+    """_bpftool_bytes() - bytes of a raw key/value as bpftool -j prints it
+    (a list of "0x12" strings)"""
+    return bytes(int(x, 16) for x in value)
+
+
+def _steer_entry(obj):
+    """_steer_entry() - SteerEntry of one element of bpftool -j map dump
+
+    struct lp_steer_key (netutils/steer/steer-key.h): u8 family, u8 proto,
+    u16 port (host order), u32 addr[4] (network order); value: u64 cookie
+    """
+    key = _bpftool_bytes(obj['key'])
+    value = _bpftool_bytes(obj['value'])
+    check(len(key) == 20 and len(value) == 8,
+          f'steering map entry of unexpected size: {obj!r}')
+    family = STEER_FAMILIES.get(key[0], str(key[0]))
+    port = int.from_bytes(key[2:4], sys.byteorder)
+    if family == 'ipv4':
+        addr = socket.inet_ntop(socket.AF_INET, key[4:8])
+        check(key[8:] == bytes(12), f'IPv4 key with a tail: {obj!r}')
+    else:
+        addr = socket.inet_ntop(socket.AF_INET6, key[4:20])
+    return SteerEntry(family, STEER_PROTOS.get(key[1], str(key[1])), port,
+                      addr, int.from_bytes(value, sys.byteorder))
+
+
+def steer_entries(bpf_dir):
+    """steer_entries() - the entries of the steering map pinned in @bpf_dir
+
+    Read with bpftool (a sockhash lookup from user space yields the
+    socket's cookie).
+    Return: sorted list of SteerEntry, [] if there is no map pinned
+    """
+    path = os.path.join(bpf_dir, 'map')
+    if not os.path.exists(path):
+        return []
+    res = run(['bpftool', '-j', 'map', 'dump', 'pinned', path])
+    entries = []
+    for obj in json.loads(res.stdout or '[]'):
+        if 'key' in obj and 'value' in obj:
+            entries.append(_steer_entry(obj))
+        elif 'formatted' not in obj:
+            raise TestFailure(f'bpftool map dump: unexpected {obj!r}')
+    return sorted(entries)
+
+
+def steer_link_ids():
+    """steer_link_ids() - ids of the sk_lookup netns links attached to
+    this network namespace"""
+    ino = os.stat('/proc/self/ns/net').st_ino
+    res = run(['bpftool', '-j', 'link', 'show'])
+    return {x.get('id') for x in json.loads(res.stdout or '[]')
+            if x.get('type') == 'netns' and x.get('netns_ino') == ino and
+            x.get('attach_type') == 'sk_lookup'}
+
+
+def steer_keys(m):
+    """steer_keys() - the steering map keys of wire mapping @m
+
+    Every address: a wildcard key per family; one family's wildcard or one
+    address: one key per port. Return: set of (family, proto, port, addr)
+    """
+    addr = m.get('host_addr') or ''
+    if not addr:
+        addrs = [('ipv4', '0.0.0.0'), ('ipv6', '::')]
+    elif ':' in addr:
+        addrs = [('ipv6', socket.inet_ntop(
+            socket.AF_INET6, socket.inet_pton(socket.AF_INET6, addr)))]
+    else:
+        addrs = [('ipv4', addr)]
+    return {(fam, m['proto'], m['host_port'] + k, a) for fam, a in addrs
+            for k in range(m.get('range', 1))}
+
+
+def tcp_backend_ports(mappings):
+    """tcp_backend_ports() - the backend ports of the TCP mappings"""
+    return {m['backend_port'] + k for m in mappings if m['proto'] == 'tcp'
+            for k in range(m.get('range', 1))}
+
+
+def parse_ctl_list(text):
+    """parse_ctl_list() - `lowportctl list` output as {lease id: [row]}
+
+    One row per forward of a lease, each {COLUMN: cell}. Column names may
+    hold a space ("HOST PORT(S)"): the header is split at runs of two or
+    more spaces; cells hold none.
+    """
+    lines = [x for x in text.splitlines() if x.strip()]
+    head = [i for i, x in enumerate(lines)
+            if 'DATAPATH' in re.split(r'\s{2,}', x.strip())]
+    check(head, f'lowportctl list has no DATAPATH column:\n{text}')
+    cols = re.split(r'\s{2,}', lines[head[0]].strip())
+    rows = collections.defaultdict(list)
+    for line in lines[head[0] + 1:]:
+        words = line.split()
+        check(len(words) == len(cols),
+              f'lowportctl list: row {line!r} does not fit {cols}')
+        row = dict(zip(cols, words))
+        rows[row['ID']].append(row)
+    return dict(rows)
+
+
 # ------------------------------------------------------------ daemon
 
 _envs = []  # live Env objects, for diagnostics
@@ -922,9 +1229,20 @@ class Env:
     """
 
     def __init__(self, policy=None, table_owner='auto', request_timeout=None,
-                 max_clients=None, start=True, shared=False):
+                 max_clients=None, start=True, shared=False, datapath=None,
+                 bpf_dir=None):
         self.dir = tempfile.mkdtemp(prefix='lptest-')
         os.chmod(self.dir, 0o755)
+        self.datapath = datapath or DATAPATH
+        check(self.datapath in DATAPATHS,
+              f'test bug: datapath {self.datapath!r}')
+        # a bpffs of our own; lowportd pins in a directory it creates there
+        self.bpf_mnt = os.path.join(self.dir, 'bpffs')
+        os.mkdir(self.bpf_mnt, 0o700)
+        mount_bpffs(self.bpf_mnt)
+        self.bpf_dir = bpf_dir or os.path.join(self.bpf_mnt, 'lowport')
+        self.made = {}  # lease id -> (mappings, backend) of admitted forwards
+        self.steer_links = set()  # link ids seen pinned, for the leak check
         self.socket = os.path.join(self.dir, 'lowportd.sock')
         self.config = os.path.join(self.dir, 'lowport.conf')
         self.state = os.path.join(self.dir, 'state')
@@ -943,7 +1261,8 @@ class Env:
         self.problems = []
         self.closed = False
         self.write_policy(policy if policy is not None else
-                          DEFAULT_POLICY.format(table_owner=table_owner))
+                          DEFAULT_POLICY.format(table_owner=table_owner,
+                                                datapath=self.datapath))
         self.log = open(self.log_path, 'ab')
         _envs.append(self)
         if start:
@@ -952,6 +1271,7 @@ class Env:
     # --- files
 
     def write_policy(self, text):
+        self.policy_text = text
         tmp = self.config + '.tmp'
         with open(tmp, 'w') as f:
             f.write(text)
@@ -974,7 +1294,8 @@ class Env:
             raise TestFailure('LOWPORTD is not set')
         argv = ['setpriv', '--pdeathsig', 'KILL', '--', lowportd,
                 '--socket', self.socket, '--config', self.config,
-                '--state-dir', self.state, '--foreground']
+                '--state-dir', self.state, '--bpf-dir', self.bpf_dir,
+                '--foreground']
         if self.request_timeout is not None:
             argv += ['--request-timeout', str(self.request_timeout)]
         if self.max_clients is not None:
@@ -1046,32 +1367,150 @@ class Env:
         self.servers.append(s)
         return s
 
-    def client(self, user, data, pidfd_of=None, **kw):
+    def client(self, user, data, pidfd_of=None, more_fds=(), **kw):
         fds = [pidfd_of.pidfd()] if pidfd_of is not None else []
-        return Client(self.socket, user, data, fds=fds, **kw)
+        return Client(self.socket, user, data, fds=fds + list(more_fds),
+                      **kw)
 
-    def send(self, user, obj, pidfd_of=None, **kw):
-        """send() - one request as @user; return ClientResult"""
-        return self.client(user, request_bytes(obj), pidfd_of, **kw).result()
+    def send(self, user, obj, pidfd_of=None, more_fds=(), **kw):
+        """send() - one request as @user; return ClientResult
+
+        @more_fds: descriptors passed after the pidfd, in the same
+        SCM_RIGHTS message
+        """
+        return self.client(user, request_bytes(obj), pidfd_of, more_fds,
+                           **kw).result()
 
     def forward(self, user, mappings, backend, pidfd_of='backend',
-                netns=None, extra=None):
+                netns=None, extra=None, listeners='auto'):
         """forward() - forward request as @user with @backend's pidfd;
-        @extra: more members of the request (front, retry)"""
+        @extra: more members of the request (front, retry, listeners)
+
+        @listeners: 'auto': unless the Env's datapath is nat, @backend's TCP
+        listeners on the request's TCP backend ports, as the shim hands
+        pasta's over; None: none; or a list of descriptors (the caller's,
+        left open). "listeners": N is added unless @extra says it.
+        """
         if pidfd_of == 'backend':
             pidfd_of = backend
         obj = {'version': 1, 'op': 'forward',
                'netns': netns or self.netns_path, 'mappings': mappings}
+        mine = []
+        if listeners == 'auto':
+            if self.datapath != 'nat' and backend is not None:
+                mine = backend.listener_fds(tcp_backend_ports(mappings))
+            fds = mine
+        else:
+            fds = list(listeners or [])
+        if fds:
+            obj['listeners'] = len(fds)
         obj.update(extra or {})
-        return self.send(user, obj, pidfd_of)
+        try:
+            res = self.send(user, obj, pidfd_of, fds)
+        finally:
+            for fd in mine:  # lowportd must hold the only other copy
+                os.close(fd)
+        r = res.reply or {}
+        lease_id = (r.get('lease') or {}).get('id') if r.get('ok') else None
+        if isinstance(lease_id, str):
+            self.made[lease_id] = (mappings, backend)
+        return res
 
     def lease(self, user, mappings, backend):
-        """lease() - forward that must succeed; return the lease ID"""
+        """lease() - forward that must succeed; return the lease ID
+
+        Also checks each mapping took the Env's data path: with steer, TCP
+        keys in the steering map on @backend's own sockets and no nft
+        element; UDP (and everything with nat) nft elements, no map key.
+        """
         r = expect_ok(self.forward(user, mappings, backend), 'forward')
         lease_id = (r.get('lease') or {}).get('id')
         check(isinstance(lease_id, str) and lease_id,
               f'forward reply carries no lease id: {r!r}')
+        if self.datapath in ('nat', 'steer'):
+            self.expect_datapath(lease_id, r['lease'])
         return lease_id
+
+    # --- data paths
+
+    def want_datapath(self, proto):
+        """want_datapath() - what a @proto mapping of a lease made by
+        lease() gets here"""
+        return 'steer' if self.datapath == 'steer' and proto == 'tcp' \
+            else 'nat'
+
+    def steer_entries(self):
+        """steer_entries() - the steering map of this lowportd (see
+        steer_entries())"""
+        return steer_entries(self.bpf_dir)
+
+    def lease_steer_entries(self, lease_id, entries=None):
+        """lease_steer_entries() - map entries on the keys of a lease made
+        through forward(); sorted"""
+        keys = set()
+        for m in self.made.get(lease_id, ([], None))[0]:
+            keys.update(steer_keys(m))
+        if entries is None:
+            entries = self.steer_entries()
+        return [e for e in entries if e.key in keys]
+
+    def footprint(self, lease_id):
+        """footprint() - everything of a lease in the kernel: its nft map
+        elements and its steering map entries (with socket cookies)
+
+        Equal before and after means untouched; empty means gone.
+        """
+        return (list(nft_lease_elements(lease_id)) +
+                self.lease_steer_entries(lease_id))
+
+    def expect_datapath(self, lease_id, lease=None):
+        """expect_datapath() - each mapping of @lease_id took the data path
+        want_datapath() says, in the reply/list and in the kernel
+
+        Steered: every key in the map, on the very socket of the backend
+        bound to the key's backend port; no nft element. NAT: nft elements,
+        no map key.
+        """
+        mappings, backend = self.made[lease_id]
+        if lease is None:
+            found = [x for x in self.list() if x.get('id') == lease_id]
+            check(found, f'lease {lease_id} not listed')
+            lease = found[0]
+        for m in lease.get('mappings') or []:
+            eq(m.get('datapath', 'nat'), self.want_datapath(m.get('proto')),
+               f'lease {lease_id}: datapath of {m.get("host_port")}/'
+               f'{m.get("proto")} in the reply ({m!r})')
+        elems = nft_lease_elements(lease_id)
+        entries = self.lease_steer_entries(lease_id)
+        cookies = backend.cookies() if backend is not None else {}
+        for m in mappings:
+            keys = steer_keys(m)
+            got = {e.key: e.cookie for e in entries if e.key in keys}
+            ports = set(range(m['host_port'], m['host_port'] + m['range']))
+            nat = [e for e in elems
+                   if e.key[1] == m['proto'] and e.key[2] in ports]
+            what = f'lease {lease_id}: {m["host_port"]}/{m["proto"]}'
+            if self.want_datapath(m['proto']) == 'nat':
+                eq(got, {}, f'{what}: steering map keys of a NAT mapping')
+                check(nat, f'{what}: no nft map element')
+                continue
+            eq(nat, [], f'{what}: nft elements of a steered mapping')
+            want = {}
+            for k in keys:
+                port = m['backend_port'] + k[2] - m['host_port']
+                # a dual-stack IPv6 socket serves IPv4 keys when the
+                # backend has no IPv4 socket on that port
+                want[k] = cookies.get((k[0], port),
+                                      cookies.get(('ipv6', port)))
+            eq(got, want, f'{what}: steering map entries (key: socket '
+               f'cookie of the backend listener)')
+
+    def ctl_rows(self, user=ROOT, *args):
+        """ctl_rows() - `lowportctl list` as {lease id: {COLUMN: value}}"""
+        res = self.ctl(user, 'list', *args)
+        check(res.returncode == 0, f'lowportctl list failed '
+              f'({res.returncode}): {res.stdout}{res.stderr}')
+        return parse_ctl_list(res.stdout)
 
     def list(self, user=ROOT):
         r = expect_ok(self.send(user, {'version': 1, 'op': 'list'}), 'list')
@@ -1124,6 +1563,7 @@ class Env:
             b.close()
         self.backends = []
         self.stop()
+        self._steer_teardown()
         marker = self.sanitizer_report()
         if marker:
             self.problems.append(f'lowportd log has a sanitizer report '
@@ -1133,6 +1573,33 @@ class Env:
             run(['nft', 'delete', 'table', *TABLE], check_rc=False)
         self.log.close()
         return self.problems
+
+    def pinned_link_id(self):
+        """pinned_link_id() - kernel id of the link pinned in the pin
+        directory, None if there is none"""
+        path = os.path.join(self.bpf_dir, 'link')
+        if not os.path.exists(path):
+            return None
+        res = run(['bpftool', '-j', 'link', 'show', 'pinned', path],
+                  check_rc=False)
+        if res.returncode != 0:
+            return None
+        return json.loads(res.stdout).get('id')
+
+    def _steer_teardown(self):
+        """_steer_teardown() - remove the pins (rm -rf, as the package's
+        prerm does), unmount our bpffs; the program must be detached"""
+        link = self.pinned_link_id()
+        if os.path.isdir(self.bpf_dir):
+            shutil.rmtree(self.bpf_dir, ignore_errors=True)
+            if os.path.exists(self.bpf_dir):
+                self.problems.append(f'rm -rf {self.bpf_dir} failed')
+        if is_bpffs(self.bpf_mnt):
+            run(['umount', self.bpf_mnt], check_rc=False)
+        if link is not None and not wait_until(
+                lambda: link not in steer_link_ids(), 2.0):
+            self.problems.append(f'sk_lookup link {link} still attached '
+                                 f'after its pin directory was removed')
 
     def remove(self):
         if self in _envs:

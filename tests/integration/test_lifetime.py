@@ -11,7 +11,7 @@ import time
 
 sys.dont_write_bytecode = True
 import lptest as lp  # noqa: E402
-from lptest import (ALICE, BOB, DEFAULT_POLICY, HOST4, PEER_NS,  # noqa: E402
+from lptest import (ALICE, BOB, HOST4, PEER_NS,  # noqa: E402
                     Env, check, eq, info, mapping, test, tcp_get,
                     wait_until)
 
@@ -176,10 +176,9 @@ def policy_reload():
         l80 = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
         l443 = env.lease(ALICE, [mapping('tcp', 443, 30443)], a)
         kept = lp.nft_lease_elements(l443)
-        policy = DEFAULT_POLICY.format(table_owner='auto').replace(
+        policy = env.policy_text.replace(
             'ports = 80, 443, 1020-1030, 53', 'ports = 443, 1020-1030, 53')
-        check(policy != DEFAULT_POLICY.format(table_owner='auto'),
-              'test bug: policy unchanged')
+        check(policy != env.policy_text, 'test bug: policy unchanged')
         env.write_policy(policy)
         mark = env.log_size()
         env.signal(signal.SIGHUP)
