@@ -522,20 +522,24 @@ if os.getppid() != spec["parent"]:
     sys.exit(1)
 sel = selectors.DefaultSelector()
 held = []
+keep = []
 for proto, addr, port in spec["listen"]:
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     s = socket.socket(fam, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY,
                      0 if spec["dualstack"] else 1)
     s.bind((addr, port))
+    held.append([s.fileno(), proto, addr, port])
+    keep.append(s)
+    if proto == "bound":  # a TCP socket bound, never listening
+        continue
     if proto == "tcp":
         s.listen(64)
     s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, (proto, port))
-    held.append([s.fileno(), proto, addr, port])
 sel.register(sys.stdin, selectors.EVENT_READ, ("ctl", 0))
 # the descriptors, for the harness to take with pidfd_getfd() as the shim
 # takes pasta's
@@ -550,6 +554,7 @@ def control(line):
             if key.data[0] == "tcp":
                 sel.unregister(key.fileobj)
                 key.fileobj.close()
+        held[:] = [x for x in held if x[1] != "tcp"]
         print("closed", flush=True)
 while True:
     for key, _ in sel.select():
@@ -654,23 +659,34 @@ class Backend:
     (IPv4 and IPv6 separately, as pasta does; with @dualstack, IPv6
     sockets accept IPv4 too). TCP answers "TAG tcp PORT from PEER to
     LOCALPORT"; UDP echoes "TAG udp PORT from PEER echo DATA".
+    @bound: ports of TCP sockets bound but not listening. @netns: a name
+    under /run/netns to run in instead of ours.
     """
     _serial = 0
 
     def __init__(self, user, tcp=(), udp=(), addrs=('0.0.0.0', '::'),
-                 log=None, dualstack=False):
+                 log=None, dualstack=False, bound=(), netns=None):
         Backend._serial += 1
         self.user = user
         self.tag = f'backend-{user.uid}-{Backend._serial}'
-        listen = [[p, a, port] for p, ports in (('tcp', tcp), ('udp', udp))
+        listen = [[p, a, port] for p, ports in (('tcp', tcp), ('udp', udp),
+                                                ('bound', bound))
                   for port in ports for a in addrs]
         spec = {'parent': os.getpid(), 'listen': listen, 'tag': self.tag,
                 'dualstack': dualstack}
+        argv = [PYTHON, '-I', '-c', STANDIN_CODE, json.dumps(spec)]
+        kw = user.popen_kwargs()
+        if netns is not None:
+            # nsenter and setpriv exec: the stand-in stays our child
+            groups = ','.join(str(g) for g in user.groups)
+            argv = ['nsenter', f'--net=/run/netns/{netns}', 'setpriv',
+                    f'--reuid={user.uid}', f'--regid={user.gid}',
+                    f'--groups={groups}' if groups else '--clear-groups',
+                    '--'] + argv
+            kw = dict(cwd='/')
         self.proc = _track(subprocess.Popen(
-            [PYTHON, '-I', '-c', STANDIN_CODE, json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=log or subprocess.DEVNULL, env=_user_env(),
-            **user.popen_kwargs()))
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=log or subprocess.DEVNULL, env=_user_env(), **kw))
         self.pid = self.proc.pid
         self._pidfd = None
         self.sockets = []  # [fd in the stand-in, proto, addr, port]
@@ -694,17 +710,18 @@ class Backend:
             self._pidfd = os.pidfd_open(self.pid)
         return self._pidfd
 
-    def listener_fds(self, ports=None):
+    def listener_fds(self, ports=None, proto='tcp'):
         """listener_fds() - copies of the stand-in's TCP listeners
 
         @ports: only those bound to one of these ports (None: all)
+        @proto: or its 'udp' or 'bound' (TCP, not listening) sockets
         Return: list of descriptors of ours; the caller closes them (a
         copy kept open would keep the socket, and its steering, alive)
         """
         fds = []
         try:
-            for fd, proto, _addr, port in self.sockets:
-                if proto == 'tcp' and (ports is None or port in ports):
+            for fd, kind, _addr, port in self.sockets:
+                if kind == proto and (ports is None or port in ports):
                     fds.append(pidfd_getfd(self.pidfd(), fd))
         except OSError:
             for fd in fds:
@@ -1240,7 +1257,9 @@ class Env:
         self.bpf_mnt = os.path.join(self.dir, 'bpffs')
         os.mkdir(self.bpf_mnt, 0o700)
         mount_bpffs(self.bpf_mnt)
-        self.bpf_dir = bpf_dir or os.path.join(self.bpf_mnt, 'lowport')
+        # (a relative @bpf_dir lies in our directory, on no bpffs)
+        self.bpf_dir = os.path.join(self.dir, bpf_dir) if bpf_dir else \
+            os.path.join(self.bpf_mnt, 'lowport')
         self.made = {}  # lease id -> (mappings, backend) of admitted forwards
         self.steer_links = set()  # link ids seen pinned, for the leak check
         self.socket = os.path.join(self.dir, 'lowportd.sock')
@@ -1357,8 +1376,8 @@ class Env:
 
     # --- helpers bound to this daemon
 
-    def backend(self, user, tcp=(), udp=(), addrs=('0.0.0.0', '::')):
-        b = Backend(user, tcp, udp, addrs, log=self.log)
+    def backend(self, user, tcp=(), udp=(), addrs=('0.0.0.0', '::'), **kw):
+        b = Backend(user, tcp, udp, addrs, log=self.log, **kw)
         self.backends.append(b)
         return b
 
@@ -1397,7 +1416,9 @@ class Env:
                'netns': netns or self.netns_path, 'mappings': mappings}
         mine = []
         if listeners == 'auto':
-            if self.datapath != 'nat' and backend is not None:
+            # the shim always sends a pidfd first: without one, none
+            if (self.datapath != 'nat' and backend is not None and
+                    pidfd_of is not None):
                 mine = backend.listener_fds(tcp_backend_ports(mappings))
             fds = mine
         else:
@@ -1462,6 +1483,28 @@ class Env:
         """
         return (list(nft_lease_elements(lease_id)) +
                 self.lease_steer_entries(lease_id))
+
+    def kernel_lease_ids(self):
+        """kernel_lease_ids() - leases with something in the kernel: named
+        by an nft element comment, or owning a steering map entry (entries
+        no lease made through forward() owns count as '?')"""
+        ids = set(nft_lease_ids())
+        for e in self.steer_entries():
+            # the latest lease on that key (an older one may have ended)
+            owners = [i for i in self.made
+                      if e in self.lease_steer_entries(i, [e])]
+            ids.update(owners[-1:] or ['?'])
+        return ids
+
+    def kernel_state(self):
+        """kernel_state() - table inet lowport and the steering map"""
+        return {'table': nft_table_json(), 'steering': self.steer_entries()}
+
+    def expect_kernel(self, before, what):
+        """expect_kernel() - table and steering map are exactly @before"""
+        expect_table(before['table'], what)
+        eq(self.steer_entries(), before['steering'],
+           f'{what}: steering map')
 
     def expect_datapath(self, lease_id, lease=None):
         """expect_datapath() - each mapping of @lease_id took the data path

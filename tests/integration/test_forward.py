@@ -161,13 +161,16 @@ def list_status():
 def release():
     with Env() as env:
         b, lease_id = web_lease(env)
-        check(lp.nft_lease_elements(lease_id),
-              f'no map elements of lease {lease_id} before release')
+        check(env.footprint(lease_id),
+              f'no map elements or steering entries of lease {lease_id} '
+              f'before release')
         expect_backend(b, tcp_get('127.0.0.1', 80), 'before release')
         expect_ok(env.release(ALICE, lease_id), 'release')
-        eq(lp.nft_lease_elements(lease_id), [],
-           f'map elements of lease {lease_id} after release')
+        eq(env.footprint(lease_id), [],
+           f'map elements and steering entries of lease {lease_id} after '
+           f'release')
         eq(lp.nft_elements(), [], 'map elements left after release')
+        eq(env.steer_entries(), [], 'steering entries left after release')
         eq(env.lease_ids(ALICE), set(), 'leases listed after release')
         text = tcp_get('127.0.0.1', 80)
         check(not b.says(text), f'port 80 still reaches the backend: {text!r}')
@@ -208,33 +211,66 @@ def expect_fixed_layout():
            (key, 'inet_service'), f'map {name} key and data types')
 
 
+def expect_hookless_layout():
+    """expect_hookless_layout() - the table while no lease uses NAT: the
+    maps and chain leases, but no base chain (so no conntrack)"""
+    chains = lp.nft_chains()
+    eq(sorted(chains), ['leases'], 'chains while no lease uses NAT')
+    eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+    eq(sorted(lp.nft_maps()), sorted(lp.LEASE_MAPS), 'maps')
+
+
 @test('nft layout: nat base chains with fib local, three maps, three dnat '
-      'rules, each lease as commented map elements')
+      'rules, each lease as commented map elements (steer: steering map '
+      'keys on the backend sockets instead, no base chain)')
 def nft_layout():
     with Env() as env:
+        steer = env.datapath == 'steer'
         b = env.backend(ALICE, tcp=[30080, 30443, 31020, 31021])
+        cookie = b.cookies()
         every = env.lease(ALICE, [mapping('tcp', 80, 30080)], b)
-        expect_fixed_layout()
-        eq(lp.nft_lease_ids(), {every}, 'leases named by element comments')
-        c = lp.lease_comment(every, ALICE.uid)
-        want = {every: [('any', ('ipv4', 'tcp', 80), 30080, c),
-                        ('any', ('ipv6', 'tcp', 80), 30080, c)]}
-        eq(lp.nft_lease_elements(every), want[every],
+        if steer:
+            expect_hookless_layout()
+            eq(lp.nft_elements(), [], 'map elements of steered leases')
+            want = {every: [('ipv4', 'tcp', 80, '0.0.0.0',
+                             cookie['ipv4', 30080]),
+                            ('ipv6', 'tcp', 80, '::',
+                             cookie['ipv6', 30080])]}
+        else:
+            expect_fixed_layout()
+            eq(lp.nft_lease_ids(), {every},
+               'leases named by element comments')
+            c = lp.lease_comment(every, ALICE.uid)
+            want = {every: [('any', ('ipv4', 'tcp', 80), 30080, c),
+                            ('any', ('ipv6', 'tcp', 80), 30080, c)]}
+        eq(env.footprint(every), want[every],
            f'elements of every-address lease {every}')
         loop4 = env.lease(ALICE, [mapping('tcp', 443, 30443,
                                           addr='127.0.0.1')], b)
         c = lp.lease_comment(loop4, ALICE.uid)
-        want[loop4] = [('addr4', ('127.0.0.1', 'tcp', 443), 30443, c)]
+        want[loop4] = (
+            [('ipv4', 'tcp', 443, '127.0.0.1', cookie['ipv4', 30443])]
+            if steer else
+            [('addr4', ('127.0.0.1', 'tcp', 443), 30443, c)])
         loop6 = env.lease(ALICE, [mapping('tcp', 1020, 31020, rng=2,
                                           addr='::1')], b)
         c = lp.lease_comment(loop6, ALICE.uid)
-        want[loop6] = [('addr6', ('::1', 'tcp', 1020), 31020, c),
-                       ('addr6', ('::1', 'tcp', 1021), 31021, c)]
+        want[loop6] = (
+            [('ipv6', 'tcp', 1020, '::1', cookie['ipv6', 31020]),
+             ('ipv6', 'tcp', 1021, '::1', cookie['ipv6', 31021])]
+            if steer else
+            [('addr6', ('::1', 'tcp', 1020), 31020, c),
+             ('addr6', ('::1', 'tcp', 1021), 31021, c)])
         for lease_id, elems in want.items():
-            eq(lp.nft_lease_elements(lease_id), elems,
+            eq(env.footprint(lease_id), elems,
                f'elements of lease {lease_id}')
-        eq(len(lp.nft_elements()), sum(len(x) for x in want.values()),
+        n = len(env.steer_entries()) if steer else len(lp.nft_elements())
+        eq(n, sum(len(x) for x in want.values()),
            'number of map elements (any without a lease comment?)')
+        if steer:
+            eq(lp.nft_elements(), [], 'map elements of steered leases')
+            expect_hookless_layout()
+            return
         eq(lp.nft_lease_ids(), set(want), 'leases named by element comments')
         expect_fixed_layout()
         text = lp.nft_text('table', *lp.TABLE)

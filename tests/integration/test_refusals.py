@@ -18,19 +18,20 @@ from lptest import (ALICE, BOB, DAVE, HOST4, MALLORY, PEER_NS,  # noqa: E402
 class Snapshot:
     """Snapshot - what a refused request must leave alone
 
-    The whole table inet lowport (with rule handles) and @user's leases.
+    The whole table inet lowport (with rule handles), the steering map
+    (keys and sockets) and @user's leases.
     """
 
     def __init__(self, env, user):
         self.env = env
         self.user = user
-        self.table = lp.nft_table_json()
+        self.kernel = env.kernel_state()
         self.leases = sorted(lease.get('id') for lease in env.list(user))
 
     def unchanged(self, port=None, proto='tcp', backends=()):
         """unchanged() - fail if the table or leases changed, or if @port
         now reaches one of @backends"""
-        lp.expect_table(self.table, 'after a refusal')
+        self.env.expect_kernel(self.kernel, 'after a refusal')
         leases = sorted(lease.get('id') for lease in self.env.list(self.user))
         eq(leases, self.leases, f'leases of uid {self.user.uid} after refusal')
         if port is None:

@@ -7,6 +7,7 @@ started first is still alive and serving.
 Copyright lowport authors
 """
 
+import os
 import random
 import socket
 import sys
@@ -125,9 +126,18 @@ def concurrent():
         backends.append((user, port, b))
         obj = {'version': 1, 'op': 'forward', 'netns': e.netns_path,
                'mappings': [mapping('tcp', port, bport)]}
-        clients.append(('forward', user,
-                        e.client(user, lp.request_bytes(obj), pidfd_of=b,
-                                 wait_go=True, timeout=10.0)))
+        # the listeners, as Env.forward() hands them over
+        fds = b.listener_fds({bport}) if e.datapath != 'nat' else []
+        if fds:
+            obj['listeners'] = len(fds)
+        try:
+            clients.append(('forward', user,
+                            e.client(user, lp.request_bytes(obj), pidfd_of=b,
+                                     more_fds=fds, wait_go=True,
+                                     timeout=10.0)))
+        finally:
+            for fd in fds:
+                os.close(fd)
     for _, _, c in clients:
         c.go()
     leases = {}
