@@ -333,6 +333,9 @@ def ctl_list():
               f'{lease_id}:\n{out}')
         for word in ('80', '30080'):
             check(word in rows[0], f'lowportctl list row lacks {word}:\n{out}')
+        cells = lp.parse_ctl_list(out).get(lease_id, [])
+        eq([c.get('DATAPATH') for c in cells], [env.want_datapath('tcp')],
+           f'lowportctl list DATAPATH of lease {lease_id}')
 
 
 @test('lowportctl list --json prints the lease as JSON')
@@ -378,7 +381,7 @@ def ctl_release():
         eq(env.lease_ids(ALICE), {lease_id}, 'leases after refused release')
         ctl_ok(env, ALICE, 'release', lease_id)
         eq(env.lease_ids(ALICE), set(), 'leases after lowportctl release')
-        check(wait_until(lambda: not lp.nft_lease_elements(lease_id), 1.0),
+        check(wait_until(lambda: not env.footprint(lease_id), 1.0),
               f'map elements of lease {lease_id} still there')
         text = tcp_get('127.0.0.1', 80)
         check(not b.says(text), f'port 80 still reaches the backend: {text!r}')

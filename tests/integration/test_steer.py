@@ -94,6 +94,24 @@ def traffic():
            'nft elements of the steered lease')
 
 
+@test('one dual-stack IPv6 listener (as pasta has) sits under both the '
+      'IPv4 and the IPv6 key and serves both families')
+def dual_stack():
+    with Env() as env:
+        b = env.backend(ALICE, tcp=[30080], addrs=('::',), dualstack=True)
+        eq(len(b.sockets), 1, 'sockets of the backend')
+        lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], b)
+        cookie = b.cookies()['ipv6', 30080]
+        eq(env.lease_steer_entries(lease_id),
+           [('ipv4', 'tcp', 80, '0.0.0.0', cookie),
+            ('ipv6', 'tcp', 80, '::', cookie)], 'steering entries')
+        for addr, ns, src in CLIENTS:
+            text = tcp_get(addr, 80, ns=ns)
+            check(b.says(text) and b.peer_of(text) == src and
+                  b.local_port_of(text) == 80,
+                  f'{addr}:80 from {ns or "the host"}: {text!r}')
+
+
 @test('one lease, tcp/80 and udp/53: list, --json and lowportctl list say '
       'steer for TCP and nat for UDP; both carry traffic')
 def list_datapath():
