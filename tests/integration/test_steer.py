@@ -246,14 +246,15 @@ def closed_listener_newcomer():
               f'the newcomer does not answer on its own port: {text!r}')
 
 
-def rebind(env, user, port):
-    """rebind() - a backend of @user on @port, which must be free: a
-    closed listener of which lowportd kept a copy would hold it"""
+def rebind(env, user, *ports):
+    """rebind() - a backend of @user on @ports, which must be free: a
+    closed listener of which lowportd kept a copy would hold one"""
     try:
-        return env.backend(user, tcp=[port])
+        return env.backend(user, tcp=ports)
     except lp.TestFailure as e:
-        raise lp.TestFailure(f'port {port} cannot be bound again after its '
-                             f'listener was closed (a copy kept?): {e}')
+        raise lp.TestFailure(f'ports {list(ports)} cannot be bound again '
+                             f'after their listeners were closed (a copy '
+                             f'kept?): {e}')
 
 
 def refuse_listeners(env, user, b, fds, count, code, message):
@@ -331,6 +332,42 @@ def listener_refusals():
         lease_id = env.lease(ALICE, [mapping('tcp', 80, 30080)], mine)
         expect_flows(mine, 'after the refusals')
         check(lease_id, 'no lease')
+        # lowportd kept no copy of any socket it refused (or admitted):
+        # once the backend closes them, their ports are free
+        mine.close_tcp()
+        rebind(env, BOB, 30080)
+        rebind(env, BOB, 30081)
+
+
+@test('more listeners than LP_LISTENERS_MAX (32): refused as a bad '
+      'request, nothing kept')
+def too_many_listeners():
+    with Env() as env:
+        ports = range(31020, 31040)  # 40 sockets
+        b = env.backend(ALICE, tcp=ports)
+        rng = [mapping('tcp', 1020, 31020, rng=11)]
+        snap = snapshot(env, ALICE)
+        for count, sent, message in (
+                (33, 33, None),
+                (32, 40, 'more than 33 descriptors came with the request')):
+            fds = b.listener_fds(set(ports))
+            for fd in fds[sent:]:
+                os.close(fd)
+            fds = fds[:sent]
+            eq(len(fds), sent, 'test bug: descriptors')
+            try:
+                res = env.forward(ALICE, rng, b, listeners=fds,
+                                  extra={'listeners': count})
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            r = expect_error(res, 'bad-request', message,
+                             what=f'"listeners": {count} with {sent} '
+                             f'descriptors')
+            info(f'{count}/{sent}: {r["error"]["message"]}')
+            expect_snapshot(env, ALICE, snap, 'after the refusal')
+        b.close_tcp()
+        rebind(env, BOB, *ports)
 
 
 @test('datapath = steer: a TCP forward without its listener is refused '
@@ -416,6 +453,69 @@ def auto_without_bpffs():
             check(f'data path: nat: {reason}' in out,
                   f'lowportctl check does not say "data path: nat: '
                   f'{reason}":\n{out}')
+
+
+def set_datapath(env, datapath, reload=True):
+    """set_datapath() - rewrite the policy's datapath (SIGHUP unless not
+    @reload); wait until the status says what TCP leases get now"""
+    text = env.policy_text
+    for old in lp.DATAPATHS:
+        text = text.replace(f'datapath = {old}\n', f'datapath = {datapath}\n')
+    check(f'datapath = {datapath}\n' in text, 'test bug: no datapath line')
+    env.write_policy(text)
+    env.datapath = datapath
+    if not reload:
+        return
+    want = 'nat' if datapath == 'nat' else 'steer'
+    env.signal(signal.SIGHUP)
+    check(wait_until(lambda: env.status().get('datapath') == want, 2.0),
+          f'status datapath not {want} 2 s after SIGHUP: {env.status()!r}')
+
+
+@test('SIGHUP switching datapath nat -> steer -> nat: leases keep their '
+      'path and traffic, new ones take the new path, all stay removable')
+def reload_datapath():
+    with Env(datapath='nat') as env:
+        a = env.backend(ALICE, tcp=[30080])
+        la = env.lease(ALICE, [mapping('tcp', 80, 30080)], a)
+        set_datapath(env, 'steer')
+        b = env.backend(ALICE, tcp=[30443])
+        lb = env.lease(ALICE, [mapping('tcp', 443, 30443)], b)
+        set_datapath(env, 'nat')
+        c = env.backend(BOB, tcp=[31020])
+        lc = env.lease(BOB, [mapping('tcp', 1020, 31020)], c)
+        for lease_id, path in ((la, 'nat'), (lb, 'steer'), (lc, 'nat')):
+            env.datapath = path
+            env.expect_datapath(lease_id)
+        for port, backend in ((80, a), (443, b), (1020, c)):
+            expect_flows(backend, 'after the reloads', port)
+        expect_ok(env.release(ALICE, lb), 'release of the steered lease')
+        eq(env.footprint(lb), [], 'steering entries after release')
+        expect_no_flow(b, 'released', 443)
+        for port, backend in ((80, a), (1020, c)):
+            expect_flows(backend, 'NAT leases after the release', port)
+
+
+@test('restart with datapath = nat: the steered lease is adopted, keeps '
+      'flowing, and is removed when its process exits')
+def restart_as_nat():
+    with Env() as env:
+        b, lease_id = web(env)
+        before = env.footprint(lease_id)
+        env.stop()
+        set_datapath(env, 'nat', reload=False)
+        env.start()
+        eq(env.status().get('datapath'), 'nat', 'status datapath')
+        eq(env.lease_ids(ALICE), {lease_id}, 'leases after restart')
+        env.datapath = 'steer'
+        env.expect_datapath(lease_id)
+        eq(env.footprint(lease_id), before, 'steering entries')
+        expect_flows(b, 'after the restart with datapath = nat')
+        b.kill()
+        check(wait_until(lambda: not env.footprint(lease_id) and
+                         lease_id not in env.lease_ids(ALICE), 1.0),
+              f'lease {lease_id} not removed within 1 s of its process '
+              f'exiting')
 
 
 def far_namespace():
