@@ -12,6 +12,7 @@ Copyright lowport authors
 
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -162,6 +163,16 @@ def list_datapath():
         text = udp_ask(HOST4, 53, 'ping', ns=PEER_NS)
         check(b.says(text) and b.peer_of(text) == PEER4,
               f'udp peer -> {HOST4}:53: {text!r}')
+        out = env.ctl(ALICE, 'status').stdout
+        check(re.search(r'^data path: +steer$', out, re.M),
+              f'lowportctl status does not say "data path: steer":\n{out}')
+        # one release takes both: map keys, nft elements, nat chains
+        expect_ok(env.release(ALICE, lease_id), 'release')
+        eq(env.footprint(lease_id), [], 'what is left of the lease')
+        eq(hook_chains(), [], 'base chains after the release')
+        expect_no_flow(b, 'released')
+        check(udp_ask('127.0.0.1', 53, 'ping') is None,
+              'udp port 53 still reaches the backend after the release')
 
 
 @test('nat base chains only while a NAT lease exists: none (and no '
