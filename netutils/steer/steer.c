@@ -59,7 +59,7 @@ struct LpSteer {
 };
 
 /**
- * steer_libbpf_print() - Send libbpf's messages to the debug log
+ * steer_libbpf_print() - Send libbpf's warnings to the debug log
  * @level:	libbpf message level
  * @fmt:	Format
  * @ap:		Arguments
@@ -69,9 +69,12 @@ struct LpSteer {
 static int steer_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			      va_list ap)
 {
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	g_autofree char *msg = NULL;
 
-	g_debug("libbpf: %s", g_strchomp(msg));
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	msg = g_strdup_vprintf(fmt, ap);
+	g_debug("%s", g_strchomp(msg));
 	return 0;
 }
 
