@@ -81,11 +81,16 @@ static int steer_libbpf_print(enum libbpf_print_level level, const char *fmt,
 /**
  * steer_hint() - Likely cause of a failure to load or attach the program
  * @err:	Positive errno
+ * @attach:	The failure was attaching, not loading
  *
  * Return: a parenthesised hint with a leading space, or ""
  */
-static const char *steer_hint(int err)
+static const char *steer_hint(int err, bool attach)
 {
+	/* the kernel allows 64 sk_lookup programs per network namespace */
+	if (attach && err == E2BIG)
+		return " (64 sk_lookup programs are attached to this network "
+		       "namespace already)";
 	switch (err) {
 	case EPERM:
 	case EACCES:
@@ -124,7 +129,7 @@ static LpSteerBpf *steer_load(struct bpf_link **ret_link, GError **error)
 		err = errno;
 		g_set_error(error, LP_STEER_ERROR, err,
 			    "cannot load the BPF steering program: %s%s",
-			    g_strerror(err), steer_hint(err));
+			    g_strerror(err), steer_hint(err, false));
 		return NULL;
 	}
 	netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -141,7 +146,7 @@ static LpSteerBpf *steer_load(struct bpf_link **ret_link, GError **error)
 		g_set_error(error, LP_STEER_ERROR, err,
 			    "cannot attach the BPF steering program to this "
 			    "network namespace: %s%s",
-			    g_strerror(err), steer_hint(err));
+			    g_strerror(err), steer_hint(err, true));
 		return NULL;
 	}
 	return g_steal_pointer(&skel);

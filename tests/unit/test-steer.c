@@ -503,6 +503,36 @@ static void test_v6(void)
 }
 
 /**
+ * test_precedence() - Steering goes before a listener on port 80 itself
+ *
+ * The program runs before the kernel's own listener lookup: a socket bound
+ * to 127.0.0.1:80 gets nothing while the key is steered, and everything
+ * again once it is removed.
+ */
+static void test_precedence(void)
+{
+	g_autofree char *dir = test_pin_dir("precedence");
+	g_autoptr(LpSteer) steer = test_open(dir);
+	LpSteerKey key = test_key(AF_INET, NULL);
+	lp_autofd int lfd = -1, on80 = -1, c = -1, s = -1;
+
+	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	on80 = test_listen(AF_INET, "127.0.0.1", TEST_PORT, 0, NULL);
+	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
+	test_steered(AF_INET, "127.0.0.1", lfd);
+	g_assert_cmpint(test_accept(on80, 0), <, 0);
+
+	g_assert_cmpint(lp_steer_remove(steer, &key), ==, 0);
+	c = test_connect(AF_INET, "127.0.0.1", TEST_PORT);
+	g_assert_cmpint(c, >=, 0);
+	s = test_accept(on80, 1000);
+	g_assert_cmpint(s, >=, 0);
+	test_roundtrip(c, s);
+	g_assert_cmpint(test_accept(lfd, 0), <, 0);
+	test_unpin(dir);
+}
+
+/**
  * test_wildcard() - The any-address key catches 127.0.0.2; an exact key
  * goes first
  */
@@ -726,6 +756,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/steer/keys", test_keys);
 	g_test_add_func("/steer/v4", test_v4);
 	g_test_add_func("/steer/v6", test_v6);
+	g_test_add_func("/steer/precedence", test_precedence);
 	g_test_add_func("/steer/wildcard", test_wildcard);
 	g_test_add_func("/steer/dual-stack", test_dual_stack);
 	g_test_add_func("/steer/closed", test_closed);
