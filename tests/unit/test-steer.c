@@ -690,6 +690,59 @@ static void test_other_netns(void)
 }
 
 /**
+ * test_link_netns() - Network namespace inode of a pinned link
+ * @dir:	Pin directory
+ *
+ * Return: inode, 0 once the namespace is gone
+ */
+static uint32_t test_link_netns(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, "link", NULL);
+	lp_autofd int fd = bpf_obj_get(path);
+	struct bpf_link_info li = {0};
+	uint32_t len = sizeof(li);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_no_errno(bpf_obj_get_info_by_fd(fd, &li, &len));
+	return li.netns.netns_ino;
+}
+
+/**
+ * test_dead_netns() - A link pinned from a namespace that is gone is
+ * replaced
+ */
+static void test_dead_netns(void)
+{
+	g_autofree char *dir = test_pin_dir("dead");
+	lp_autofd int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	LpSteerKey key = test_key(AF_INET, "127.0.0.1");
+	uint32_t dead_link, ino = test_netns_ino();
+	g_autoptr(LpSteer) steer = NULL;
+	lp_autofd int lfd = -1;
+	int i;
+
+	g_assert_cmpint(home, >=, 0);
+	g_assert_no_errno(unshare(CLONE_NEWNET));
+	steer = test_open(dir);
+	dead_link = lp_steer_link_id(steer);
+	g_clear_pointer(&steer, lp_steer_free);
+	g_assert_no_errno(setns(home, CLONE_NEWNET));
+	lp_test_assert_netns();
+	/* nothing holds the other namespace now: the kernel cleans it up */
+	for (i = 0; i < 500 && test_link_netns(dir); i++)
+		g_usleep(10000);
+	g_assert_cmpuint(test_link_netns(dir), ==, 0);
+
+	steer = test_open(dir);
+	g_assert_cmpuint(lp_steer_link_id(steer), !=, dead_link);
+	g_assert_cmpuint(test_link_netns(dir), ==, ino);
+	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
+	test_steered(AF_INET, "127.0.0.1", lfd);
+	test_unpin(dir);
+}
+
+/**
  * test_unpinned() - Removing the pin directory ends the steering
  */
 static void test_unpinned(void)
@@ -762,6 +815,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/steer/closed", test_closed);
 	g_test_add_func("/steer/persist", test_persist);
 	g_test_add_func("/steer/other-netns", test_other_netns);
+	g_test_add_func("/steer/dead-netns", test_dead_netns);
 	g_test_add_func("/steer/unpinned", test_unpinned);
 	r = g_test_run();
 	umount2(test_bpffs, MNT_DETACH);
