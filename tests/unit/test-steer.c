@@ -34,6 +34,7 @@
 #include <glib/gstdio.h>
 
 #include "test-netns.h"
+#include "test-sock.h"
 #include "netutils/steer/steer.h"
 #include "netutils/util.h"
 
@@ -41,135 +42,6 @@
 
 /* Private bpffs mount point (a temporary directory), "" before setup */
 static char test_bpffs[64];
-
-/**
- * test_sa() - Build a socket address
- * @family:	AF_INET or AF_INET6
- * @ip:		Address text
- * @port:	Port, host order
- * @ss:		Address to fill
- *
- * Return: its length
- */
-static socklen_t test_sa(int family, const char *ip, uint16_t port,
-			 struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		g_assert_cmpint(inet_pton(AF_INET, ip, &s4->sin_addr), ==, 1);
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(port);
-	g_assert_cmpint(inet_pton(AF_INET6, ip, &s6->sin6_addr), ==, 1);
-	return sizeof(*s6);
-}
-
-/**
- * test_port_of() - Port of a socket address
- * @ss:		Address
- *
- * Return: port, host order
- */
-static uint16_t test_port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-/**
- * test_listen() - Listening TCP socket on an ephemeral or given port
- * @family:	AF_INET or AF_INET6
- * @ip:		Address to bind
- * @port:	Port to bind, 0 for an ephemeral one
- * @v6only:	IPV6_V6ONLY for AF_INET6
- * @ret_port:	Bound port (may be NULL)
- *
- * Return: the socket
- */
-static int test_listen(int family, const char *ip, uint16_t port, int v6only,
-		       uint16_t *ret_port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = test_sa(family, ip, port, &ss);
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	g_assert_cmpint(fd, >=, 0);
-	g_assert_no_errno(
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	if (family == AF_INET6)
-		g_assert_no_errno(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-					     &v6only, sizeof(v6only)));
-	g_assert_no_errno(bind(fd, (struct sockaddr *)&ss, len));
-	g_assert_no_errno(listen(fd, 16));
-	len = sizeof(ss);
-	g_assert_no_errno(getsockname(fd, (struct sockaddr *)&ss, &len));
-	if (ret_port)
-		*ret_port = test_port_of(&ss);
-	return fd;
-}
-
-/**
- * test_connect() - Connect over TCP
- * @family:	AF_INET or AF_INET6
- * @ip:		Destination address
- * @port:	Destination port
- *
- * Return: connected socket, or negative errno (-ECONNREFUSED: nobody took
- * the connection)
- */
-static int test_connect(int family, const char *ip, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = test_sa(family, ip, port, &ss);
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
-
-	g_assert_cmpint(fd, >=, 0);
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-		return fd;
-	r = -errno;
-	close(fd);
-	return r;
-}
-
-/**
- * test_accept() - Accept a connection waiting on a listener
- * @lfd:	Listener
- * @timeout_ms:	How long to wait
- *
- * Return: accepted socket, or -1 if none came
- */
-static int test_accept(int lfd, int timeout_ms)
-{
-	struct pollfd p = {.fd = lfd, .events = POLLIN};
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -1;
-	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-/**
- * test_roundtrip() - Bytes go both ways between two connected sockets
- * @a:		One end
- * @b:		The other end
- */
-static void test_roundtrip(int a, int b)
-{
-	char buf[8] = "";
-
-	g_assert_cmpint(write(a, "ping", 4), ==, 4);
-	g_assert_cmpint(read(b, buf, sizeof(buf)), ==, 4);
-	g_assert_cmpmem(buf, 4, "ping", 4);
-	g_assert_cmpint(write(b, "pong", 4), ==, 4);
-	g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 4);
-	g_assert_cmpmem(buf, 4, "pong", 4);
-}
 
 /**
  * test_steered() - A connection to ip:80 lands on a listener, via port 80
@@ -182,21 +54,21 @@ static void test_roundtrip(int a, int b)
  */
 static void test_steered(int family, const char *ip, int lfd)
 {
-	lp_autofd int c = test_connect(family, ip, TEST_PORT), s = -1;
+	lp_autofd int c = lp_test_sock_connect(family, ip, TEST_PORT), s = -1;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
 	if (c < 0)
 		g_error("connect to %s port %d: %s", ip, TEST_PORT,
 			g_strerror(-c));
-	s = test_accept(lfd, 1000);
+	s = lp_test_sock_accept(lfd, 1000);
 	g_assert_cmpint(s, >=, 0);
 	g_assert_no_errno(getsockname(s, (struct sockaddr *)&ss, &len));
-	g_assert_cmpuint(test_port_of(&ss), ==, TEST_PORT);
+	g_assert_cmpuint(lp_test_sock_port(&ss), ==, TEST_PORT);
 	len = sizeof(ss);
 	g_assert_no_errno(getpeername(c, (struct sockaddr *)&ss, &len));
-	g_assert_cmpuint(test_port_of(&ss), ==, TEST_PORT);
-	test_roundtrip(c, s);
+	g_assert_cmpuint(lp_test_sock_port(&ss), ==, TEST_PORT);
+	lp_test_sock_roundtrip(c, s);
 }
 
 /**
@@ -207,9 +79,10 @@ static void test_steered(int family, const char *ip, int lfd)
  */
 static void test_refused(int family, const char *ip, int lfd)
 {
-	g_assert_cmpint(test_connect(family, ip, TEST_PORT), ==, -ECONNREFUSED);
+	g_assert_cmpint(lp_test_sock_connect(family, ip, TEST_PORT), ==,
+			-ECONNREFUSED);
 	if (lfd >= 0)
-		g_assert_cmpint(test_accept(lfd, 0), <, 0);
+		g_assert_cmpint(lp_test_sock_accept(lfd, 0), <, 0);
 }
 
 /**
@@ -226,12 +99,12 @@ static void test_wait_refused(int family, const char *ip, int lfd)
 	int i, c, s;
 
 	for (i = 0; i < 200; i++) {
-		c = test_connect(family, ip, TEST_PORT);
+		c = lp_test_sock_connect(family, ip, TEST_PORT);
 		if (c == -ECONNREFUSED)
 			break;
 		g_assert_cmpint(c, >=, 0);
 		close(c);
-		s = test_accept(lfd, 1000);
+		s = lp_test_sock_accept(lfd, 1000);
 		g_assert_cmpint(s, >=, 0);
 		close(s);
 		g_usleep(10000);
@@ -429,7 +302,7 @@ static void test_keys(void)
 		0);
 	g_assert_cmpmem(&key, sizeof(key), &v4, sizeof(v4));
 
-	v6only = test_listen(AF_INET6, "::1", 0, 1, NULL);
+	v6only = lp_test_sock_listen(AF_INET6, "::1", 0, 1, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &v4, v6only, NULL), ==,
 			-EAFNOSUPPORT);
 	plain = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -456,7 +329,7 @@ static void test_v4(void)
 	uint16_t high;
 
 	test_refused(AF_INET, "127.0.0.1", -1);
-	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, &high);
+	lfd = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, &high);
 	g_assert_cmpuint(high, !=, TEST_PORT);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, &cookie), ==, 0);
 	g_assert_cmpuint(cookie, ==, test_cookie(lfd));
@@ -468,7 +341,7 @@ static void test_v4(void)
 	test_refused(AF_INET, "127.0.0.2", lfd);
 
 	/* never replaced behind the owner's back */
-	other = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	other = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &key, other, NULL), ==, -EEXIST);
 	list = lp_steer_list(steer, &error);
 	g_assert_no_error(error);
@@ -496,7 +369,7 @@ static void test_v6(void)
 	lp_autofd int lfd = -1;
 
 	test_refused(AF_INET6, "::1", -1);
-	lfd = test_listen(AF_INET6, "::1", 0, 1, NULL);
+	lfd = lp_test_sock_listen(AF_INET6, "::1", 0, 1, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
 	test_steered(AF_INET6, "::1", lfd);
 	test_unpin(dir);
@@ -516,19 +389,19 @@ static void test_precedence(void)
 	LpSteerKey key = test_key(AF_INET, NULL);
 	lp_autofd int lfd = -1, on80 = -1, c = -1, s = -1;
 
-	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
-	on80 = test_listen(AF_INET, "127.0.0.1", TEST_PORT, 0, NULL);
+	lfd = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	on80 = lp_test_sock_listen(AF_INET, "127.0.0.1", TEST_PORT, 0, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
 	test_steered(AF_INET, "127.0.0.1", lfd);
-	g_assert_cmpint(test_accept(on80, 0), <, 0);
+	g_assert_cmpint(lp_test_sock_accept(on80, 0), <, 0);
 
 	g_assert_cmpint(lp_steer_remove(steer, &key), ==, 0);
-	c = test_connect(AF_INET, "127.0.0.1", TEST_PORT);
+	c = lp_test_sock_connect(AF_INET, "127.0.0.1", TEST_PORT);
 	g_assert_cmpint(c, >=, 0);
-	s = test_accept(on80, 1000);
+	s = lp_test_sock_accept(on80, 1000);
 	g_assert_cmpint(s, >=, 0);
-	test_roundtrip(c, s);
-	g_assert_cmpint(test_accept(lfd, 0), <, 0);
+	lp_test_sock_roundtrip(c, s);
+	g_assert_cmpint(lp_test_sock_accept(lfd, 0), <, 0);
 	test_unpin(dir);
 }
 
@@ -544,14 +417,14 @@ static void test_wildcard(void)
 	LpSteerKey exact = test_key(AF_INET, "127.0.0.3");
 	lp_autofd int a = -1, b = -1;
 
-	a = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
-	b = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	a = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	b = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &any, a, NULL), ==, 0);
 	g_assert_cmpint(lp_steer_add(steer, &exact, b, NULL), ==, 0);
 	test_steered(AF_INET, "127.0.0.1", a);
 	test_steered(AF_INET, "127.0.0.2", a);
 	test_steered(AF_INET, "127.0.0.3", b);
-	g_assert_cmpint(test_accept(a, 0), <, 0);
+	g_assert_cmpint(lp_test_sock_accept(a, 0), <, 0);
 	/* IPv4 keys do not steer IPv6 */
 	test_refused(AF_INET6, "::1", -1);
 	test_unpin(dir);
@@ -565,7 +438,7 @@ static void test_dual_stack(void)
 	g_autofree char *dir = test_pin_dir("dual");
 	g_autoptr(LpSteer) steer = test_open(dir);
 	LpSteerKey v4 = test_key(AF_INET, NULL), v6 = test_key(AF_INET6, NULL);
-	lp_autofd int lfd = test_listen(AF_INET6, "::", 0, 0, NULL);
+	lp_autofd int lfd = lp_test_sock_listen(AF_INET6, "::", 0, 0, NULL);
 
 	g_assert_cmpint(lp_steer_add(steer, &v4, lfd, NULL), ==, 0);
 	g_assert_cmpint(lp_steer_add(steer, &v6, lfd, NULL), ==, 0);
@@ -587,7 +460,7 @@ static void test_closed(void)
 	lp_autofd int lfd = -1, newcomer = -1;
 	uint16_t high;
 
-	lfd = test_listen(AF_INET, "0.0.0.0", 0, 0, &high);
+	lfd = lp_test_sock_listen(AF_INET, "0.0.0.0", 0, 0, &high);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
 	test_steered(AF_INET, "127.0.0.1", lfd);
 	lp_closep(&lfd);
@@ -595,7 +468,7 @@ static void test_closed(void)
 	g_assert_cmpint(lp_steer_lookup(steer, &key, NULL), ==, -ENOENT);
 	list = lp_steer_list(steer, NULL);
 	g_assert_cmpuint(list->len, ==, 0);
-	newcomer = test_listen(AF_INET, "0.0.0.0", high, 0, NULL);
+	newcomer = lp_test_sock_listen(AF_INET, "0.0.0.0", high, 0, NULL);
 	test_refused(AF_INET, "127.0.0.1", newcomer);
 	test_refused(AF_INET, "127.0.0.2", newcomer);
 	test_unpin(dir);
@@ -609,7 +482,8 @@ static void test_persist(void)
 {
 	g_autofree char *dir = test_pin_dir("persist");
 	LpSteerKey key = test_key(AF_INET, "127.0.0.1");
-	lp_autofd int lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	lp_autofd int lfd =
+		lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	uint32_t child_link = 0, ino = test_netns_ino();
 	g_autoptr(LpSteer) steer = NULL;
 	g_autoptr(GArray) list = NULL;
@@ -683,7 +557,7 @@ static void test_other_netns(void)
 	g_assert_cmpuint(lp_steer_link_id(steer), !=, away_link);
 	g_assert_cmpuint(test_count_links(ino), ==, 1);
 	g_assert_cmpuint(test_wait_links(away_ino, 0), ==, 0);
-	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	lfd = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
 	test_steered(AF_INET, "127.0.0.1", lfd);
 	test_unpin(dir);
@@ -736,7 +610,7 @@ static void test_dead_netns(void)
 	steer = test_open(dir);
 	g_assert_cmpuint(lp_steer_link_id(steer), !=, dead_link);
 	g_assert_cmpuint(test_link_netns(dir), ==, ino);
-	lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	lfd = lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	g_assert_cmpint(lp_steer_add(steer, &key, lfd, NULL), ==, 0);
 	test_steered(AF_INET, "127.0.0.1", lfd);
 	test_unpin(dir);
@@ -749,7 +623,8 @@ static void test_unpinned(void)
 {
 	g_autofree char *dir = test_pin_dir("unpinned");
 	LpSteerKey key = test_key(AF_INET, "127.0.0.1");
-	lp_autofd int lfd = test_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
+	lp_autofd int lfd =
+		lp_test_sock_listen(AF_INET, "127.0.0.1", 0, 0, NULL);
 	uint32_t ino = test_netns_ino();
 	LpSteer *steer = test_open(dir);
 
