@@ -47,6 +47,9 @@ static const char *const wire_requests[] = {
 	"{\"version\":1,\"op\":\"forward\",\"front\":\"rootlessport\","
 	"\"retry\":2,\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
 	"\"host_port\":80,\"backend_port\":30080,\"range\":1}]}\n",
+	"{\"version\":1,\"op\":\"forward\",\"front\":\"pasta\","
+	"\"listeners\":2,\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
+	"\"host_port\":80,\"backend_port\":30080,\"range\":2}]}\n",
 };
 
 static const struct {
@@ -195,6 +198,66 @@ static void test_request_front(void)
 	neg = lp_request_parse(line, strlen(line), &error);
 	g_assert_null(neg);
 	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
+}
+
+/**
+ * test_request_listeners() - "listeners": absent is 0 and 0 is not written,
+ * 1..LP_LISTENERS_MAX round-trip, anything else is refused with a clear error
+ */
+static void test_request_listeners(void)
+{
+	static const struct {
+		const char *value;
+		const char *msg;
+	} bad[] = {
+		{"33", "malformed request: listeners: 33 is not a listener "
+		       "count (0-32)"},
+		{"-1", "malformed request: listeners: -1 is not a listener "
+		       "count (0-32)"},
+		{"\"2\"", "malformed request: listeners: expected an integer, "
+			  "got a string"},
+		{"1.5", "malformed request: listeners: expected an integer, "
+			"got a number"},
+		{"true", "malformed request: listeners: expected an integer, "
+			 "got a boolean"},
+		{"null", "malformed request: listeners: expected an integer, "
+			 "got null"},
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRequest) old = NULL;
+	const char *line = FWD(MAP80);
+	unsigned int i, n;
+
+	old = lp_request_parse(line, strlen(line), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(old->listeners, ==, 0);
+	for (n = 0; n <= LP_LISTENERS_MAX; n++) {
+		g_autofree char *l = g_strdup_printf(
+			"{\"version\":1,\"op\":\"forward\",\"listeners\":%u,"
+			"\"mappings\":[" MAP80 "]}",
+			n);
+		g_autoptr(LpRequest) req =
+			lp_request_parse(l, strlen(l), &error);
+		g_autofree char *back = NULL;
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(req->listeners, ==, n);
+		back = request_round_trip(req);
+		g_assert_true((strstr(back, "\"listeners\":") != NULL) == !!n);
+	}
+	for (i = 0; i < LP_ELEMENTSOF(bad); i++) {
+		g_autofree char *l = g_strdup_printf(
+			"{\"version\":1,\"op\":\"forward\",\"listeners\":%s,"
+			"\"mappings\":[" MAP80 "]}",
+			bad[i].value);
+		g_autoptr(GError) e = NULL;
+
+		g_test_message("case %u: %s", i, l);
+		g_assert_null(lp_request_parse(l, strlen(l), &e));
+		g_assert_error(e, LP_PROTOCOL_ERROR,
+			       LP_PROTOCOL_ERROR_MALFORMED);
+		g_assert_cmpstr(e->message, ==, bad[i].msg);
+	}
 }
 
 static void test_request_wire_examples(void)
@@ -1178,6 +1241,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocol/request/round-trip",
 			test_request_round_trip);
 	g_test_add_func("/protocol/request/front", test_request_front);
+	g_test_add_func("/protocol/request/listeners", test_request_listeners);
 	g_test_add_func("/protocol/request/wire-examples",
 			test_request_wire_examples);
 	g_test_add_func("/protocol/request/malformed", test_request_malformed);
