@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sched.h>
@@ -31,11 +34,13 @@
 #include <glib/gstdio.h>
 
 #include "netutils/mapping.h"
+#include "netutils/sockdiag.h"
 #include "shim/portspec-split.h"
 #include "shim/portspec.h"
 #include "netutils/protocol.h"
 #include "shim/core.h"
 #include "shim/core-lease.h"
+#include "shim/core-listeners.h"
 #include "shim/core-reap.h"
 #include "shim/front-pasta.h"
 #include "shim/pasta-args.h"
@@ -433,6 +438,96 @@ static void flow_granted(void)
 }
 
 /**
+ * flow_holders() - How many processes hold a socket
+ * @inode:	Its inode
+ *
+ * Return: processes with a descriptor of it (each counted once)
+ */
+static unsigned int flow_holders(uint64_t inode)
+{
+	g_autofree char *want = g_strdup_printf("socket:[%" PRIu64 "]", inode);
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	unsigned int n = 0;
+	const char *pid;
+
+	g_assert_nonnull(proc);
+	while ((pid = g_dir_read_name(proc))) {
+		g_autofree char *path =
+			g_build_filename("/proc", pid, "fd", NULL);
+		g_autoptr(GDir) fds = g_dir_open(path, 0, NULL);
+		const char *fd;
+
+		while (fds && (fd = g_dir_read_name(fds))) {
+			g_autofree char *l = g_build_filename(path, fd, NULL);
+			g_autofree char *t = g_file_read_link(l, NULL);
+
+			if (t && !strcmp(t, want)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/**
+ * flow_listener_inode() - Inode of the one TCP listener on a port
+ * @port:	Port
+ *
+ * Return: its inode
+ */
+static uint64_t flow_listener_inode(unsigned int port)
+{
+	g_autofree LpSockInfo *socks = NULL;
+	size_t n = 0;
+
+	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, (uint16_t)port,
+					  1u << TCP_LISTEN, &socks, &n),
+			==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	return socks[0].inode;
+}
+
+/**
+ * flow_granted_listeners() - With LOWPORT_SHIM_LISTENERS=1, the request
+ * carries pasta's listener on the backend port after the pidfd, and the
+ * shim keeps no copy: only pasta holds it afterwards
+ */
+static void flow_granted_listeners(void)
+{
+	g_autofree char *out = NULL, *report = NULL, *want = NULL;
+	g_auto(GStrv) log = NULL;
+	Flow f = {0};
+	unsigned int backend, same;
+	pid_t pid;
+
+	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
+	flow_setup(&f, "ok");
+	flow_lowportd(&f, 1, LP_ERR_MAX);
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
+	g_assert_cmpstr(out, ==, "");
+	/* the repeated request carried the same listener again */
+	g_assert_cmpuint(flow_count(&f, &same), ==, 2);
+	g_assert_cmpuint(same, ==, 1);
+	log = flow_log_lines(&f);
+	g_assert_cmpint(sscanf(strstr(log[0], " -t ") + 4, "%u-", &backend), ==,
+			1);
+	pid = atoi(log[1]);
+	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
+	want = g_strdup_printf("netns=%s\nfront=pasta\npid=%d\n"
+			       "tcp 0.0.0.0/0 80 %u 1\nlisteners=1\n"
+			       "listener %u %" PRIu64 "\n",
+			       NETNS, (int)pid, backend, backend,
+			       flow_listener_inode(backend));
+	g_assert_cmpstr(report, ==, want);
+	g_assert_cmpuint(flow_holders(flow_listener_inode(backend)), ==, 1);
+	flow_kill(pid);
+	flow_clear(&f);
+	g_unsetenv(LP_CORE_LISTENERS_ENV);
+}
+
+/**
  * flow_refused_mode() - Refused: one "lowport:" line, exit 1, pasta stopped
  * @mode:	Stand-in pasta mode: "ok", or "stubborn" (needs SIGKILL)
  */
@@ -681,6 +776,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/shim/exec/sweep", test_sweep);
 	g_test_add_data_func("/shim/flow/granted", flow_granted,
 			     lp_test_shim_in_netns);
+	g_test_add_data_func("/shim/flow/granted-listeners",
+			     flow_granted_listeners, lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused", flow_refused,
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused-stubborn",
