@@ -29,6 +29,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -528,6 +530,120 @@ static void flow_granted_listeners(void)
 }
 
 /**
+ * real_pasta_ip() - Run "ip ARGS" in the test's own network namespace
+ * @args:	Arguments
+ */
+static void real_pasta_ip(const char *args)
+{
+	g_autofree char *cmd = g_strconcat("ip ", args, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *parent =
+		g_strdup_printf("/proc/%d/ns/net", (int)getppid());
+	struct stat ours, host;
+	int status = -1;
+
+	/* the test's parent stayed in the namespace the test started in */
+	g_assert_no_errno(stat("/proc/self/ns/net", &ours));
+	g_assert_no_errno(stat(parent, &host));
+	g_assert_cmpuint(ours.st_ino, !=, host.st_ino);
+	g_assert_true(
+		g_spawn_command_line_sync(cmd, NULL, NULL, &status, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(status, ==, 0);
+}
+
+/**
+ * real_pasta_target() - A process in a network namespace of its own, with
+ * no capabilities (pasta drops most of its own, and may only open the
+ * namespace of a process whose capabilities it has)
+ *
+ * Return: its PID
+ */
+static pid_t real_pasta_target(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {{0}};
+	int p[2];
+	pid_t pid;
+	char c;
+
+	g_assert_no_errno(pipe2(p, O_CLOEXEC));
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET) || syscall(SYS_capset, &h, d) ||
+		    write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	g_assert_cmpint(read(p[0], &c, 1), ==, 1);
+	close(p[0]);
+	return pid;
+}
+
+/**
+ * flow_real_pasta() - The real pasta (Debian's passt): with
+ * LOWPORT_SHIM_LISTENERS=1 the shim hands over pasta's own listener on the
+ * backend port, and keeps no copy
+ */
+static void flow_real_pasta(void)
+{
+	g_autofree char *real = g_find_program_in_path("pasta");
+	g_autofree char *out = NULL, *report = NULL, *line = NULL;
+	unsigned int backend = 0, port = 0;
+	uint64_t inode = 0;
+	const char *m;
+	Flow f = {0};
+	pid_t target, pid = 0;
+
+	if (!real || getuid() != 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		g_test_skip("needs root and the real pasta (package passt)");
+		return;
+	}
+	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	/* pasta wants an interface with a default route to copy */
+	real_pasta_ip("link add lpt0 type veth peer name lpt1");
+	real_pasta_ip("addr add 192.0.2.1/24 dev lpt0");
+	real_pasta_ip("link set lpt1 up");
+	real_pasta_ip("link set lpt0 up");
+	real_pasta_ip("route add default via 192.0.2.254 dev lpt0");
+	target = real_pasta_target();
+	flow_setup(&f, "ok");
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, real, TRUE);
+	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
+	flow_lowportd(&f, 0, LP_ERR_MAX);
+	/* --runas 0: Debian 12's pasta opens our --pid file after setuid() */
+	line = g_strdup_printf(
+		"--config-net --runas 0 -4 --netns /proc/%d/ns/net"
+		" -t 80 -u none -T none -U none",
+		(int)target);
+	g_assert_cmpint(flow_run(&f, line, &out), ==, 0);
+	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
+	g_test_message("report: %s", report);
+	g_assert_nonnull(m = strstr(report, "pid="));
+	pid = atoi(m + 4);
+	g_assert_nonnull(m = strstr(report, "\ntcp 0.0.0.0/0 80 "));
+	g_assert_cmpint(sscanf(m, "\ntcp 0.0.0.0/0 80 %u 1\n", &backend), ==,
+			1);
+	g_assert_nonnull(m = strstr(report, "\nlisteners=1\nlistener "));
+	g_assert_cmpint(
+		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
+		==, 2);
+	g_assert_cmpuint(port, ==, backend);
+	g_assert_cmpuint(inode, ==, flow_listener_inode(backend));
+	/* pasta's own, and nobody else holds it now */
+	g_assert_cmpuint(flow_holders(inode), ==, 1);
+	flow_kill(pid);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	flow_clear(&f);
+	g_unsetenv(LP_CORE_LISTENERS_ENV);
+}
+
+/**
  * flow_refused_mode() - Refused: one "lowport:" line, exit 1, pasta stopped
  * @mode:	Stand-in pasta mode: "ok", or "stubborn" (needs SIGKILL)
  */
@@ -778,6 +894,8 @@ int main(int argc, char **argv)
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/granted-listeners",
 			     flow_granted_listeners, lp_test_shim_in_netns);
+	g_test_add_data_func("/shim/flow/real-pasta", flow_real_pasta,
+			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused", flow_refused,
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused-stubborn",
