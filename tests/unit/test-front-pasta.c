@@ -7,13 +7,11 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sched.h>
@@ -29,14 +27,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
 
 #include "netutils/mapping.h"
-#include "netutils/sockdiag.h"
 #include "shim/portspec-split.h"
 #include "shim/portspec.h"
 #include "netutils/protocol.h"
@@ -49,6 +44,7 @@
 #include "shim/pasta-plan.h"
 #include "netutils/util.h"
 #include "test-fake-pasta.h"
+#include "test-listeners.h"
 #include "test-shim.h"
 
 /* Podman's netns path for a rootless container */
@@ -440,57 +436,6 @@ static void flow_granted(void)
 }
 
 /**
- * flow_holders() - How many processes hold a socket
- * @inode:	Its inode
- *
- * Return: processes with a descriptor of it (each counted once)
- */
-static unsigned int flow_holders(uint64_t inode)
-{
-	g_autofree char *want = g_strdup_printf("socket:[%" PRIu64 "]", inode);
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	unsigned int n = 0;
-	const char *pid;
-
-	g_assert_nonnull(proc);
-	while ((pid = g_dir_read_name(proc))) {
-		g_autofree char *path =
-			g_build_filename("/proc", pid, "fd", NULL);
-		g_autoptr(GDir) fds = g_dir_open(path, 0, NULL);
-		const char *fd;
-
-		while (fds && (fd = g_dir_read_name(fds))) {
-			g_autofree char *l = g_build_filename(path, fd, NULL);
-			g_autofree char *t = g_file_read_link(l, NULL);
-
-			if (t && !strcmp(t, want)) {
-				n++;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-/**
- * flow_listener_inode() - Inode of the one TCP listener on a port
- * @port:	Port
- *
- * Return: its inode
- */
-static uint64_t flow_listener_inode(unsigned int port)
-{
-	g_autofree LpSockInfo *socks = NULL;
-	size_t n = 0;
-
-	g_assert_cmpint(lp_sockdiag_query(IPPROTO_TCP, (uint16_t)port,
-					  1u << TCP_LISTEN, &socks, &n),
-			==, 0);
-	g_assert_cmpuint(n, ==, 1);
-	return socks[0].inode;
-}
-
-/**
  * flow_granted_listeners() - With LOWPORT_SHIM_LISTENERS=1, the request
  * carries pasta's listener on the backend port after the pidfd, and the
  * shim keeps no copy: only pasta holds it afterwards
@@ -521,67 +466,14 @@ static void flow_granted_listeners(void)
 			       "tcp 0.0.0.0/0 80 %u 1\nlisteners=1\n"
 			       "listener %u %" PRIu64 "\n",
 			       NETNS, (int)pid, backend, backend,
-			       flow_listener_inode(backend));
+			       lp_test_listeners_inode(backend));
 	g_assert_cmpstr(report, ==, want);
-	g_assert_cmpuint(flow_holders(flow_listener_inode(backend)), ==, 1);
+	g_assert_cmpuint(
+		lp_test_listeners_holders(lp_test_listeners_inode(backend)), ==,
+		1);
 	flow_kill(pid);
 	flow_clear(&f);
 	g_unsetenv(LP_CORE_LISTENERS_ENV);
-}
-
-/**
- * real_pasta_ip() - Run "ip ARGS" in the test's own network namespace
- * @args:	Arguments
- */
-static void real_pasta_ip(const char *args)
-{
-	g_autofree char *cmd = g_strconcat("ip ", args, NULL);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *parent =
-		g_strdup_printf("/proc/%d/ns/net", (int)getppid());
-	struct stat ours, host;
-	int status = -1;
-
-	/* the test's parent stayed in the namespace the test started in */
-	g_assert_no_errno(stat("/proc/self/ns/net", &ours));
-	g_assert_no_errno(stat(parent, &host));
-	g_assert_cmpuint(ours.st_ino, !=, host.st_ino);
-	g_assert_true(
-		g_spawn_command_line_sync(cmd, NULL, NULL, &status, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(status, ==, 0);
-}
-
-/**
- * real_pasta_target() - A process in a network namespace of its own, with
- * no capabilities (pasta drops most of its own, and may only open the
- * namespace of a process whose capabilities it has)
- *
- * Return: its PID
- */
-static pid_t real_pasta_target(void)
-{
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2] = {{0}};
-	int p[2];
-	pid_t pid;
-	char c;
-
-	g_assert_no_errno(pipe2(p, O_CLOEXEC));
-	pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (unshare(CLONE_NEWNET) || syscall(SYS_capset, &h, d) ||
-		    write(p[1], "x", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	g_assert_cmpint(read(p[0], &c, 1), ==, 1);
-	close(p[0]);
-	return pid;
 }
 
 /**
@@ -604,13 +496,8 @@ static void flow_real_pasta(void)
 		return;
 	}
 	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	/* pasta wants an interface with a default route to copy */
-	real_pasta_ip("link add lpt0 type veth peer name lpt1");
-	real_pasta_ip("addr add 192.0.2.1/24 dev lpt0");
-	real_pasta_ip("link set lpt1 up");
-	real_pasta_ip("link set lpt0 up");
-	real_pasta_ip("route add default via 192.0.2.254 dev lpt0");
-	target = real_pasta_target();
+	lp_test_listeners_uplink();
+	target = lp_test_listeners_target();
 	flow_setup(&f, "ok");
 	g_setenv(LP_FRONT_PASTA_ENV_REAL, real, TRUE);
 	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
@@ -633,9 +520,9 @@ static void flow_real_pasta(void)
 		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
 		==, 2);
 	g_assert_cmpuint(port, ==, backend);
-	g_assert_cmpuint(inode, ==, flow_listener_inode(backend));
+	g_assert_cmpuint(inode, ==, lp_test_listeners_inode(backend));
 	/* pasta's own, and nobody else holds it now */
-	g_assert_cmpuint(flow_holders(inode), ==, 1);
+	g_assert_cmpuint(lp_test_listeners_holders(inode), ==, 1);
 	flow_kill(pid);
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
