@@ -44,6 +44,7 @@
 #include "shim/pasta-plan.h"
 #include "netutils/util.h"
 #include "test-fake-pasta.h"
+#include "test-lease.h"
 #include "test-listeners.h"
 #include "test-shim.h"
 
@@ -491,10 +492,7 @@ static void flow_real_pasta(void)
 	Flow f = {0};
 	pid_t target, pid = 0;
 
-	if (!real || getuid() != 0 || access("/dev/net/tun", R_OK | W_OK)) {
-		g_test_skip("needs root and the real pasta (package passt)");
-		return;
-	}
+	g_assert_nonnull(real);
 	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	lp_test_listeners_uplink();
 	target = lp_test_listeners_target();
@@ -769,8 +767,11 @@ static void flow_passthrough(void)
 
 int main(int argc, char **argv)
 {
+	g_autofree char *real_pasta = NULL;
+
 	if (g_getenv(LP_TEST_FAKE_PASTA_ENV))
 		return lp_test_fake_pasta_main(argc, argv);
+	real_pasta = g_find_program_in_path("pasta");
 	lp_test_shim_have_netns = lp_test_shim_probe_netns();
 	g_test_init(&argc, &argv, NULL);
 
@@ -781,8 +782,13 @@ int main(int argc, char **argv)
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/granted-listeners",
 			     flow_granted_listeners, lp_test_shim_in_netns);
-	g_test_add_data_func("/shim/flow/real-pasta", flow_real_pasta,
-			     lp_test_shim_in_netns);
+	if (!real_pasta || getuid() != 0 || access("/dev/net/tun", R_OK | W_OK))
+		g_test_add_data_func("/shim/flow/real-pasta",
+				     "needs root and the real pasta (passt)",
+				     lp_test_skip);
+	else
+		g_test_add_data_func("/shim/flow/real-pasta", flow_real_pasta,
+				     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused", flow_refused,
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused-stubborn",
