@@ -20,7 +20,7 @@ cd "$top"
 deps=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
       libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev nftables
       clang libbpf-dev bpftool
-      iproute2 python3 util-linux procps clang-format
+      iproute2 python3 util-linux procps clang-format passt
       mmdebstrap debian-archive-keyring
       dpkg-dev debhelper lintian rpm)
 

@@ -50,6 +50,7 @@ gboolean lp_test_protocol_equal_request(const LpRequest *a, const LpRequest *b)
 	return a->version == b->version && a->op == b->op &&
 	       !g_strcmp0(a->netns, b->netns) && !g_strcmp0(a->id, b->id) &&
 	       a->front == b->front && a->retry == b->retry &&
+	       a->listeners == b->listeners &&
 	       lp_test_protocol_equal_mappings(a->mappings, b->mappings);
 }
 
