@@ -318,6 +318,35 @@ def ctl_list_json():
             check(want in values, f'list --json: lease lacks {want}:\n{out}')
 
 
+@test('lowportctl list has a DATAPATH column (nat for a DNAT lease); '
+      'check and status say the data path')
+def ctl_datapath():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        _, lease_id = web_lease(env)
+        out = ctl_ok(env, ALICE, 'list')
+        lines = out.splitlines()
+        header = lines[0].split()
+        check('DATAPATH' in header, f'no DATAPATH column:\n{out}')
+        rows = [line.split() for line in lines if lease_id in line.split()]
+        check(len(rows) == 1, f'no single row for {lease_id}:\n{out}')
+        eq(rows[0][header.index('DATAPATH')], 'nat', 'DATAPATH of the lease')
+        eq(rows[0][header.index('PROTO')], 'tcp', 'PROTO of the lease')
+        check(lp.nft_lease_elements(lease_id),
+              f'a nat lease {lease_id} without map elements')
+        out = ctl_ok(env, ALICE, 'status')
+        check(re.search(r'^data path: +(nat|steer)$', out, re.M),
+              f'lowportctl status does not say the data path:\n{out}')
+        res = env.ctl(ALICE, 'check')
+        check(re.search(r'^info +data path: (nat|steer)\b', res.stdout,
+                        re.M),
+              f'lowportctl check does not say the data path:\n{res.stdout}')
+        env.stop()
+        res = env.ctl(ALICE, 'check')
+        check('data path: decided by lowportd when it starts' in res.stdout,
+              f'lowportctl check without lowportd:\n{res.stdout}')
+
+
 @test('lowportctl status prints the daemon status')
 def ctl_status():
     lp.lowportctl_or_skip()
