@@ -242,6 +242,39 @@ def nft_layout():
               f'nft does not print the comment of lease {every}:\n{text}')
 
 
+def nat_hook_chains():
+    """nat_hook_chains() - names of the chains of the table with a hook"""
+    return sorted(name for name, c in lp.nft_chains().items()
+                  if c.get('hook') is not None or c.get('type') is not None)
+
+
+@test('nft layout: no nat hook without a NAT lease; the first lease brings '
+      'chains prerouting and output, the end of the last takes them')
+def nft_hooks_only_with_leases():
+    with Env() as env:
+        check(lp.nft_table_exists(), 'no table after start')
+        eq(nat_hook_chains(), [], 'hooked chains with no lease')
+        eq(sorted(lp.nft_chains()), ['leases'], 'chains with no lease')
+        b1 = env.backend(ALICE, tcp=[30080])
+        b2 = env.backend(ALICE, tcp=[30443])
+        l1 = env.lease(ALICE, [mapping('tcp', 80, 30080)], b1)
+        l2 = env.lease(ALICE, [mapping('tcp', 443, 30443)], b2)
+        expect_fixed_layout()
+        expect_backend(b1, tcp_get('127.0.0.1', 80), '127.0.0.1:80')
+        b1.close()
+        check(wait_until(lambda: not lp.nft_lease_elements(l1), 2.0),
+              f'lease {l1} not removed after its process exited')
+        expect_fixed_layout()
+        expect_backend(b2, tcp_get('127.0.0.1', 443), '127.0.0.1:443')
+        b2.close()
+        check(wait_until(lambda: not lp.nft_lease_elements(l2), 2.0),
+              f'lease {l2} not removed after its process exited')
+        eq(nat_hook_chains(), [], 'hooked chains after the last lease')
+        eq(sorted(lp.nft_chains()), ['leases'], 'chains after the last lease')
+        eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+        check(env.alive(), 'lowportd died')
+
+
 @test('host -> peer 192.0.2.2:80 reaches the peer server, not the backend')
 def outgoing_not_hijacked():
     with Env() as env:
