@@ -148,7 +148,8 @@ static gboolean reply_parse_leases(JsonNode *n, LpReply *reply, GError **error)
  * reply_parse_datapath() - Read the optional data path of a status reply
  * @o:		The "status" object
  * @w:		Its position
- * @st:		Status, @datapath (-1 if absent) and @datapath_reason set
+ * @st:		Status, @datapath (-1 if absent) and @datapath_reason (NULL
+ *		if absent, or if @datapath is) set
  * @error:	Set on failure
  *
  * Return: TRUE on success
@@ -172,7 +173,8 @@ static gboolean reply_parse_datapath(JsonObject *o, const LpJsonWhere *w,
 		return lp_json_strict_fail(w, "datapath_reason", error,
 					   "longer than %d bytes",
 					   LP_STATUS_REASON_MAX);
-	st->datapath_reason = g_strdup(reason);
+	/* a reason without a data path says nothing: dropped */
+	st->datapath_reason = name ? g_strdup(reason) : NULL;
 	return TRUE;
 }
 

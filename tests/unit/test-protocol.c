@@ -330,6 +330,17 @@ static void test_reply_datapath_reason_bounded(void)
 	g_assert_cmpstr(error->message, ==,
 			"malformed reply: status.datapath_reason: longer than "
 			"256 bytes");
+	g_clear_error(&error);
+
+	/* a reason without a data path (no such lowportd) is dropped */
+	g_free(forged);
+	forged = g_strdup(RE("\"status\":{\"version\":\"1\",\"leases\":0,"
+			     "\"leases_total\":0,\"table\":true,"
+			     "\"datapath_reason\":\"why\"}"));
+	back = lp_reply_parse(forged, strlen(forged), &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->status.datapath, ==, -1);
+	g_assert_null(back->status.datapath_reason);
 }
 
 /**
