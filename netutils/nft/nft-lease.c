@@ -473,7 +473,8 @@ int lp_nft_lease_others(LpNft *nft, const char *id, bool *ret)
  * @error:	Return location for a GError
  *
  * For the removals that could not decide in their own batch (part of the
- * lease was gone already): a batch of its own.
+ * lease was gone already): a batch of its own. The removal is done
+ * whatever this says; a failure leaves the chains for the next check.
  *
  * Return: true on success, also if the table is missing
  */
@@ -555,8 +556,13 @@ static bool lp_nft_lease_remove_found(LpNft *nft, const char *id,
 			return false;
 		}
 		if (!keys->len ||
-		    lp_nft_lease_remove_keys(nft, id, keys, &local))
-			return lp_nft_lease_tidy_hooks(nft, error);
+		    lp_nft_lease_remove_keys(nft, id, keys, &local)) {
+			if (!lp_nft_lease_tidy_hooks(nft, &local))
+				g_warning("lease %s removed, but not the nat "
+					  "chains: %s",
+					  id, local->message);
+			return true;
+		}
 		if (tries > 0 ||
 		    !g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
 			g_propagate_error(error, g_steal_pointer(&local));
@@ -571,31 +577,30 @@ static bool lp_nft_lease_remove_found(LpNft *nft, const char *id,
  * @id:		Lease being removed
  * @n:		Number of its elements the batch removes
  * @h:		Gets the nat base chains if so
- * @ret:	true if the base chains are to go in the same batch
- * @error:	Return location for a GError
  *
- * Return: true on success
+ * If the maps or chains cannot be read, the removal goes on without the
+ * chains (they stay until the next check): removing the lease matters
+ * more.
+ *
+ * Return: true if the base chains are to go in the same batch
  */
 static bool lp_nft_lease_remove_hooks(LpNft *nft, const char *id, long n,
-				      LpNftHooks *h, bool *ret, GError **error)
+				      LpNftHooks *h)
 {
-	bool others;
+	bool others = false;
 	int r;
 
-	*ret = false;
 	if (nft->elems > n)
-		return true;
+		return false;
 	r = lp_nft_lease_others(nft, id, &others);
 	if (!r && !others)
 		r = lp_nft_hooks_read(nft, h);
-	if (r == -ENOENT || (!r && others))
-		return true;
-	if (r < 0) {
-		lp_nft_set_errno(error, r, "checking the nat chains");
+	if (r < 0 && r != -ENOENT)
+		g_warning("lease %s: cannot check the nat chains: %s", id,
+			  g_strerror(-r));
+	if (r < 0 || others)
 		return false;
-	}
-	*ret = lp_nft_hooks_state(h) != LP_NFT_HOOKS_NONE;
-	return true;
+	return lp_nft_hooks_state(h) != LP_NFT_HOOKS_NONE;
 }
 
 /**
@@ -608,8 +613,9 @@ static bool lp_nft_lease_remove_hooks(LpNft *nft, const char *id, long n,
  * One DELSETELEM message per map touched; if no other lease has an
  * element left, the nat base chains are deleted in the same batch (the
  * maps are listed to know that when the engine's element count says they
- * may become empty). A lease already gone is success. If part of it is gone (ENOENT aborts the batch), the elements
- * the kernel still holds for the lease ID are listed and removed.
+ * may become empty). A lease already gone is success. If part of it is
+ * gone (ENOENT aborts the batch), the elements the kernel still holds for
+ * the lease ID are listed and removed.
  *
  * Return: true on success
  */
@@ -632,9 +638,8 @@ bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
 	if (!lp_nft_elems_lease_check(lease, error))
 		return false;
 	lp_nft_elems_add_lease(&el, lease, false);
-	if (!lp_nft_lease_remove_hooks(nft, lease->id, lp_nft_lease_elems(&el),
-				       &h, &hooks, error))
-		return false;
+	hooks = lp_nft_lease_remove_hooks(nft, lease->id,
+					  lp_nft_lease_elems(&el), &h);
 	b = lp_nft_batch_new(&nft->seq);
 	lp_nft_elems_flush(&el, b, false, lease->id);
 	if (hooks)
