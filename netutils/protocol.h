@@ -116,6 +116,7 @@ JsonBuilder *lp_protocol_begin(void);
 char *lp_protocol_finish(JsonBuilder *b, size_t *ret_len);
 void lp_protocol_add_string(JsonBuilder *b, const char *name, const char *s);
 void lp_protocol_add_int(JsonBuilder *b, const char *name, int64_t v);
+void lp_protocol_add_mapping(JsonBuilder *b, const LpMapping *m);
 void lp_protocol_add_mappings(JsonBuilder *b, const GArray *mappings);
 gboolean lp_protocol_get_lease_id(JsonObject *o, const LpJsonWhere *w,
 				  const char *name, char **ret, GError **error);

@@ -77,6 +77,17 @@ static const struct {
 	 "\"message\":\"port 80/tcp on 0.0.0.0 is already forwarded by your "
 	 "lease 3fa9c01b2d7e, whose process 1234 is exiting\",\"retry\":true}}"
 	 "\n"},
+	{LP_OP_LIST,
+	 "{\"version\":1,\"ok\":true,\"leases\":[{\"id\":\"3fa9c01b2d7e\","
+	 "\"uid\":1000,\"pid\":1234,\"front\":\"pasta\",\"created\":1,"
+	 "\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\",\"host_port\":80,"
+	 "\"backend_port\":30080,\"range\":1,\"datapath\":\"steer\"},"
+	 "{\"proto\":\"udp\",\"host_addr\":\"\",\"host_port\":80,"
+	 "\"backend_port\":30080,\"range\":1}]}]}\n"},
+	{LP_OP_STATUS,
+	 "{\"version\":1,\"ok\":true,\"status\":{\"version\":\"0.2.0\","
+	 "\"leases\":0,\"leases_total\":0,\"table\":false,\"datapath\":"
+	 "\"nat\",\"datapath_reason\":\"policy datapath = nat\"}}\n"},
 };
 
 /**
@@ -317,6 +328,7 @@ static void test_reply_round_trip(void)
 	a->created = 1763800000;
 	add_mapping(a->mappings, "tcp", "", 80, 30080, 1);
 	add_mapping(a->mappings, "udp", "::1", 1000, 31000, 24);
+	g_array_index(a->mappings, LpMapping, 0).datapath = LP_DATAPATH_STEER;
 	b->id = g_strdup("zz9");
 	b->uid = 4294967294u;
 	b->pid = G_MAXINT32;
@@ -334,6 +346,87 @@ static void test_reply_round_trip(void)
 	reply_round_trip(status, LP_OP_STATUS);
 	status->status.table_present = FALSE;
 	reply_round_trip(status, LP_OP_STATUS);
+	status->status.datapath = LP_DATAPATH_STEER;
+	reply_round_trip(status, LP_OP_STATUS);
+	status->status.datapath_reason =
+		g_strdup("BPF sk_lookup; policy datapath = auto");
+	reply_round_trip(status, LP_OP_STATUS);
+}
+
+/**
+ * test_reply_datapath_reason_bounded() - A long reason is cut on encoding at
+ *					  a character boundary, refused on
+ *					  decoding
+ */
+static void test_reply_datapath_reason_bounded(void)
+{
+	g_autoptr(LpReply) status = lp_reply_new_ok();
+	g_autoptr(LpReply) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) reason = g_string_new("x");
+	g_autofree char *line = NULL, *forged = NULL;
+	size_t len;
+
+	while (reason->len < LP_STATUS_REASON_MAX + 8)
+		g_string_append(reason, "\xc3\xa9"); /* two-byte character */
+	status->status.version = g_strdup("1");
+	status->status.datapath = LP_DATAPATH_NAT;
+	status->status.datapath_reason = g_strdup(reason->str);
+	line = lp_reply_serialize(status, LP_OP_STATUS, &len);
+	back = lp_reply_parse(line, len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->status.datapath, ==, LP_DATAPATH_NAT);
+	g_assert_cmpuint(strlen(back->status.datapath_reason), ==,
+			 LP_STATUS_REASON_MAX - 1);
+	g_assert_true(
+		g_str_has_prefix(reason->str, back->status.datapath_reason));
+
+	forged = g_strdup_printf(
+		RE("\"status\":{\"version\":\"1\",\"leases\":0,"
+		   "\"leases_total\":0,\"table\":true,\"datapath\":\"nat\","
+		   "\"datapath_reason\":\"%s\"}"),
+		reason->str);
+	lp_reply_free(g_steal_pointer(&back));
+	back = lp_reply_parse(forged, strlen(forged), &error);
+	g_assert_null(back);
+	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
+	g_assert_cmpstr(error->message, ==,
+			"malformed reply: status.datapath_reason: longer than "
+			"256 bytes");
+	g_clear_error(&error);
+
+	/* a reason without a data path (no such lowportd) is dropped */
+	g_free(forged);
+	forged = g_strdup(RE("\"status\":{\"version\":\"1\",\"leases\":0,"
+			     "\"leases_total\":0,\"table\":true,"
+			     "\"datapath_reason\":\"why\"}"));
+	back = lp_reply_parse(forged, strlen(forged), &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->status.datapath, ==, -1);
+	g_assert_null(back->status.datapath_reason);
+}
+
+/**
+ * test_request_datapath_ignored() - A request cannot choose a data path: a
+ *				     "datapath" member of its mappings is
+ *				     ignored and never written
+ */
+static void test_request_datapath_ignored(void)
+{
+	static const char in[] =
+		"{\"version\":1,\"op\":\"forward\",\"mappings\":[{\"proto\":"
+		"\"tcp\",\"host_addr\":\"\",\"host_port\":80,\"backend_port\":"
+		"30080,\"datapath\":\"steer\"}]}\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRequest) req = lp_request_parse(in, strlen(in), &error);
+	g_autofree char *line = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_array_index(req->mappings, LpMapping, 0).datapath,
+			 ==, LP_DATAPATH_NAT);
+	g_array_index(req->mappings, LpMapping, 0).datapath = LP_DATAPATH_STEER;
+	line = lp_request_serialize(req, NULL);
+	g_assert_null(strstr(line, "datapath"));
 }
 
 static void test_reply_every_error_code(void)
@@ -830,6 +923,25 @@ static const struct {
 	    "\"table\":true}"),
 	 LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed reply: status.leases: -1 is not a count (0-4294967295)"},
+	{LEASE0("{\"proto\":\"tcp\",\"host_addr\":\"\",\"host_port\":80,"
+		"\"backend_port\":30080,\"datapath\":\"dnat\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: leases[0].mappings[0].datapath: 'dnat' is not nat or "
+	 "steer"},
+	{LEASE0(MAP80 ",{\"proto\":\"udp\",\"host_addr\":\"\",\"host_port\":"
+		      "53,\"backend_port\":30053,\"datapath\":\"steer\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: leases[0].mappings[1].datapath: only TCP mappings "
+	 "can be steered"},
+	{RE("\"status\":{\"version\":\"0.1\",\"leases\":1,\"leases_total\":1,"
+	    "\"table\":true,\"datapath\":\"bpf\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: status.datapath: 'bpf' is not nat or steer"},
+	{RE("\"status\":{\"version\":\"0.1\",\"leases\":1,\"leases_total\":1,"
+	    "\"table\":true,\"datapath\":\"nat\",\"datapath_reason\":7}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: status.datapath_reason: expected a string, got an "
+	 "integer"},
 	{RE("\"leases\":[]") " {}", LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed reply: trailing data after the JSON object at byte 36"},
 };
@@ -1329,6 +1441,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocol/request/limits", test_request_limits);
 	g_test_add_func("/protocol/request/size", test_request_size);
 	g_test_add_func("/protocol/reply/round-trip", test_reply_round_trip);
+	g_test_add_func("/protocol/reply/datapath-reason-bounded",
+			test_reply_datapath_reason_bounded);
+	g_test_add_func("/protocol/request/datapath-ignored",
+			test_request_datapath_ignored);
 	g_test_add_func("/protocol/reply/every-error-code",
 			test_reply_every_error_code);
 	g_test_add_func("/protocol/reply/wire-examples",
