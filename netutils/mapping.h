@@ -24,10 +24,10 @@
  * @LP_DATAPATH_STEER:	BPF sk_lookup steers connections onto the backend's
  *			own listening socket (TCP only)
  */
-enum LpDatapath {
+typedef enum LpDatapath {
 	LP_DATAPATH_NAT = 0,
 	LP_DATAPATH_STEER = 1,
-};
+} LpDatapath;
 
 /*
  * LpMapping - forward privileged host ports to unprivileged backend ports

@@ -336,7 +336,7 @@ static void G_GNUC_PRINTF(1, 2) listeners_debug(const char *fmt, ...)
 
 /**
  * lp_core_listeners_collect() - The listeners to send with a forward
- * request, if $LOWPORT_SHIM_LISTENERS is "1"
+ * request
  * @pidfd:	pidfd of the lease's process
  * @mappings:	GArray of LpMapping of the request
  * @fds:	Output: the copies
@@ -349,11 +349,7 @@ static void G_GNUC_PRINTF(1, 2) listeners_debug(const char *fmt, ...)
 size_t lp_core_listeners_collect(int pidfd, const GArray *mappings,
 				 int fds[LP_LISTENERS_MAX])
 {
-	int r;
-
-	if (g_strcmp0(g_getenv(LP_CORE_LISTENERS_ENV), "1"))
-		return 0;
-	r = lp_core_listeners_take(pidfd, mappings, fds, LP_LISTENERS_MAX);
+	int r = lp_core_listeners_take(pidfd, mappings, fds, LP_LISTENERS_MAX);
 	if (r < 0)
 		listeners_debug("cannot take the backend's listening sockets "
 				"(%s); lowportd decides without them",

@@ -14,12 +14,6 @@
 
 #include "netutils/protocol.h"
 
-/*
- * Listeners are handed over only while this is "1": a lowportd that does
- * not know "listeners" refuses the whole request
- */
-#define LP_CORE_LISTENERS_ENV "LOWPORT_SHIM_LISTENERS"
-
 /* Bound on the descriptor table entries of the lease's process read */
 #define LP_CORE_LISTENERS_SCAN_MAX 65536
 

@@ -437,7 +437,7 @@ static void flow_granted(void)
 }
 
 /**
- * flow_granted_listeners() - With LOWPORT_SHIM_LISTENERS=1, the request
+ * flow_granted_listeners() - The request
  * carries pasta's listener on the backend port after the pidfd, and the
  * shim keeps no copy: only pasta holds it afterwards
  */
@@ -450,7 +450,6 @@ static void flow_granted_listeners(void)
 	pid_t pid;
 
 	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
 	flow_setup(&f, "ok");
 	flow_lowportd(&f, 1, LP_ERR_MAX);
 	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
@@ -474,12 +473,11 @@ static void flow_granted_listeners(void)
 		1);
 	flow_kill(pid);
 	flow_clear(&f);
-	g_unsetenv(LP_CORE_LISTENERS_ENV);
 }
 
 /**
  * flow_real_pasta() - The real pasta (Debian's passt): with
- * LOWPORT_SHIM_LISTENERS=1 the shim hands over pasta's own listener on the
+ * the shim hands over pasta's own listener on the
  * backend port, and keeps no copy
  */
 static void flow_real_pasta(void)
@@ -498,7 +496,6 @@ static void flow_real_pasta(void)
 	target = lp_test_listeners_target();
 	flow_setup(&f, "ok");
 	g_setenv(LP_FRONT_PASTA_ENV_REAL, real, TRUE);
-	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
 	flow_lowportd(&f, 0, LP_ERR_MAX);
 	/* --runas 0: Debian 12's pasta opens our --pid file after setuid() */
 	line = g_strdup_printf(
@@ -525,7 +522,6 @@ static void flow_real_pasta(void)
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
 	flow_clear(&f);
-	g_unsetenv(LP_CORE_LISTENERS_ENV);
 }
 
 /**

@@ -257,7 +257,7 @@ static void test_granted(void)
 	"os.read(3, 1)\n"
 
 /**
- * test_granted_listeners() - With LOWPORT_SHIM_LISTENERS=1 the request
+ * test_granted_listeners() - The request
  * carries rootlessport's own listener on the backend port (not the one on
  * the unprivileged port 8080), and only rootlessport holds it afterwards
  */
@@ -271,7 +271,6 @@ static void test_granted_listeners(void)
 	Rlp r = {0};
 	int exit_w;
 
-	g_setenv(LP_CORE_LISTENERS_ENV, "1", TRUE);
 	rlp_setup(&r, "exec python3 \"$D/rlp.py\"", LP_ERR_MAX);
 	py = lp_test_shim_make_file(r.dir, "rlp.py", RLP_LISTENING_PY, 0644);
 	rlp_run(&r, RLP_CONFIG, &exit_w);
@@ -294,7 +293,6 @@ static void test_granted_listeners(void)
 	g_assert_cmpint(poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 10000), ==,
 			1);
 	rlp_clear(&r);
-	g_unsetenv(LP_CORE_LISTENERS_ENV);
 }
 
 /**
