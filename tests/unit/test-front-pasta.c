@@ -424,9 +424,10 @@ static void flow_granted(void)
 	g_assert_cmpint(ppid_of(pid), ==, getpid());
 	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
 	want = g_strdup_printf("netns=%s\nfront=pasta\npid=%d\n"
-			       "tcp 0.0.0.0/0 80 %u 1\n",
+			       "tcp 0.0.0.0/0 80 %u 1\nlisteners=1\n",
 			       NETNS, (int)pid, backend);
-	g_assert_cmpstr(report, ==, want);
+	/* the listener itself: flow_granted_listeners() */
+	g_assert_true(g_str_has_prefix(report, want));
 	flow_check_run_dir(&f);
 	/* the backend is what pasta holds */
 	g_assert_cmpint(lp_core_ports_try_bind(IPPROTO_TCP,
@@ -437,8 +438,7 @@ static void flow_granted(void)
 }
 
 /**
- * flow_granted_listeners() - The request
- * carries pasta's listener on the backend port after the pidfd, and the
+ * flow_granted_listeners() - The request carries pasta's listener on the backend port after the pidfd, and the
  * shim keeps no copy: only pasta holds it afterwards
  */
 static void flow_granted_listeners(void)
