@@ -213,10 +213,9 @@ def expect_fixed_layout():
 
 def expect_hookless_layout():
     """expect_hookless_layout() - the table while no lease uses NAT: the
-    maps and chain leases, but no base chain (so no conntrack)"""
-    chains = lp.nft_chains()
-    eq(sorted(chains), ['leases'], 'chains while no lease uses NAT')
-    eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+    maps, but no base chain (that conntrack stays off too is checked by
+    test_steer.py)"""
+    eq(nat_hook_chains(), [], 'hooked chains while no lease uses NAT')
     eq(sorted(lp.nft_maps()), sorted(lp.LEASE_MAPS), 'maps')
 
 
@@ -285,9 +284,13 @@ def nat_hook_chains():
 
 
 @test('nft layout: no nat hook without a NAT lease; the first lease brings '
-      'chains prerouting and output, the end of the last takes them')
+      'chains prerouting and output, the end of the last takes them '
+      '(steer: steered leases bring none)')
 def nft_hooks_only_with_leases():
     with Env() as env:
+        # a steered lease is no NAT lease: the table stays hookless
+        layout = (expect_hookless_layout if env.datapath == 'steer' else
+                  expect_fixed_layout)
         check(lp.nft_table_exists(), 'no table after start')
         eq(nat_hook_chains(), [], 'hooked chains with no lease')
         eq(sorted(lp.nft_chains()), ['leases'], 'chains with no lease')
@@ -295,15 +298,15 @@ def nft_hooks_only_with_leases():
         b2 = env.backend(ALICE, tcp=[30443])
         l1 = env.lease(ALICE, [mapping('tcp', 80, 30080)], b1)
         l2 = env.lease(ALICE, [mapping('tcp', 443, 30443)], b2)
-        expect_fixed_layout()
+        layout()
         expect_backend(b1, tcp_get('127.0.0.1', 80), '127.0.0.1:80')
         b1.close()
-        check(wait_until(lambda: not lp.nft_lease_elements(l1), 2.0),
+        check(wait_until(lambda: not env.footprint(l1), 2.0),
               f'lease {l1} not removed after its process exited')
-        expect_fixed_layout()
+        layout()
         expect_backend(b2, tcp_get('127.0.0.1', 443), '127.0.0.1:443')
         b2.close()
-        check(wait_until(lambda: not lp.nft_lease_elements(l2), 2.0),
+        check(wait_until(lambda: not env.footprint(l2), 2.0),
               f'lease {l2} not removed after its process exited')
         eq(nat_hook_chains(), [], 'hooked chains after the last lease')
         eq(sorted(lp.nft_chains()), ['leases'], 'chains after the last lease')
@@ -390,8 +393,8 @@ def ctl_list_json():
             check(want in values, f'list --json: lease lacks {want}:\n{out}')
 
 
-@test('lowportctl list has a DATAPATH column (nat for a DNAT lease); '
-      'check and status say the data path')
+@test('lowportctl list has a DATAPATH column (nat for a DNAT lease, steer '
+      'for a steered one); check and status say the data path')
 def ctl_datapath():
     lp.lowportctl_or_skip()
     with Env() as env:
@@ -402,17 +405,19 @@ def ctl_datapath():
         check('DATAPATH' in header, f'no DATAPATH column:\n{out}')
         rows = [line.split() for line in lines if lease_id in line.split()]
         check(len(rows) == 1, f'no single row for {lease_id}:\n{out}')
-        eq(rows[0][header.index('DATAPATH')], 'nat', 'DATAPATH of the lease')
+        want = env.want_datapath('tcp')
+        eq(rows[0][header.index('DATAPATH')], want, 'DATAPATH of the lease')
         eq(rows[0][header.index('PROTO')], 'tcp', 'PROTO of the lease')
-        check(lp.nft_lease_elements(lease_id),
-              f'a nat lease {lease_id} without map elements')
+        check(env.footprint(lease_id),
+              f'a {want} lease {lease_id} without map elements or steering '
+              f'entries')
         out = ctl_ok(env, ALICE, 'status')
-        check(re.search(r'^data path: +(nat|steer)$', out, re.M),
-              f'lowportctl status does not say the data path:\n{out}')
+        check(re.search(rf'^data path: +{want}$', out, re.M),
+              f'lowportctl status does not say data path {want}:\n{out}')
         res = env.ctl(ALICE, 'check')
-        check(re.search(r'^info +data path: (nat|steer)\b', res.stdout,
-                        re.M),
-              f'lowportctl check does not say the data path:\n{res.stdout}')
+        check(re.search(rf'^info +data path: {want}\b', res.stdout, re.M),
+              f'lowportctl check does not say data path {want}:\n'
+              f'{res.stdout}')
         env.stop()
         res = env.ctl(ALICE, 'check')
         check('data path: decided by lowportd when it starts' in res.stdout,

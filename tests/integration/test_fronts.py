@@ -117,9 +117,6 @@ class Shim:
         env.update(LOWPORT_SOCKET=self.env.socket,
                    LOWPORT_REAL_PASTA=self.fake,
                    XDG_RUNTIME_DIR=self.run_dir)
-        if self.env.datapath != 'nat':
-            # the shim hands pasta's listeners over (plugin/shim/)
-            env['LOWPORT_SHIM_LISTENERS'] = '1'
         argv = [os.environ['LOWPORT_PASTA_SHIM'], '--config-net',
                 '-t', f'{port}-{port}:80-80', '-u', 'none',
                 '--netns', self.env.netns_path, '--quiet']

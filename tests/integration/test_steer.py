@@ -175,37 +175,53 @@ def list_datapath():
               'udp port 53 still reaches the backend after the release')
 
 
-@test('nat base chains only while a NAT lease exists: none (and no '
-      'conntrack entry for a steered connection) with a steered lease, '
-      'created with a UDP lease, gone with it')
+def steered_conn(b, sport):
+    """steered_conn() - a connection from lp-peer, source port @sport, to
+    HOST4:80 reaching @b; return its conntrack entries"""
+    text = lp.in_netns(PEER_NS, _tcp_get_from, HOST4, 80, sport)
+    check(b.says(text), f'peer:{sport} -> {HOST4}:80: {text!r}')
+    return conntracked(sport)
+
+
+@test('nat base chains only while a NAT lease exists: none with a steered '
+      'lease, created with a UDP lease, gone with it')
 def nat_chains_follow_nat_leases():
     with Env() as env:
         b, _ = web(env)
-
-        def steered_conn(sport):
-            text = lp.in_netns(PEER_NS, _tcp_get_from, HOST4, 80, sport)
-            check(b.says(text), f'peer:{sport} -> {HOST4}:80: {text!r}')
-            return conntracked(sport)
         eq(hook_chains(), [], 'base chains of table inet lowport with only a '
            'steered lease (conntrack would run for them)')
-        eq(steered_conn(40080), [], 'conntrack entries of a steered '
-           'connection while only steered leases exist')
         u = env.backend(ALICE, udp=[30053])
         udp = env.lease(ALICE, [mapping('udp', 53, 30053)], u)
         eq(hook_chains(), ['output', 'prerouting'],
            'base chains with a UDP (NAT) lease')
         text = udp_ask('127.0.0.1', 53, 'ping')
         check(u.says(text), f'udp 127.0.0.1:53 with the NAT lease: {text!r}')
-        # the check above can fail: with a nat chain, conntrack runs
-        check(steered_conn(40081), 'no conntrack entry for a connection '
-              'while a nat chain exists (is /proc/net/nf_conntrack read '
-              'right?)')
         expect_ok(env.release(ALICE, udp), 'release of the UDP lease')
         check(wait_until(lambda: not hook_chains(), 1.0),
               f'base chains still there without a NAT lease: '
               f'{hook_chains()}')
         expect_flows(b, 'steered lease after the NAT lease went')
-        eq(steered_conn(40082), [], 'conntrack entries of a steered '
+
+
+@test('no conntrack on lowport\'s account: a steered connection leaves no '
+      'conntrack entry while only steered leases exist (it does while a '
+      'NAT lease exists)')
+def no_conntrack():
+    with Env() as env:
+        b, _ = web(env)
+        eq(steered_conn(b, 40080), [], 'conntrack entries of a steered '
+           'connection while only steered leases exist')
+        u = env.backend(ALICE, udp=[30053])
+        udp = env.lease(ALICE, [mapping('udp', 53, 30053)], u)
+        # the check above can fail: with a NAT lease, conntrack runs
+        check(steered_conn(b, 40081), 'no conntrack entry for a connection '
+              'while a NAT lease exists (is /proc/net/nf_conntrack read '
+              'right?)')
+        expect_ok(env.release(ALICE, udp), 'release of the UDP lease')
+        check(wait_until(lambda: not hook_chains(), 1.0),
+              f'base chains still there without a NAT lease: '
+              f'{hook_chains()}')
+        eq(steered_conn(b, 40082), [], 'conntrack entries of a steered '
            'connection after the NAT lease went')
 
 
