@@ -446,6 +446,19 @@ def policy_steer_needs_listener():
                      'listening socket on its backend port')
         expect_snapshot(env, ALICE, snap, 'after the refusal')
         expect_no_flow(b, 'after the refusal')
+        # a port range with one port's listeners missing: refused as well
+        r = env.backend(ALICE, tcp=[31020, 31021, 31022])
+        fds = r.listener_fds({31020, 31021})
+        try:
+            res = env.forward(ALICE, [mapping('tcp', 1020, 31020, rng=3)],
+                              r, listeners=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        expect_error(res, 'backend', 'port 1020/tcp cannot be steered '
+                     '(policy datapath = steer): the helper did not hand '
+                     'over a listening socket on its backend port')
+        expect_snapshot(env, ALICE, snap, 'after the refusal of the range')
         env.lease(ALICE, [mapping('udp', 53, 30053)], b)
         text = udp_ask('127.0.0.1', 53, 'ping')
         check(b.says(text), f'udp 127.0.0.1:53: {text!r}')
@@ -491,6 +504,19 @@ def policy_auto():
         env.expect_datapath(r['lease']['id'])
         expect_flows(a, 'steered lease', 80)
         expect_flows(b, 'NAT lease', 443)
+        # a range with one port's listeners missing: all of it NAT
+        c = env.backend(ALICE, tcp=[31020, 31021, 31022])
+        fds = c.listener_fds({31020, 31021})
+        try:
+            r = expect_ok(env.forward(ALICE, [mapping('tcp', 1020, 31020,
+                                                      rng=3)], c,
+                                      listeners=fds), 'forward, partial')
+        finally:
+            for fd in fds:
+                os.close(fd)
+        env.expect_datapath(r['lease']['id'])  # env.datapath is nat here
+        for port in (1020, 1022):
+            expect_flows(c, 'partly handed over range', port)
 
 
 @test('datapath = auto without a BPF filesystem: NAT, and status and '
