@@ -309,6 +309,30 @@ def closed_listener_newcomer():
               f'the newcomer does not answer on its own port: {text!r}')
 
 
+@test('listener closed while lowportd is down: the restarted lowportd '
+      'adopts the lease, says its port is no longer steered, and a '
+      'newcomer on the backend port gets nothing')
+def closed_while_down():
+    with Env() as env:
+        a, lease_id = web(env)
+        env.kill9()
+        a.close_tcp()
+        mark = env.log_size()
+        env.start()
+        eq(env.lease_ids(ALICE), {lease_id}, 'leases after restart')
+        eq(env.steer_entries(), [], 'steering map after restart')
+        log = env.log_text(mark)
+        check(f'lease {lease_id}: 2 steered port(s) no longer in the '
+              f'steering map' in log,
+              f'restart does not say the ports are gone:\n{log}')
+        newcomer = rebind(env, BOB, 30080)
+        expect_no_flow(newcomer, 'newcomer after the restart')
+        a.kill()
+        check(wait_until(lambda: lease_id not in env.lease_ids(ALICE), 1.0),
+              f'lease {lease_id} not removed within 1 s of its process '
+              f'exiting')
+
+
 def rebind(env, user, *ports):
     """rebind() - a backend of @user on @ports, which must be free: a
     closed listener of which lowportd kept a copy would hold one"""
