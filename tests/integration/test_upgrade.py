@@ -164,6 +164,10 @@ def upgrade(table_owner, untouched):
         eq(failures, [], 'probes that failed across the upgrade')
         expect_flows(b, 'after the upgrade')
         eq(env.lease_ids(ALICE), {lease_id}, 'leases listed for ALICE')
+        # an old release's leases stay NAT, also where the policy steers
+        eq([m.get('datapath', 'nat') for x in env.list(ALICE)
+            for m in x.get('mappings', [])], ['nat', 'nat'],
+           'data path of the adopted forwards')
         res = env.ctl(ALICE, 'list')
         eq(res.returncode, 0, f'lowportctl list exit status ({res.stderr})')
         info('lowportctl list: ' + ' | '.join(res.stdout.splitlines()))
