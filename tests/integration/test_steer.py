@@ -334,14 +334,20 @@ def closed_while_down():
 
 
 def rebind(env, user, *ports):
-    """rebind() - a backend of @user on @ports, which must be free: a
+    """rebind() - a backend of @user on @ports, which must be free within
+    a second (lowportd closes what it received in a closer thread): a
     closed listener of which lowportd kept a copy would hold one"""
-    try:
-        return env.backend(user, tcp=ports)
-    except lp.TestFailure as e:
-        raise lp.TestFailure(f'ports {list(ports)} cannot be bound again '
-                             f'after their listeners were closed (a copy '
-                             f'kept?): {e}')
+    deadline = time.monotonic() + 1.0
+    while True:
+        try:
+            return env.backend(user, tcp=ports)
+        except lp.TestFailure as e:
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            raise lp.TestFailure(f'ports {list(ports)} cannot be bound '
+                                 f'again after their listeners were closed '
+                                 f'(a copy kept?): {e}')
 
 
 def refuse_listeners(env, user, b, fds, count, code, message):
