@@ -286,6 +286,30 @@ def flush_ruleset():
         eq(env.lease_ids(ALICE), {lease_id}, 'leases after flush')
 
 
+@test('churn: 20 rounds of two users taking turns on port 80 (release, '
+      'exit): the map holds exactly the live lease\'s keys, on its sockets')
+def churn():
+    with Env() as env:
+        for i in range(20):
+            user = (ALICE, BOB)[i % 2]
+            b = env.backend(user, tcp=[30080 + i % 2])
+            lease_id = env.lease(user, [mapping('tcp', 80, 30080 + i % 2)],
+                                 b)  # checks keys and cookies
+            eq(env.steer_entries(), env.lease_steer_entries(lease_id),
+               f'round {i}: steering map')
+            text = tcp_get(HOST4, 80, ns=PEER_NS)
+            check(b.says(text), f'round {i}: peer -> port 80: {text!r}')
+            if i % 2:
+                b.kill()
+            else:
+                expect_ok(env.release(user, lease_id), f'round {i}: release')
+            check(wait_until(lambda: not env.steer_entries() and
+                             not env.lease_ids(), 1.0),
+                  f'round {i}: lease {lease_id} left {env.steer_entries()}')
+            b.close()
+            env.backends.remove(b)
+
+
 @test('new guarantee: the backend closes its listener (process lives on), '
       'another user binds the port: no connection to port 80 reaches it')
 def closed_listener_newcomer():
