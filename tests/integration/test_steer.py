@@ -4,8 +4,8 @@
 TCP leases whose helper hands over its listening sockets are steered onto
 those very sockets (plugin/daemon/steering.c): no NAT, no conntrack, the
 backend sees port 80 and the client's own address, and traffic can only
-ever reach the sockets admitted. Every Env here runs with
-LPTEST_DATAPATH (steer, from meson.build) unless a test names its own.
+ever reach the sockets admitted. Every Env here has datapath = steer
+unless a test names another, whatever LPTEST_DATAPATH says.
 
 Copyright lowport authors
 """
@@ -23,6 +23,8 @@ import lptest as lp  # noqa: E402
 from lptest import (ALICE, BOB, HOST4, HOST6, PEER4, PEER6,  # noqa: E402
                     PEER_NS, Env, check, eq, expect_error, expect_ok, info,
                     mapping, tcp_get, test, udp_ask, wait_until)
+
+lp.DATAPATH = 'steer'  # the default of every Env of this script
 
 # a second outside namespace, routed through ours (forwarded traffic)
 FAR_NS = 'lp-far'
@@ -71,6 +73,7 @@ def hook_chains():
 
 
 def _tcp_get_from(addr, port, sport):
+    """_tcp_get_from() - like tcp_get(), from source port @sport"""
     with socket.socket(lp._family(addr), socket.SOCK_STREAM) as s:
         s.settimeout(2.0)
         s.bind(('0.0.0.0' if ':' not in addr else '::', sport))
