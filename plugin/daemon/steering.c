@@ -48,12 +48,15 @@
  * @mode:	Policy datapath
  * @steer:	Open engine, NULL if steering is unavailable or not wanted
  * @reason:	Why the data path is what it is (for lowportctl check)
+ * @cause:	Why steering is unavailable, without the policy (for a
+ *		refusal), NULL if it is available
  */
 struct LpSteering {
 	char *bpf_dir;
 	LpPolicyDatapath mode;
 	LpSteer *steer;
 	char *reason;
+	char *cause;
 };
 
 /* Most keys one mapping makes: a port range, twice for both families */
@@ -114,6 +117,7 @@ void lp_steering_free(LpSteering *s)
 		return;
 	lp_steer_free(s->steer);
 	g_free(s->reason);
+	g_free(s->cause);
 	g_free(s->bpf_dir);
 	g_free(s);
 }
@@ -148,8 +152,12 @@ void lp_steering_configure(LpSteering *s, LpPolicyDatapath mode)
 
 	s->mode = mode;
 	g_clear_pointer(&s->reason, g_free);
+	g_clear_pointer(&s->cause, g_free);
 	if (!s->steer && (mode != LP_POLICY_DATAPATH_NAT || steering_pinned(s)))
 		s->steer = lp_steer_open(s->bpf_dir, &error);
+	if (!s->steer)
+		s->cause = g_strdup(error ? error->message
+					  : "steering unavailable");
 	if (mode == LP_POLICY_DATAPATH_NAT)
 		s->reason = g_strdup("the policy says datapath = nat");
 	else if (s->steer)
@@ -159,9 +167,7 @@ void lp_steering_configure(LpSteering *s, LpPolicyDatapath mode)
 			s->bpf_dir, steering_mode_name(mode));
 	else
 		s->reason = g_strdup_printf("%s; policy datapath = %s",
-					    error ? error->message
-						  : "steering unavailable",
-					    steering_mode_name(mode));
+					    s->cause, steering_mode_name(mode));
 	if (mode != LP_POLICY_DATAPATH_NAT && !s->steer)
 		g_warning("TCP leases cannot be steered: %s", s->reason);
 }
@@ -370,7 +376,8 @@ bool lp_steering_plan(LpSteering *s, LpLease *lease, GError **error)
 			    m->host_port,
 			    can ? "the helper did not hand over a listening "
 				  "socket on its backend port"
-				: s->reason);
+			    : s->cause ? s->cause
+				       : s->reason);
 		return false;
 	}
 	return true;
