@@ -601,6 +601,28 @@ def auto_without_bpffs():
                   f'{reason}":\n{out}')
 
 
+@test('datapath = steer without a BPF filesystem: a TCP forward is refused '
+      'naming what is missing, nothing changes; UDP is still admitted')
+def steer_without_bpffs():
+    with Env(datapath='steer', bpf_dir='not-bpffs/lowport') as env:
+        st = env.status()
+        eq(st.get('datapath'), 'nat', f'status datapath ({st!r})')
+        reason = st.get('datapath_reason') or ''
+        suffix = '; policy datapath = steer'
+        check(reason.endswith(suffix) and 'bpf' in reason,
+              f'status datapath_reason {reason!r}')
+        b = env.backend(ALICE, tcp=[30080], udp=[30053])
+        snap = snapshot(env, ALICE)
+        res = env.forward(ALICE, [mapping('tcp', 80, 30080)], b)
+        expect_error(res, 'backend', 'port 80/tcp cannot be steered (policy '
+                     f'datapath = steer): {reason[:-len(suffix)]}')
+        expect_snapshot(env, ALICE, snap, 'after the refusal')
+        expect_no_flow(b, 'after the refusal')
+        env.datapath = 'nat'
+        env.lease(ALICE, [mapping('udp', 53, 30053)], b)
+        check(b.says(udp_ask('127.0.0.1', 53, 'ping')), 'udp 53')
+
+
 def set_datapath(env, datapath, reload=True):
     """set_datapath() - rewrite the policy's datapath (SIGHUP unless not
     @reload); wait until the status says what TCP leases get now"""
