@@ -213,9 +213,11 @@ def expect_fixed_layout():
 
 def expect_hookless_layout():
     """expect_hookless_layout() - the table while no lease uses NAT: the
-    maps, but no base chain (that conntrack stays off too is checked by
-    test_steer.py)"""
-    eq(nat_hook_chains(), [], 'hooked chains while no lease uses NAT')
+    maps, no chain and no dnat rule (either would turn conntrack on; that
+    it stays off is checked by test_steer.py)"""
+    eq(sorted(lp.nft_chains()), [], 'chains while no lease uses NAT')
+    check('dnat' not in lp.nft_text('table', *lp.TABLE),
+          'a dnat rule while no lease uses NAT')
     eq(sorted(lp.nft_maps()), sorted(lp.LEASE_MAPS), 'maps')
 
 
@@ -283,9 +285,9 @@ def nat_hook_chains():
                   if c.get('hook') is not None or c.get('type') is not None)
 
 
-@test('nft layout: no nat hook without a NAT lease; the first lease brings '
-      'chains prerouting and output, the end of the last takes them '
-      '(steer: steered leases bring none)')
+@test('nft layout: no nat chain and no dnat rule without a NAT lease; the '
+      'first lease brings chains leases, prerouting and output, the end of '
+      'the last takes them (steer: steered leases bring none)')
 def nft_hooks_only_with_leases():
     with Env() as env:
         # a steered lease is no NAT lease: the table stays hookless
@@ -293,7 +295,9 @@ def nft_hooks_only_with_leases():
                   expect_fixed_layout)
         check(lp.nft_table_exists(), 'no table after start')
         eq(nat_hook_chains(), [], 'hooked chains with no lease')
-        eq(sorted(lp.nft_chains()), ['leases'], 'chains with no lease')
+        eq(sorted(lp.nft_chains()), [], 'chains with no lease')
+        check('dnat' not in lp.nft_text('table', 'inet', 'lowport'),
+              'a dnat rule with no lease (it would turn conntrack on)')
         b1 = env.backend(ALICE, tcp=[30080])
         b2 = env.backend(ALICE, tcp=[30443])
         l1 = env.lease(ALICE, [mapping('tcp', 80, 30080)], b1)
@@ -309,8 +313,9 @@ def nft_hooks_only_with_leases():
         check(wait_until(lambda: not env.footprint(l2), 2.0),
               f'lease {l2} not removed after its process exited')
         eq(nat_hook_chains(), [], 'hooked chains after the last lease')
-        eq(sorted(lp.nft_chains()), ['leases'], 'chains after the last lease')
-        eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+        eq(sorted(lp.nft_chains()), [], 'chains after the last lease')
+        check('dnat' not in lp.nft_text('table', 'inet', 'lowport'),
+              'a dnat rule after the last lease (it would keep conntrack on)')
         check(env.alive(), 'lowportd died')
 
 

@@ -208,9 +208,7 @@ def nat_chains_follow_nat_leases():
 
 @test('no conntrack on lowport\'s account: a steered connection leaves no '
       'conntrack entry while only steered leases exist (it does while a '
-      'NAT lease exists)',
-      todo='the dnat rules of chain leases stay without a NAT lease, and '
-      'nft_nat keeps conntrack on for the namespace (netutils/nft)')
+      'NAT lease exists)')
 def no_conntrack():
     with Env() as env:
         b, _ = web(env)
