@@ -1520,15 +1520,9 @@ def redirected_to(backend, port, addr='127.0.0.1', ns=None):
 TESTS = []
 
 
-def test(name, todo=None):
-    """test() - decorator: register a test function under @name
-
-    @todo: a known bug, not fixed yet, that makes the test fail: its TAP
-    line gets "# TODO @todo" (meson counts the failure as expected, and a
-    pass as unexpected, so the marker goes once the bug is fixed)
-    """
+def test(name):
+    """test() - decorator: register a test function under @name"""
     def wrap(fn):
-        fn.lptest_todo = todo
         TESTS.append((name, fn))
         return fn
     return wrap
@@ -1591,20 +1585,18 @@ def _run_one(num, name, fn):
         problems = env.close()
         if problems and status == 'ok':
             status, detail = 'fail', '; '.join(problems)
-    todo = getattr(fn, 'lptest_todo', None)
-    mark = f' # TODO {todo}' if todo and status != 'skip' else ''
     if status == 'ok':
-        print(f'ok {num} - {name}{mark}', flush=True)
+        print(f'ok {num} - {name}', flush=True)
     elif status == 'skip':
         print(f'ok {num} - {name} # SKIP {detail}', flush=True)
     else:
-        print(f'not ok {num} - {name}{mark}', flush=True)
+        print(f'not ok {num} - {name}', flush=True)
         _diag(detail)
         _print_logs()
     for env in [e for e in _envs if not e.shared]:
         env.remove()
     stop_all_processes_except_shared()
-    return status != 'fail' or bool(todo)
+    return status != 'fail'
 
 
 def stop_all_processes_except_shared():
