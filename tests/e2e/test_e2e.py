@@ -304,6 +304,23 @@ def run_ctr(user, *args, cmd=()):
     return r.stdout.strip().splitlines()[-1]
 
 
+def port_80_diag(cid):
+    """port_80_diag() - what port 80 and the lease's backend port answer,
+    for a failure message: does the helper serve its own port, and what
+    does a client of port 80 get (refused, reset, nothing)?"""
+    lease = lease_of('alice', 80)
+    if not lease:
+        return f'no lease on port 80: {SB.leases()!r}'
+    high = lease['mappings'][0]['backend_port']
+    r = SB.run(['curl', '-sS', '-v', '-g', '--max-time', '3', '--noproxy',
+                '*', 'http://127.0.0.1:80/'], check=False)
+    said = ' / '.join(ln for ln in r.stderr.splitlines()[-4:] if ln)
+    return (f'lease {lease["id"]} ({sorted(datapaths(lease))}): the backend '
+            f'port {high} answers {SB.get(f"http://127.0.0.1:{high}/")!r} '
+            f'(want {page(cid)!r}); curl of 127.0.0.1:80 exits '
+            f'{r.returncode}: {said}')
+
+
 def refused_run(user, *args):
     """refused_run() - `podman run -d` that must fail; Podman's stderr"""
     r = SB.podman(user, 'run', '-d', *args, IMAGE, check=False)
@@ -460,7 +477,10 @@ def t_shim_found():
 def t_publish_80():
     need_shim()
     cid = run_ctr('alice', '-p', '80:80')
-    expect_served(cid)
+    try:
+        expect_served(cid)
+    except T.TestFailure as e:
+        raise T.TestFailure(f'{e}\n{port_80_diag(cid)}') from e
     peer = SB.get(f'http://{HOST4}/cgi-bin/peer', outside=True)
     T.check(peer and OUT4 in peer and '127.' not in peer,
             f'the container saw the outside client as {peer!r}, '
