@@ -433,7 +433,7 @@ static int lp_nft_table_skeleton_ok(LpNft *nft)
  * lp_nft_table_hooks_ok() - Do the nat chains match the elements?
  * @nft:	Engine
  *
- * Both chains complete while a lease element exists, neither without one.
+ * All of them complete while a lease element exists, none without one.
  * Counts the elements (a full listing), which sets the engine's count.
  *
  * Return: 1 if they match, 0 if not, negative errno
