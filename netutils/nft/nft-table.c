@@ -266,7 +266,7 @@ static bool lp_nft_table_leases_check(GPtrArray *leases, GError **error)
  * The old table is destroyed portably (no NFT_MSG_DESTROYTABLE before
  * 6.3): NEWTABLE with its current flags, which is a no-op if it exists,
  * then DELTABLE, in the same batch as the new table. Each lease gets its
- * own element messages, so an error names the lease. The nat base chains
+ * own element messages, so an error names the lease. The nat chains
  * come last, and only if there is an element to hook.
  *
  * Return: true on success
@@ -430,10 +430,10 @@ static int lp_nft_table_skeleton_ok(LpNft *nft)
 }
 
 /**
- * lp_nft_table_hooks_ok() - Do the nat base chains match the elements?
+ * lp_nft_table_hooks_ok() - Do the nat chains match the elements?
  * @nft:	Engine
  *
- * Both chains complete while a lease element exists, neither without one.
+ * All of them complete while a lease element exists, none without one.
  * Counts the elements (a full listing), which sets the engine's count.
  *
  * Return: 1 if they match, 0 if not, negative errno
