@@ -193,8 +193,8 @@ def _ct_flush():
     flags = 0x1 | 0x4  # NLM_F_REQUEST | NLM_F_ACK
     msg = struct.pack('=IHHII', 20, (nfnl_subsys_ctnetlink << 8) | ct_delete,
                       flags, 1, 0) + struct.pack('=BBH', 0, 0, 0)
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
-                       12) as s:  # NETLINK_NETFILTER
+    kind = socket.SOCK_RAW | socket.SOCK_CLOEXEC
+    with socket.socket(socket.AF_NETLINK, kind, 12) as s:  # NETFILTER
         s.settimeout(5.0)
         s.send(msg)
         reply = s.recv(4096)
@@ -473,7 +473,7 @@ def run_arm(rnd, arm, meter):
     hooked = nat_hooked()
     if arm == 'nattable':
         T.check(hooked, 'arm (b) needs a nat table, but no nat base chain '
-                        f'is there:\n{SB.run(["nft", "list", "ruleset"]).stdout}')
+                f'is there:\n{SB.run(["nft", "list", "ruleset"]).stdout}')
     if WARMUP:
         wrk(ports['http'], 'keepalive', WARMUP)
     for w in WORKLOAD_KEYS:
@@ -483,14 +483,15 @@ def run_arm(rnd, arm, meter):
                    nat_hook=hooked)
         RECORDS.append(rec)
         spec = WORKLOADS[w]
+        retr = (f'; retr {rec["retransmits"]}' if 'retransmits' in rec
+                else '')
         T.info(f'round {rnd + 1:2} {label:38} {w:9} '
                f'{rec["n"] / rec["secs"]:9.2f} {spec["rate_unit"]:6} '
                f'{rec["busy"] / rec["n"] * spec["scale"]:8.2f} '
                f'{spec["cpu_unit"]} (own '
                f'{rec["own"] / rec["n"] * spec["scale"]:.2f}; steal '
                f'{rec["steal"]:.2f} s; ct {rec["conntrack"]}; '
-               f'err {rec["errors"]}'
-               f'{"; retr " + str(rec["retransmits"]) if "retransmits" in rec else ""})')
+               f'err {rec["errors"]}{retr})')
 
 
 def rotate(items, k):
