@@ -73,9 +73,11 @@ class Meter:
 
     def __init__(self, proc_root):
         self.proc_root = proc_root
-        self.tasks = self.kids = self.stat = self.t0 = None
+        self.tasks = self.kids = self.stat = self.t0 = self.load = None
 
     def start(self):
+        with open('/proc/loadavg') as f:
+            self.load = float(f.read().split()[0])
         self.tasks = task_seconds(self.proc_root)
         self.kids = children_seconds()
         self.stat = proc_stat()
@@ -84,7 +86,8 @@ class Meter:
     def stop(self):
         """stop() - end the window
 
-        Return: dict of seconds: wall, busy (host), own, softirq, steal
+        Return: dict of seconds: wall, busy (host), own, softirq, steal;
+        load (the 1-minute load average at the start)
         """
         wall = time.monotonic() - self.t0
         stat = proc_stat()
@@ -96,4 +99,4 @@ class Meter:
         return {'wall': wall, 'busy': d['busy'], 'softirq': d['softirq'],
                 'steal': d['steal'], 'total': d['total'],
                 'client': kids, 'sandbox': sandbox,
-                'own': kids + sandbox + d['softirq']}
+                'own': kids + sandbox + d['softirq'], 'load': self.load}

@@ -648,15 +648,20 @@ def conntrack_report(labels):
     on lowport's account, i.e. arms (d) and (e) track nothing, like (a).
     """
     T.info('')
-    T.info('nat base chain present / conntrack entries after a run (max):')
+    T.info('per arm: nat base chain present, conntrack entries after a '
+           'run (max), machine load (1-min load average at the runs\' '
+           'start: median, max)')
     for arm, label in labels.items():
         recs = [r for r in RECORDS if r['arm'] == arm]
         if not recs:
             continue
         hooked = sum(1 for r in recs if r['nat_hook'])
+        load = [r['load'] for r in recs]
         T.info(f'  {label:40} nat hook in {hooked} of {len(recs)} runs; '
                f'conntrack max {max(r["conntrack"] for r in recs)}'
-               f'{"" if any(r["conntrack"] for r in recs) else " (off)"}')
+               f'{"" if any(r["conntrack"] for r in recs) else " (off)"}; '
+               f'load {bench_report.statistics.median(load):.2f}, '
+               f'{max(load):.2f}')
 
 
 def report():

@@ -105,17 +105,28 @@ def _f(value, digits=3):
     return f'{value:.{digits}f}'
 
 
+def _ratio_cols(v, key, spread):
+    """_ratio_cols() - "pool med [p25..p75]" of ratio @key, fixed widths"""
+    cols = f'{_f(v[key + "_pooled"]):>5} {_f(v[key + "_round_median"]):>5}'
+    if spread:
+        q = (f'{_f(v[key + "_round_p25"], 2)}..'
+             f'{_f(v[key + "_round_p75"], 2)}')
+        cols += f' {q:>10}'
+    return cols
+
+
 def table(summary, arms, workloads, info):
     """table() - print @summary as a table, one line per (workload, arm)
 
     @arms: {key: label}, baseline first; @info: prints one comment line
     """
+    pm = f'{"pool":>5} {"med":>5}'
+    pmq = f'{pm} {"p25..p75":>10}'
     head = (f'{"arm":40} {"rate":>8} {"host":>8} {"own":>8} | '
-            f'{"rate":>11} {"host CPU per unit":>21} '
-            f'{"own CPU per unit":>21} {"ct":>5}')
+            f'{"rate":^11} | {"host CPU/unit":^22} | '
+            f'{"own CPU/unit":^22} | {"ct":>5}')
     sub = (f'{"":40} {"median":>8} {"CPU/u":>8} {"CPU/u":>8} | '
-           f'{"pool  med":>11} {"pool  med  p25..p75":>21} '
-           f'{"pool  med  p25..p75":>21} {"":>5}')
+           f'{pm} | {pmq} | {pmq} | {"":>5}')
     for w, figs in summary.items():
         spec = workloads[w]
         info('')
@@ -132,13 +143,9 @@ def table(summary, arms, workloads, info):
             info(f'{label:40} {_f(f["rate_median"], 2):>8} '
                  f'{_f(f["busy_median"], 2):>8} '
                  f'{_f(f["own_median"], 2):>8} | '
-                 f'{_f(v["rate_pooled"])} {_f(v["rate_round_median"])} '
-                 f'{_f(v["busy_pooled"])} {_f(v["busy_round_median"])} '
-                 f'{_f(v["busy_round_p25"], 2)}..'
-                 f'{_f(v["busy_round_p75"], 2)} '
-                 f'{_f(v["own_pooled"])} {_f(v["own_round_median"])} '
-                 f'{_f(v["own_round_p25"], 2)}..'
-                 f'{_f(v["own_round_p75"], 2)} '
+                 f'{_ratio_cols(v, "rate", False)} | '
+                 f'{_ratio_cols(v, "busy", True)} | '
+                 f'{_ratio_cols(v, "own", True)} | '
                  f'{_f(f["conntrack_median"], 0):>5}')
 
 
