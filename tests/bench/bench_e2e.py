@@ -26,6 +26,11 @@ install: lowportd runs as root). In one run it measures:
      steerdirect  (e) pasta's port 8080 while lowport holds only a
                   steered lease (off by default: does lowport still
                   cost anything then?)
+     natbackend, steerbackend
+                  (f), (g) the high port of the lease's own pasta, direct,
+                  in the nat and steer states (off by default: the same
+                  pasta as (c) and (d), so container identity and age
+                  drop out)
 
      and these workloads (LOWPORT_BENCH_WORKLOADS): keepalive (wrk -t1
      -c16, keep-alive: per-packet cost), close (the same, one request per
@@ -42,7 +47,7 @@ flushed before every run; TIME_WAIT is off in the sandbox (TCP_SYSCTLS).
 
 Next to each rate, the CPU it cost (bench_cpu.py): busy jiffies of the
 machine per request (per Gbit for iperf3), and the load's "own" CPU (the
-client, the sandbox's processes, softirq), which other work on the machine
+client, the sandbox's processes, ksoftirqd), which other work on the machine
 does not disturb. Ratios to (a), pooled and per-round median
 (bench_report.py), are printed as TAP comments; a JSON file with every run
 and the summary is written (LOWPORT_BENCH_JSON, default in meson-logs/) and
@@ -114,13 +119,15 @@ BPF_DIR = '/sys/fs/bpf/lowport'  # lowportd's default --bpf-dir
 SHIM_ENV = ('env', 'LOWPORT_SHIM_LISTENERS=1')
 POLICY = '/etc/lowport/lowport.conf'
 
-# arm: (lowport state, through the lease's ports?, label)
+# arm: (lowport state, ports: lease|direct|backend, label)
 ARM_INFO = {
-    'bare': ('off', False, '(a) pasta direct :8080, no nat table'),
-    'nattable': ('nat', False, '(b) pasta direct :8080, nat table'),
-    'nat': ('nat', True, '(c) :80 lowport DNAT'),
-    'steer': ('steer', True, '(d) :80 lowport steer (sk_lookup)'),
-    'steerdirect': ('steer', False, '(e) pasta direct :8080, steer only'),
+    'bare': ('off', 'direct', '(a) pasta direct :8080, no nat table'),
+    'nattable': ('nat', 'direct', '(b) pasta direct :8080, nat table'),
+    'nat': ('nat', 'lease', '(c) :80 lowport DNAT'),
+    'steer': ('steer', 'lease', '(d) :80 lowport steer (sk_lookup)'),
+    'steerdirect': ('steer', 'direct', '(e) pasta direct :8080, steer only'),
+    'natbackend': ('nat', 'backend', '(f) :80 lease\'s pasta port, nat'),
+    'steerbackend': ('steer', 'backend', '(g) :80 lease\'s pasta port, steer'),
 }
 ARMS = ['bare'] + [a for a in _env_list(
     'LOWPORT_BENCH_ARMS', 'bare,nattable,nat,steer', tuple(ARM_INFO))
@@ -160,11 +167,12 @@ def rm_ctr(cid):
     SB.podman('alice', 'rm', '-f', '-t', '0', cid)
 
 
-def lease_datapaths(ports):
+def lease_datapaths(ports, backends=None):
     """lease_datapaths() - {port: datapath} of alice's mappings on @ports
 
     A mapping without "datapath" is NAT (lease-info.c writes it only for
     steered ones); a port without a lease is missing from the result.
+    @backends: if a dict, filled with {port: backend port}
     """
     got = {}
     for lease in SB.leases():
@@ -176,6 +184,9 @@ def lease_datapaths(ports):
                 if (m.get('proto') == 'tcp' and
                         first <= port < first + m.get('range', 1)):
                     got[port] = m.get('datapath', 'nat')
+                    if backends is not None:
+                        backends[port] = (m.get('backend_port', 0) +
+                                          port - first)
     return got
 
 
@@ -229,6 +240,7 @@ class Rig:
         self.state = 'nat'  # prepare() started lowportd, default policy
         self.lp_cid = None
         self.direct_cid = None
+        self.backend_ports = None  # the lease's pasta ports (high ports)
         self.base_policy = None
         self.has_datapath = None  # does this lowportd know the key?
         self.checked = set()  # states whose `lowportctl check` was shown
@@ -363,6 +375,10 @@ class Rig:
                              10.0, 0.02),
                 f'lease of ports {sorted(want)} on data path {state} '
                 f'not there after 10 s: {SB.leases()!r}')
+        backends = {}
+        lease_datapaths(want, backends)
+        self.backend_ports = {k: backends[p]
+                              for k, p in LEASE_PORTS.items()}
         self.ready(LEASE_PORTS)
         self.state = state
 
@@ -476,8 +492,9 @@ def measure(workload, ports, meter):
 
 def run_arm(rnd, arm, meter):
     """run_arm() - every workload once on @arm (its state entered)"""
-    state, leased, label = ARM_INFO[arm]
-    ports = LEASE_PORTS if leased else DIRECT_PORTS
+    state, kind, label = ARM_INFO[arm]
+    ports = {'lease': LEASE_PORTS, 'direct': DIRECT_PORTS,
+             'backend': RIG.backend_ports}[kind]
     hooked = nat_hooked()
     if arm == 'nattable':
         T.check(hooked, 'arm (b) needs a nat table, but no nat base chain '
@@ -674,7 +691,7 @@ def report():
     T.info('')
     T.info(f'data path: {ROUNDS} rounds x {SECONDS} s per run, {where}; '
            'per run: rate, CPU per unit of work (host: busy jiffies of '
-           'the machine; own: client + sandbox processes + softirq)')
+           'the machine; own: client + sandbox processes + ksoftirqd)')
     T.info('ratios to (a): "pool" = sums over all rounds, "med" = median '
            'of per-round ratios (p25..p75 of them); ct = conntrack '
            'entries after a run (median)')
