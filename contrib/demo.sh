@@ -153,8 +153,11 @@ main() {
 	outside curl -sS --max-time 5 http://192.0.2.1:80/cgi-bin/peer
 	echo "(the container sees the client's real address)"
 
-	section "7. The lease and its rules"
+	section "7. The lease: port 80/tcp steered onto pasta's own socket"
 	as root lowportctl list
+	as root lowportctl check | grep 'data path' || true
+	echo "(no NAT and no conntrack: lowport's table has no nat chain while" \
+		"every lease is steered)"
 	as root nft list table inet lowport
 
 	section "8. carol is not granted port 80: Podman says why"

@@ -19,7 +19,8 @@ cd "$top"
 
 deps=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
       libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev nftables
-      iproute2 python3 util-linux procps clang-format
+      clang libbpf-dev bpftool
+      iproute2 python3 util-linux procps clang-format passt
       mmdebstrap debian-archive-keyring
       dpkg-dev debhelper lintian rpm)
 

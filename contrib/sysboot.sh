@@ -54,7 +54,7 @@ LAYER_VERSION=1
 BOOT_PACKAGES=(systemd systemd-sysv dbus strace)
 BUILD_PACKAGES=(build-essential dpkg-dev debhelper meson ninja-build pkgconf
 	libglib2.0-dev libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev
-	systemd-dev)
+	systemd-dev clang libbpf-dev bpftool)
 # Units that must not run in the booted root: they would touch the
 # machine's kernel settings or hardware, or only fail without them. Masked
 # with links under /run (nothing in the cached layers changes).

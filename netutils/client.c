@@ -178,14 +178,16 @@ static gboolean client_wait(const ClientCall *c, short events, GError **error)
  * @fd:		Socket
  * @buf:	Bytes not yet sent
  * @len:	Their number
- * @pass_fd:	Descriptor to attach as SCM_RIGHTS, -1 for none
+ * @fds:	Descriptors to attach as one SCM_RIGHTS message
+ * @n_fds:	Their number, at most LP_CLIENT_FDS_MAX, 0 for none
  *
  * Return: bytes sent, or negative errno
  */
-static ssize_t client_sendmsg(int fd, const char *buf, size_t len, int pass_fd)
+static ssize_t client_sendmsg(int fd, const char *buf, size_t len,
+			      const int *fds, size_t n_fds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * LP_CLIENT_FDS_MAX)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
@@ -193,38 +195,39 @@ static ssize_t client_sendmsg(int fd, const char *buf, size_t len, int pass_fd)
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
-	if (pass_fd >= 0) {
+	if (n_fds) {
 		memset(&u, 0, sizeof(u));
 		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
 		cmsg = CMSG_FIRSTHDR(&msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
 	}
 	n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	return n < 0 ? -errno : n;
 }
 
 /**
- * client_send() - Send the request line, the fd on its first chunk
+ * client_send() - Send the request line, the descriptors on its first chunk
  * @c:		Exchange
  * @buf:	Line
  * @len:	Its length
- * @pass_fd:	Descriptor to pass, -1 for none
+ * @fds:	Descriptors to pass
+ * @n_fds:	Their number, 0 for none
  * @error:	Set on failure
  *
  * Return: TRUE on success
  */
 static gboolean client_send(const ClientCall *c, const char *buf, size_t len,
-			    int pass_fd, GError **error)
+			    const int *fds, size_t n_fds, GError **error)
 {
 	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = client_sendmsg(c->fd, buf + off, len - off,
-					   off ? -1 : pass_fd);
+		ssize_t n = client_sendmsg(c->fd, buf + off, len - off, fds,
+					   off ? 0 : n_fds);
 
 		if (n == -EAGAIN) {
 			if (!client_wait(c, POLLOUT, error))
@@ -343,7 +346,8 @@ static gboolean client_check_answer(const LpReply *reply, LpOp op,
  * @c:		Exchange, connected
  * @line:	Request line
  * @len:	Its length
- * @pass_fd:	Descriptor to pass, -1 for none
+ * @fds:	Descriptors to pass
+ * @n_fds:	Their number, 0 for none
  * @error:	Set on failure
  *
  * A failed send still reads: lowportd may have refused early and closed.
@@ -351,13 +355,14 @@ static gboolean client_check_answer(const LpReply *reply, LpOp op,
  * Return: reply line, NULL on error
  */
 static GByteArray *client_exchange(const ClientCall *c, const char *line,
-				   size_t len, int pass_fd, GError **error)
+				   size_t len, const int *fds, size_t n_fds,
+				   GError **error)
 {
 	g_autoptr(GError) send_error = NULL;
 	g_autoptr(GError) recv_error = NULL;
 	GByteArray *reply;
 
-	if (!client_send(c, line, len, pass_fd, &send_error) &&
+	if (!client_send(c, line, len, fds, n_fds, &send_error) &&
 	    send_error->code == LP_CLIENT_ERROR_TIMEOUT) {
 		g_propagate_error(error, g_steal_pointer(&send_error));
 		return NULL;
@@ -369,21 +374,25 @@ static GByteArray *client_exchange(const ClientCall *c, const char *line,
 }
 
 /**
- * lp_client_call() - Send one request to lowportd and read its reply
+ * lp_client_call_fds() - Send one request with descriptors, read the reply
  * @path:	Socket path, e.g. from lp_client_socket_path()
  * @req:	Request
- * @pass_fd:	Descriptor sent as SCM_RIGHTS with the request (a forward's
- *		pidfd), -1 for none
+ * @fds:	Descriptors sent as one SCM_RIGHTS message with the request's
+ *		first byte (a forward's pidfd, then its listeners)
+ * @n_fds:	Their number, at most LP_CLIENT_FDS_MAX, 0 for none
  * @timeout_ms:	Bound on the whole exchange, 0 for none
  * @error:	LP_CLIENT_ERROR or LP_PROTOCOL_ERROR on failure
+ *
+ * The descriptors stay open here: the caller closes its copies.
  *
  * A refusal by lowportd is no failure here: it comes back as a reply with
  * @ok FALSE, see lp_reply_check().
  *
  * Return: new reply, NULL on error
  */
-LpReply *lp_client_call(const char *path, const LpRequest *req, int pass_fd,
-			unsigned int timeout_ms, GError **error)
+LpReply *lp_client_call_fds(const char *path, const LpRequest *req,
+			    const int *fds, size_t n_fds,
+			    unsigned int timeout_ms, GError **error)
 {
 	g_autoptr(GByteArray) answer = NULL;
 	g_autoptr(LpReply) reply = NULL;
@@ -392,6 +401,14 @@ LpReply *lp_client_call(const char *path, const LpRequest *req, int pass_fd,
 	ClientCall c = {.path = path, .timeout_ms = timeout_ms};
 	size_t len;
 
+	if (n_fds > LP_CLIENT_FDS_MAX) {
+		g_set_error(error, LP_PROTOCOL_ERROR,
+			    LP_PROTOCOL_ERROR_TOO_LARGE,
+			    "too many descriptors for one request (%zu, at "
+			    "most %d)",
+			    n_fds, LP_CLIENT_FDS_MAX);
+		return NULL;
+	}
 	line = lp_request_serialize(req, &len);
 	if (len > LP_REQUEST_MAX) {
 		g_set_error(error, LP_PROTOCOL_ERROR,
@@ -407,13 +424,31 @@ LpReply *lp_client_call(const char *path, const LpRequest *req, int pass_fd,
 	if (fd < 0)
 		return NULL;
 	c.fd = fd;
-	answer = client_exchange(&c, line, len, pass_fd, error);
+	answer = client_exchange(&c, line, len, fds, n_fds, error);
 	if (!answer)
 		return NULL;
 	reply = lp_reply_parse((const char *)answer->data, answer->len, error);
 	if (!reply || !client_check_answer(reply, req->op, error))
 		return NULL;
 	return g_steal_pointer(&reply);
+}
+
+/**
+ * lp_client_call() - Send one request to lowportd and read its reply
+ * @path:	Socket path, e.g. from lp_client_socket_path()
+ * @req:	Request
+ * @pass_fd:	Descriptor sent as SCM_RIGHTS with the request (a forward's
+ *		pidfd), -1 for none
+ * @timeout_ms:	Bound on the whole exchange, 0 for none
+ * @error:	LP_CLIENT_ERROR or LP_PROTOCOL_ERROR on failure
+ *
+ * Return: as lp_client_call_fds()
+ */
+LpReply *lp_client_call(const char *path, const LpRequest *req, int pass_fd,
+			unsigned int timeout_ms, GError **error)
+{
+	return lp_client_call_fds(path, req, &pass_fd, pass_fd >= 0 ? 1 : 0,
+				  timeout_ms, error);
 }
 
 /**

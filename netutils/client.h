@@ -13,6 +13,9 @@
 #include "netutils/reply.h"
 #include "netutils/request.h"
 
+/* Bound on descriptors passed with one request: a pidfd and its listeners */
+#define LP_CLIENT_FDS_MAX (1 + LP_LISTENERS_MAX)
+
 /* Default bound on one exchange with lowportd */
 #define LP_CLIENT_TIMEOUT_MS 10000
 
@@ -35,6 +38,9 @@ const char *lp_client_socket_path(void);
 int lp_client_connect(const char *path, GError **error);
 LpReply *lp_client_call(const char *path, const LpRequest *req, int pass_fd,
 			unsigned int timeout_ms, GError **error);
+LpReply *lp_client_call_fds(const char *path, const LpRequest *req,
+			    const int *fds, size_t n_fds,
+			    unsigned int timeout_ms, GError **error);
 gboolean lp_reply_check(const LpReply *reply, GError **error);
 
 #endif /* LOWPORT_CLIENT_H */

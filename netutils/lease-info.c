@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include <glib.h>
@@ -45,6 +46,69 @@ void lp_lease_info_free(LpLeaseInfo *info)
 }
 
 /**
+ * lease_info_get_datapath() - Read the optional "datapath" of one mapping
+ * @o:		Mapping object
+ * @w:		Its position
+ * @m:		Mapping, @datapath set (LP_DATAPATH_NAT if absent)
+ * @error:	Set on failure: not "nat" or "steer", or "steer" on UDP
+ *
+ * Return: TRUE on success
+ */
+static gboolean lease_info_get_datapath(JsonObject *o, const LpJsonWhere *w,
+					LpMapping *m, GError **error)
+{
+	g_autofree char *q = NULL;
+	const char *s;
+	int d;
+
+	m->datapath = LP_DATAPATH_NAT;
+	if (!lp_json_strict_get_string(o, w, "datapath", false, &s, error))
+		return FALSE;
+	if (!s)
+		return TRUE;
+	d = lp_datapath_parse(s);
+	if (d < 0)
+		return lp_json_strict_fail(w, "datapath", error,
+					   "'%s' is not nat or steer",
+					   q = lp_json_strict_excerpt(s, 64));
+	if (d == LP_DATAPATH_STEER && m->proto != IPPROTO_TCP)
+		return lp_json_strict_fail(w, "datapath", error,
+					   "only TCP mappings can be steered");
+	m->datapath = d;
+	return TRUE;
+}
+
+/**
+ * lease_info_get_datapaths() - Read the data path of every mapping
+ * @o:		Lease object, its mappings already read into @info
+ * @w:		Its position
+ * @info:	Lease description
+ * @error:	Set on failure
+ *
+ * Return: TRUE on success
+ */
+static gboolean lease_info_get_datapaths(JsonObject *o, const LpJsonWhere *w,
+					 LpLeaseInfo *info, GError **error)
+{
+	JsonArray *array = json_object_get_array_member(o, "mappings");
+	unsigned int i;
+
+	for (i = 0; i < info->mappings->len; i++) {
+		g_autofree char *path = g_strdup_printf(
+			"%s%smappings[%u]", w->path, *w->path ? "." : "", i);
+		JsonNode *n = json_array_get_element(array, i);
+		LpJsonWhere mw = {w->kind, path};
+
+		if (!lease_info_get_datapath(
+			    json_node_get_object(n), &mw,
+			    &g_array_index(info->mappings, LpMapping, i),
+			    error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * lp_lease_info_parse() - Read one element of a list reply's "leases"
  * @o:		Lease object
  * @w:		Its position
@@ -72,9 +136,36 @@ LpLeaseInfo *lp_lease_info_parse(JsonObject *o, const LpJsonWhere *w,
 	info->pid = pid;
 	g_array_unref(info->mappings);
 	info->mappings = lp_protocol_get_mappings(o, w, error);
-	if (!info->mappings)
+	if (!info->mappings || !lease_info_get_datapaths(o, w, info, error))
 		return NULL;
 	return g_steal_pointer(&info);
+}
+
+/**
+ * lease_info_add_mappings() - Add the "mappings" member of a lease object
+ * @b:		Builder, inside the lease object
+ * @mappings:	GArray of LpMapping, NULL for none
+ *
+ * Like lp_protocol_add_mappings(), plus "datapath": "steer" on steered
+ * mappings (absent means nat, so a NAT-only reply reads as before).
+ */
+static void lease_info_add_mappings(JsonBuilder *b, const GArray *mappings)
+{
+	unsigned int i;
+
+	json_builder_set_member_name(b, "mappings");
+	json_builder_begin_array(b);
+	for (i = 0; mappings && i < mappings->len; i++) {
+		const LpMapping *m = &g_array_index(mappings, LpMapping, i);
+
+		json_builder_begin_object(b);
+		lp_protocol_add_mapping(b, m);
+		if (m->datapath != LP_DATAPATH_NAT)
+			lp_protocol_add_string(b, "datapath",
+					       lp_datapath_name(m->datapath));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 }
 
 /**
@@ -100,7 +191,7 @@ JsonNode *lp_leases_to_json(const GPtrArray *leases)
 			lp_protocol_add_string(b, "netns", info->netns);
 		lp_protocol_add_string(b, "front", lp_front_name(info->front));
 		lp_protocol_add_int(b, "created", info->created);
-		lp_protocol_add_mappings(b, info->mappings);
+		lease_info_add_mappings(b, info->mappings);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

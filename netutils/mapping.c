@@ -6,9 +6,47 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include <glib.h>
 
 #include "netutils/mapping.h"
+
+/**
+ * lp_datapath_name() - Name of a data path
+ * @datapath:	enum LpDatapath
+ *
+ * Return: "nat", "steer", or "?"
+ */
+const char *lp_datapath_name(int datapath)
+{
+	switch (datapath) {
+	case LP_DATAPATH_NAT:
+		return "nat";
+	case LP_DATAPATH_STEER:
+		return "steer";
+	default:
+		return "?";
+	}
+}
+
+/**
+ * lp_datapath_parse() - Parse a data path name
+ * @s:		"nat" or "steer"
+ *
+ * Return: enum LpDatapath, or -EINVAL
+ */
+int lp_datapath_parse(const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(s, "nat"))
+		return LP_DATAPATH_NAT;
+	if (!strcmp(s, "steer"))
+		return LP_DATAPATH_STEER;
+	return -EINVAL;
+}
 
 /**
  * lp_mapping_overlap() - First host port two mappings both forward

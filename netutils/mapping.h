@@ -18,6 +18,18 @@
 #define LP_LEASE_ID_MAX 16
 
 /*
+ * enum LpDatapath - how lowportd carries a mapping's traffic
+ * @LP_DATAPATH_NAT:	DNAT in table inet lowport (every UDP mapping, and
+ *			TCP ones that are not steered)
+ * @LP_DATAPATH_STEER:	BPF sk_lookup steers connections onto the backend's
+ *			own listening socket (TCP only)
+ */
+typedef enum LpDatapath {
+	LP_DATAPATH_NAT = 0,
+	LP_DATAPATH_STEER = 1,
+} LpDatapath;
+
+/*
  * LpMapping - forward privileged host ports to unprivileged backend ports
  * @proto:		IPPROTO_TCP or IPPROTO_UDP
  * @addr:		Host addresses the forward covers
@@ -25,6 +37,8 @@
  * @backend_port:	First backend port: host_port + i goes to
  *			backend_port + i
  * @range:		Number of ports, at least 1
+ * @datapath:		enum LpDatapath, set only by lowportd: requests never
+ *			carry it (it reads as LP_DATAPATH_NAT there)
  */
 typedef struct {
 	uint8_t proto;
@@ -32,8 +46,11 @@ typedef struct {
 	uint16_t host_port;
 	uint16_t backend_port;
 	uint16_t range;
+	uint8_t datapath;
 } LpMapping;
 
+const char *lp_datapath_name(int datapath);
+int lp_datapath_parse(const char *s);
 bool lp_mapping_overlap(const LpMapping *a, const LpMapping *b,
 			uint16_t *ret_port);
 

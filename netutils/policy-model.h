@@ -55,6 +55,7 @@ typedef struct {
  * @real_rootlessport: [lowport] real-rootlessport, or NULL
  * @real_pesto:		[lowport] real-pesto, or NULL
  * @table_owner:	[lowport] table-owner
+ * @datapath:		[lowport] datapath
  */
 struct LpPolicy {
 	GPtrArray *grants;
@@ -63,6 +64,7 @@ struct LpPolicy {
 	char *real_rootlessport;
 	char *real_pesto;
 	LpPolicyTableOwner table_owner;
+	LpPolicyDatapath datapath;
 };
 
 LpPolicyGrant *lp_policy_grant_new(const char *group);

@@ -501,6 +501,29 @@ static bool policy_parse_table_owner(LpPolicyParse *ctx, const char *value,
 	return true;
 }
 
+/**
+ * policy_parse_datapath() - Parse [lowport] datapath
+ * @ctx:	Parser position
+ * @value:	Raw value
+ * @error:	Return location for the error
+ *
+ * Return: true on success
+ */
+static bool policy_parse_datapath(LpPolicyParse *ctx, const char *value,
+				  GError **error)
+{
+	if (!strcmp(value, "auto"))
+		ctx->policy->datapath = LP_POLICY_DATAPATH_AUTO;
+	else if (!strcmp(value, "steer"))
+		ctx->policy->datapath = LP_POLICY_DATAPATH_STEER;
+	else if (!strcmp(value, "nat"))
+		ctx->policy->datapath = LP_POLICY_DATAPATH_NAT;
+	else
+		return lp_policy_parse_fail(
+			ctx, error, "'%s' is not auto, steer or nat", value);
+	return true;
+}
+
 typedef bool (*PolicyParseKeyFn)(LpPolicyParse *ctx, const char *value,
 				 GError **error);
 
@@ -529,6 +552,7 @@ static const PolicyParseKey policy_parse_lowport_keys[] = {
 	{"real-rootlessport", policy_parse_real_rootlessport},
 	{"real-pesto", policy_parse_real_pesto},
 	{"table-owner", policy_parse_table_owner},
+	{"datapath", policy_parse_datapath},
 	{NULL, NULL},
 };
 

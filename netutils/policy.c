@@ -121,6 +121,7 @@ static LpPolicy *policy_new(void)
 	p->warnings = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(p->warnings, NULL);
 	p->table_owner = LP_POLICY_TABLE_OWNER_AUTO;
+	p->datapath = LP_POLICY_DATAPATH_AUTO;
 	return p;
 }
 
@@ -289,4 +290,33 @@ const char *lp_policy_real_pesto(const LpPolicy *policy)
 LpPolicyTableOwner lp_policy_table_owner(const LpPolicy *policy)
 {
 	return policy->table_owner;
+}
+
+/**
+ * lp_policy_datapath() - How TCP leases are to be carried
+ * @policy:	Policy
+ *
+ * Return: [lowport] datapath, LP_POLICY_DATAPATH_AUTO if not set
+ */
+LpPolicyDatapath lp_policy_datapath(const LpPolicy *policy)
+{
+	return policy->datapath;
+}
+
+/**
+ * lp_policy_datapath_name() - The policy text of a datapath setting
+ * @datapath:	Setting
+ *
+ * Return: "auto", "steer" or "nat"
+ */
+const char *lp_policy_datapath_name(LpPolicyDatapath datapath)
+{
+	switch (datapath) {
+	case LP_POLICY_DATAPATH_STEER:
+		return "steer";
+	case LP_POLICY_DATAPATH_NAT:
+		return "nat";
+	default:
+		return "auto";
+	}
 }

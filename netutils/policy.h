@@ -43,6 +43,18 @@ typedef enum {
 } LpPolicyTableOwner;
 
 /*
+ * LpPolicyDatapath - [lowport] datapath: how TCP leases are carried
+ */
+typedef enum {
+	LP_POLICY_DATAPATH_AUTO,  /* "auto" (default): steer TCP mappings whose
+				   * listener was handed over when steering
+				   * works, else NAT */
+	LP_POLICY_DATAPATH_STEER, /* "steer": like auto, but a TCP mapping that
+				   * cannot be steered is refused */
+	LP_POLICY_DATAPATH_NAT,	  /* "nat": never steer */
+} LpPolicyDatapath;
+
+/*
  * LpCred - who is asking: uid, primary gid and supplementary groups as the
  * kernel reported them for the peer (SO_PEERCRED, SO_PEERGROUPS)
  */
@@ -71,6 +83,8 @@ const char *lp_policy_real_pasta(const LpPolicy *policy);
 const char *lp_policy_real_rootlessport(const LpPolicy *policy);
 const char *lp_policy_real_pesto(const LpPolicy *policy);
 LpPolicyTableOwner lp_policy_table_owner(const LpPolicy *policy);
+LpPolicyDatapath lp_policy_datapath(const LpPolicy *policy);
+const char *lp_policy_datapath_name(LpPolicyDatapath datapath);
 char *lp_policy_describe(const LpPolicy *policy, const LpCred *cred);
 
 #endif /* LOWPORT_POLICY_H */

@@ -457,6 +457,24 @@ void lp_protocol_add_int(JsonBuilder *b, const char *name, int64_t v)
 }
 
 /**
+ * lp_protocol_add_mapping() - Add the members of one mapping object
+ * @b:		Builder, inside the mapping's object
+ * @m:		Mapping (its @datapath is not part of this encoding: requests
+ *		never carry it, lease-info.c adds it to lease objects)
+ */
+void lp_protocol_add_mapping(JsonBuilder *b, const LpMapping *m)
+{
+	char addr[LP_ADDR_STRLEN];
+
+	lp_protocol_add_string(b, "proto", lp_proto_name(m->proto));
+	lp_protocol_add_string(b, "host_addr",
+			       protocol_addr_wire(&m->addr, addr));
+	lp_protocol_add_int(b, "host_port", m->host_port);
+	lp_protocol_add_int(b, "backend_port", m->backend_port);
+	lp_protocol_add_int(b, "range", m->range);
+}
+
+/**
  * lp_protocol_add_mappings() - Add the "mappings" member
  * @b:		Builder, inside an object
  * @mappings:	GArray of LpMapping, NULL for none
@@ -468,16 +486,9 @@ void lp_protocol_add_mappings(JsonBuilder *b, const GArray *mappings)
 	json_builder_set_member_name(b, "mappings");
 	json_builder_begin_array(b);
 	for (i = 0; mappings && i < mappings->len; i++) {
-		const LpMapping *m = &g_array_index(mappings, LpMapping, i);
-		char addr[LP_ADDR_STRLEN];
-
 		json_builder_begin_object(b);
-		lp_protocol_add_string(b, "proto", lp_proto_name(m->proto));
-		lp_protocol_add_string(b, "host_addr",
-				       protocol_addr_wire(&m->addr, addr));
-		lp_protocol_add_int(b, "host_port", m->host_port);
-		lp_protocol_add_int(b, "backend_port", m->backend_port);
-		lp_protocol_add_int(b, "range", m->range);
+		lp_protocol_add_mapping(b,
+					&g_array_index(mappings, LpMapping, i));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -7,7 +7,8 @@
  * One connection carries one request and one reply. Each is one JSON object
  * on one line, terminated by '\n'. A forward request carries the pidfd of the
  * process that owns the backend sockets (pasta) as SCM_RIGHTS on its first
- * byte.
+ * byte, followed in the same message by the "listeners" listening TCP
+ * sockets of that process on the backend ports, if it hands any over.
  *
  * Copyright lowport authors
  */
@@ -31,6 +32,11 @@
 /* Bound on mappings in one forward request, and on ports in one request */
 #define LP_MAPPINGS_MAX 64
 #define LP_PORTS_MAX	1024
+/*
+ * Bound on the listening sockets a forward request hands over ("listeners"):
+ * the request line's SCM_RIGHTS carries the pidfd, then this many at most
+ */
+#define LP_LISTENERS_MAX 32
 /* Longest netns path accepted */
 #define LP_NETNS_MAX 4096
 
@@ -110,6 +116,7 @@ JsonBuilder *lp_protocol_begin(void);
 char *lp_protocol_finish(JsonBuilder *b, size_t *ret_len);
 void lp_protocol_add_string(JsonBuilder *b, const char *name, const char *s);
 void lp_protocol_add_int(JsonBuilder *b, const char *name, int64_t v);
+void lp_protocol_add_mapping(JsonBuilder *b, const LpMapping *m);
 void lp_protocol_add_mappings(JsonBuilder *b, const GArray *mappings);
 gboolean lp_protocol_get_lease_id(JsonObject *o, const LpJsonWhere *w,
 				  const char *name, char **ret, GError **error);

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -27,6 +28,7 @@ LpReply *lp_reply_new_ok(void)
 	LpReply *reply = g_new0(LpReply, 1);
 
 	reply->ok = TRUE;
+	reply->status.datapath = -1;
 	reply->leases = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)lp_lease_info_free);
 	return reply;
@@ -72,6 +74,7 @@ void lp_reply_free(LpReply *reply)
 	if (reply->leases)
 		g_ptr_array_unref(reply->leases);
 	g_free(reply->status.version);
+	g_free(reply->status.datapath_reason);
 	g_free(reply);
 }
 
@@ -142,6 +145,65 @@ static gboolean reply_parse_leases(JsonNode *n, LpReply *reply, GError **error)
 }
 
 /**
+ * reply_parse_datapath() - Read the optional data path of a status reply
+ * @o:		The "status" object
+ * @w:		Its position
+ * @st:		Status, @datapath (-1 if absent) and @datapath_reason (NULL
+ *		if absent, or if @datapath is) set
+ * @error:	Set on failure
+ *
+ * Return: TRUE on success
+ */
+static gboolean reply_parse_datapath(JsonObject *o, const LpJsonWhere *w,
+				     LpStatus *st, GError **error)
+{
+	g_autofree char *q = NULL;
+	const char *name, *reason;
+
+	if (!lp_json_strict_get_string(o, w, "datapath", false, &name, error) ||
+	    !lp_json_strict_get_string(o, w, "datapath_reason", false, &reason,
+				       error))
+		return FALSE;
+	st->datapath = name ? lp_datapath_parse(name) : -1;
+	if (name && st->datapath < 0)
+		return lp_json_strict_fail(
+			w, "datapath", error, "'%s' is not nat or steer",
+			q = lp_json_strict_excerpt(name, 64));
+	if (reason && strlen(reason) > LP_STATUS_REASON_MAX)
+		return lp_json_strict_fail(w, "datapath_reason", error,
+					   "longer than %d bytes",
+					   LP_STATUS_REASON_MAX);
+	/* a reason without a data path says nothing: dropped */
+	st->datapath_reason = name ? g_strdup(reason) : NULL;
+	return TRUE;
+}
+
+/**
+ * reply_add_datapath() - Add the data path members of a status reply
+ * @b:		Builder, inside the "status" object
+ * @st:		Status; nothing is added if @datapath is -1
+ */
+static void reply_add_datapath(JsonBuilder *b, const LpStatus *st)
+{
+	g_autofree char *reason = NULL;
+	const char *end;
+
+	if (st->datapath < 0)
+		return;
+	lp_protocol_add_string(b, "datapath", lp_datapath_name(st->datapath));
+	if (!st->datapath_reason)
+		return;
+	reason = g_utf8_make_valid(st->datapath_reason, -1);
+	if (strlen(reason) > LP_STATUS_REASON_MAX) {
+		/* cut at a character boundary at or before the limit */
+		end = g_utf8_find_prev_char(reason,
+					    reason + LP_STATUS_REASON_MAX + 1);
+		reason[end - reason] = '\0';
+	}
+	lp_protocol_add_string(b, "datapath_reason", reason);
+}
+
+/**
  * reply_parse_status() - Read the "status" object of a status reply
  * @n:		The object
  * @reply:	Reply, @status filled in
@@ -168,7 +230,7 @@ static gboolean reply_parse_status(JsonNode *n, LpReply *reply, GError **error)
 	reply->status.version = g_strdup(version);
 	reply->status.leases = leases;
 	reply->status.leases_total = total;
-	return TRUE;
+	return reply_parse_datapath(o, &w, &reply->status, error);
 }
 
 /**
@@ -267,6 +329,7 @@ static void reply_add_payload(JsonBuilder *b, const LpReply *reply, LpOp op)
 		lp_protocol_add_int(b, "leases_total", st->leases_total);
 		json_builder_set_member_name(b, "table");
 		json_builder_add_boolean_value(b, st->table_present);
+		reply_add_datapath(b, st);
 		json_builder_end_object(b);
 		break;
 	default:

@@ -14,14 +14,30 @@
 #include "netutils/lease-info.h"
 #include "netutils/protocol.h"
 
+/* Longest "datapath_reason" of a status reply, bytes */
+#define LP_STATUS_REASON_MAX 256
+
 /*
  * LpStatus - the status reply
+ * @version:		lowportd's version
+ * @leases:		The caller's leases
+ * @leases_total:	Every lease
+ * @table_present:	table inet lowport exists
+ * @datapath:		enum LpDatapath a TCP lease whose front hands over its
+ *			listener gets now, -1 if the reply has none (a
+ *			lowportd older than the field, or one that did not
+ *			set it); lp_reply_new_ok() sets -1
+ * @datapath_reason:	Why, one sentence of at most LP_STATUS_REASON_MAX
+ *			bytes (longer ones are cut on encoding, refused on
+ *			decoding), NULL if absent
  */
 typedef struct {
 	char *version;
 	unsigned int leases;
 	unsigned int leases_total;
 	gboolean table_present;
+	int datapath;
+	char *datapath_reason;
 } LpStatus;
 
 /*

@@ -97,6 +97,28 @@ static gboolean request_parse_retry(JsonObject *o, const LpJsonWhere *w,
 }
 
 /**
+ * request_parse_listeners() - Read the optional "listeners" count
+ * @o:		Request object
+ * @w:		Its position
+ * @ret:	Count, 0 if absent
+ * @error:	Set on failure
+ *
+ * Return: TRUE on success
+ */
+static gboolean request_parse_listeners(JsonObject *o, const LpJsonWhere *w,
+					unsigned int *ret, GError **error)
+{
+	int64_t v = 0;
+
+	if (json_object_has_member(o, "listeners") &&
+	    !lp_json_strict_get_int(o, w, "listeners", 0, LP_LISTENERS_MAX,
+				    "a listener count", &v, error))
+		return FALSE;
+	*ret = v;
+	return TRUE;
+}
+
+/**
  * lp_request_parse() - Decode one request line, strictly
  * @buf:	Input, need not be NUL-terminated; a final '\n' is allowed
  * @len:	Length of @buf, at most LP_REQUEST_MAX
@@ -123,7 +145,8 @@ LpRequest *lp_request_parse(const char *buf, size_t len, GError **error)
 		if (!lp_protocol_get_netns(o, &w, &req->netns, error))
 			return NULL;
 		if (!lp_protocol_get_front(o, &w, &req->front, error) ||
-		    !request_parse_retry(o, &w, &req->retry, error))
+		    !request_parse_retry(o, &w, &req->retry, error) ||
+		    !request_parse_listeners(o, &w, &req->listeners, error))
 			return NULL;
 		g_array_unref(req->mappings);
 		req->mappings = lp_protocol_get_mappings(o, &w, error);
@@ -160,6 +183,8 @@ char *lp_request_serialize(const LpRequest *req, size_t *ret_len)
 		lp_protocol_add_string(b, "front", lp_front_name(req->front));
 		if (req->retry)
 			lp_protocol_add_int(b, "retry", req->retry);
+		if (req->listeners)
+			lp_protocol_add_int(b, "listeners", req->listeners);
 		lp_protocol_add_mappings(b, req->mappings);
 	} else if (req->op == LP_OP_RELEASE) {
 		lp_protocol_add_string(b, "id", req->id ? req->id : "");

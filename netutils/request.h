@@ -23,6 +23,9 @@
  * @retry:	forward: 0 for a new request, N for its Nth repetition after
  *		a refusal that said to retry ("retry", absent: 0); lowportd
  *		logs a repeated refusal only once
+ * @listeners:	forward: how many listening TCP sockets of the lease's
+ *		process follow the pidfd in the request's SCM_RIGHTS
+ *		("listeners", 0..LP_LISTENERS_MAX, absent: 0)
  * @id:		release: lease ID
  */
 typedef struct {
@@ -32,6 +35,7 @@ typedef struct {
 	GArray *mappings;
 	LpFront front;
 	unsigned int retry;
+	unsigned int listeners;
 	char *id;
 } LpRequest;
 

@@ -50,6 +50,9 @@ fs_setup() {
 	mount -t proc -o nosuid,nodev,noexec proc /proc
 	mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+	# The sandbox's own BPF filesystem (this mount namespace only), as
+	# systemd mounts one on a host: lowportd pins its steering program there
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 	dev_setup
 	mount -t tmpfs -o mode=0755,nosuid,nodev lowport-run /run
 	mount -t tmpfs -o mode=1777,nosuid,nodev lowport-tmp /tmp
@@ -306,15 +309,22 @@ lowportd_paths() {
 # lowportd_spawn: start lowportd in the background ($! is its PID). As
 # root after a meson install; after the .deb, the way its unit
 # (contrib/systemd/lowportd.service.in) runs it, as far as a sandbox
-# without systemd can: User=lowportd with only CAP_NET_ADMIN and
-# CAP_NET_BIND_SERVICE (ambient, bounding set), NoNewPrivileges=, UMask=0077,
-# RuntimeDirectory= owned by lowportd. The socket is lowportd's own
-# (--socket) instead of the socket unit's.
+# without systemd can: User=lowportd with only CAP_NET_ADMIN,
+# CAP_NET_BIND_SERVICE and CAP_BPF (ambient, bounding set),
+# NoNewPrivileges=, UMask=0077, RuntimeDirectory= owned by lowportd, its
+# pin directory /sys/fs/bpf/lowport bound to /run/lowport/bpf. The socket
+# is lowportd's own (--socket) instead of the socket unit's.
 lowportd_spawn() {
-	local caps=+net_admin,+net_bind_service pre=()
+	local caps=+net_admin,+net_bind_service,+bpf pre=()
+	local bpfdir=/sys/fs/bpf/lowport
 	if [ -n "${LOWPORTD_USER:-}" ]; then
 		install -d -m 0755 -o "$LOWPORTD_USER" -g "$LOWPORTD_USER" \
 			/run/lowport
+		install -d -m 0700 -o "$LOWPORTD_USER" -g "$LOWPORTD_USER" \
+			/sys/fs/bpf/lowport /run/lowport/bpf
+		mountpoint -q /run/lowport/bpf ||
+			mount --bind /sys/fs/bpf/lowport /run/lowport/bpf
+		bpfdir=/run/lowport/bpf
 		pre=(setpriv --reuid="$LOWPORTD_USER" --regid="$LOWPORTD_USER"
 			--clear-groups --inh-caps="-all,$caps"
 			--ambient-caps="-all,$caps" --bounding-set="-all,$caps"
@@ -328,19 +338,21 @@ lowportd_spawn() {
 		exec setsid "${pre[@]}" "$LOWPORTD" \
 			--socket /run/lowport/lowportd.sock \
 			--config /etc/lowport/lowport.conf \
-			--state-dir /run/lowport --foreground
+			--state-dir /run/lowport --bpf-dir "$bpfdir" \
+			--foreground
 	) </dev/null >>"$state/lowportd.log" 2>&1 &
 }
 
 # lowportd_check PID: a packaged lowportd runs as $LOWPORTD_USER holding
-# exactly CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (bits 12 and 10), no more
+# exactly CAP_NET_ADMIN, CAP_NET_BIND_SERVICE and CAP_BPF (bits 12, 10 and
+# 39), no more
 lowportd_check() {
 	local want
 	[ -n "${LOWPORTD_USER:-}" ] || return 0
 	want=$(id -u "$LOWPORTD_USER")
 	grep -q "^Uid:[[:space:]]*${want}[[:space:]]" "/proc/$1/status" ||
 		die "lowportd does not run as $LOWPORTD_USER"
-	grep -qx 'CapEff:[[:space:]]*0000000000001400' "/proc/$1/status" ||
+	grep -qx 'CapEff:[[:space:]]*0000008000001400' "/proc/$1/status" ||
 		die "lowportd's capabilities: $(grep ^Cap "/proc/$1/status")"
 }
 

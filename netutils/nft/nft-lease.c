@@ -13,6 +13,10 @@
  * the table at commit, so adding or removing costs the same at 10,000
  * leases as at 1.
  *
+ * The nat base chains exist only while an element does (nft-hooks.c): the
+ * batch adding elements to empty maps creates them, the one removing the
+ * last elements deletes them.
+ *
  * Each element carries the comment "lease=<ID> uid=<UID>". Listing dumps
  * the three maps under a generation check (repeated if the ruleset
  * changes meanwhile, like nft's check_genid) and groups elements by ID.
@@ -32,6 +36,7 @@
 #include "netutils/nft/nft-batch.h"
 #include "netutils/nft/nft-conflict.h"
 #include "netutils/nft/nft-elems.h"
+#include "netutils/nft/nft-hooks.h"
 #include "netutils/nft/nft-lease.h"
 #include "netutils/nft/nft-query.h"
 #include "netutils/nft/nft-rules.h"
@@ -72,6 +77,22 @@ void lp_nft_lease_free(LpNftLease *lease)
 }
 
 /**
+ * lp_nft_lease_elems() - Number of elements an LpNftElems holds
+ * @el:		Elements
+ *
+ * Return: the count
+ */
+static long lp_nft_lease_elems(const LpNftElems *el)
+{
+	long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < LP_NFT_MAP_MAX; i++)
+		n += el->keys[i] ? el->keys[i]->len : 0;
+	return n;
+}
+
+/**
  * lp_nft_lease_add() - Install a lease in one batch
  * @nft:	Engine
  * @lease:	Lease: ID, owner and mappings
@@ -79,7 +100,9 @@ void lp_nft_lease_free(LpNftLease *lease)
  *
  * One NEWSETELEM message per map touched, created exclusively: if any key
  * is taken (EEXIST, the error then says by which lease) or the table is
- * gone, nothing changes. Data map elements never make the kernel
+ * gone, nothing changes. Unless the engine counts elements in the maps
+ * already, the nat base chains are checked and what is missing of them is
+ * created in the same batch. Data map elements never make the kernel
  * validate the table, so the cost does not grow with the number of
  * leases.
  *
@@ -91,14 +114,28 @@ bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error)
 	g_autoptr(LpNftBatch) b = NULL;
 	g_autoptr(GError) local = NULL;
 	const LpNftKey *k;
+	LpNftHooks h;
+	int r;
 
 	if (!lp_nft_elems_lease_check(lease, error))
 		return false;
+	if (nft->elems <= 0) {
+		r = lp_nft_hooks_read(nft, &h);
+		if (r < 0) {
+			lp_nft_set_errno(error, r, "reading the nat chains");
+			return false;
+		}
+	}
 	b = lp_nft_batch_new(&nft->seq);
 	lp_nft_elems_add_lease(&el, lease, true);
 	lp_nft_elems_flush(&el, b, true, lease->id);
-	if (lp_nft_batch_commit(b, nft->nl, &local))
+	/* after the elements: a missing table is reported as before */
+	if (nft->elems <= 0)
+		lp_nft_hooks_batch_add(b, &h);
+	if (lp_nft_batch_commit(b, nft->nl, &local)) {
+		lp_nft_hooks_count(nft, lp_nft_lease_elems(&el));
 		return true;
+	}
 	k = lp_nft_elems_failed(&el, b);
 	if (k && g_error_matches(local, LP_NFT_ERROR, EEXIST))
 		lp_nft_conflict_explain(nft, lease, k, local);
@@ -380,18 +417,88 @@ static int lp_nft_lease_collect(LpNft *nft, const char *only, GArray *keys,
  */
 GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error)
 {
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(LpNftKey));
 	GPtrArray *leases = NULL;
 	int r;
 
-	r = lp_nft_lease_collect(nft, NULL, NULL, &leases);
-	if (r == -ENOENT)
+	r = lp_nft_lease_collect(nft, NULL, keys, &leases);
+	if (r == -ENOENT) {
+		nft->elems = 0;
 		return g_ptr_array_new_with_free_func(
 			(GDestroyNotify)lp_nft_lease_free);
+	}
 	if (r < 0) {
 		lp_nft_set_errno(error, r, "listing leases");
 		return NULL;
 	}
+	nft->elems = keys->len;
 	return leases;
+}
+
+/**
+ * lp_nft_lease_others() - Do the maps hold elements of other leases?
+ * @nft:	Engine
+ * @id:		Lease ID, NULL: of any lease
+ * @ret:	true if an element of a lease other than @id is listed
+ *
+ * A full listing, which also sets the engine's element count.
+ *
+ * Return: 0 on success, -ENOENT if the table is missing, negative errno
+ */
+int lp_nft_lease_others(LpNft *nft, const char *id, bool *ret)
+{
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(LpNftKey));
+	g_autoptr(GPtrArray) leases = NULL;
+	unsigned int i;
+	int r;
+
+	*ret = false;
+	r = lp_nft_lease_collect(nft, NULL, keys, &leases);
+	if (r < 0)
+		return r;
+	nft->elems = keys->len;
+	for (i = 0; i < leases->len; i++) {
+		const LpNftLease *l = leases->pdata[i];
+
+		if (!id || strcmp(l->id, id))
+			*ret = true;
+	}
+	return 0;
+}
+
+/**
+ * lp_nft_lease_tidy_hooks() - Delete the nat base chains if no element is
+ *			       left
+ * @nft:	Engine
+ * @error:	Return location for a GError
+ *
+ * For the removals that could not decide in their own batch (part of the
+ * lease was gone already): a batch of its own. The removal is done
+ * whatever this says; a failure leaves the chains for the next check.
+ *
+ * Return: true on success, also if the table is missing
+ */
+static bool lp_nft_lease_tidy_hooks(LpNft *nft, GError **error)
+{
+	g_autoptr(LpNftBatch) b = NULL;
+	bool others;
+	LpNftHooks h;
+	int r;
+
+	r = lp_nft_lease_others(nft, NULL, &others);
+	if (!r && !others)
+		r = lp_nft_hooks_read(nft, &h);
+	if (r == -ENOENT || (!r && others))
+		return true;
+	if (r < 0) {
+		lp_nft_set_errno(error, r, "checking the nat chains");
+		return false;
+	}
+	if (lp_nft_hooks_state(&h) == LP_NFT_HOOKS_NONE)
+		return true;
+	b = lp_nft_batch_new(&nft->seq);
+	lp_nft_hooks_batch_del(b, &h);
+	return lp_nft_batch_commit(b, nft->nl, error);
 }
 
 /**
@@ -449,8 +556,13 @@ static bool lp_nft_lease_remove_found(LpNft *nft, const char *id,
 			return false;
 		}
 		if (!keys->len ||
-		    lp_nft_lease_remove_keys(nft, id, keys, &local))
+		    lp_nft_lease_remove_keys(nft, id, keys, &local)) {
+			if (!lp_nft_lease_tidy_hooks(nft, &local))
+				g_warning("lease %s removed, but not the nat "
+					  "chains: %s",
+					  id, local->message);
 			return true;
+		}
 		if (tries > 0 ||
 		    !g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
 			g_propagate_error(error, g_steal_pointer(&local));
@@ -460,15 +572,50 @@ static bool lp_nft_lease_remove_found(LpNft *nft, const char *id,
 }
 
 /**
+ * lp_nft_lease_remove_hooks() - Will a removal leave no element?
+ * @nft:	Engine
+ * @id:		Lease being removed
+ * @n:		Number of its elements the batch removes
+ * @h:		Gets the nat base chains if so
+ *
+ * If the maps or chains cannot be read, the removal goes on without the
+ * chains (they stay until the next check): removing the lease matters
+ * more.
+ *
+ * Return: true if the base chains are to go in the same batch
+ */
+static bool lp_nft_lease_remove_hooks(LpNft *nft, const char *id, long n,
+				      LpNftHooks *h)
+{
+	bool others = false;
+	int r;
+
+	if (nft->elems > n)
+		return false;
+	r = lp_nft_lease_others(nft, id, &others);
+	if (!r && !others)
+		r = lp_nft_hooks_read(nft, h);
+	if (r < 0 && r != -ENOENT)
+		g_warning("lease %s: cannot check the nat chains: %s", id,
+			  g_strerror(-r));
+	if (r < 0 || others)
+		return false;
+	return lp_nft_hooks_state(h) != LP_NFT_HOOKS_NONE;
+}
+
+/**
  * lp_nft_lease_remove() - Remove a lease in one batch
  * @nft:	Engine
  * @lease:	Lease; its mappings name the map elements to delete. With
  *		no mappings, what the kernel holds for the ID is removed
  * @error:	Return location for a GError
  *
- * One DELSETELEM message per map touched. A lease already gone is
- * success. If part of it is gone (ENOENT aborts the batch), the elements
- * the kernel still holds for the lease ID are listed and removed.
+ * One DELSETELEM message per map touched; if no other lease has an
+ * element left, the nat base chains are deleted in the same batch (the
+ * maps are listed to know that when the engine's element count says they
+ * may become empty). A lease already gone is success. If part of it is
+ * gone (ENOENT aborts the batch), the elements the kernel still holds for
+ * the lease ID are listed and removed.
  *
  * Return: true on success
  */
@@ -477,6 +624,8 @@ bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
 	g_auto(LpNftElems) el = {.msg = {-1, -1, -1}};
 	g_autoptr(GError) local = NULL;
 	g_autoptr(LpNftBatch) b = NULL;
+	LpNftHooks h;
+	bool hooks;
 
 	if (!lease->mappings->len) {
 		if (!lp_nft_rules_id_valid(lease->id)) {
@@ -488,11 +637,20 @@ bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error)
 	}
 	if (!lp_nft_elems_lease_check(lease, error))
 		return false;
-	b = lp_nft_batch_new(&nft->seq);
 	lp_nft_elems_add_lease(&el, lease, false);
+	hooks = lp_nft_lease_remove_hooks(nft, lease->id,
+					  lp_nft_lease_elems(&el), &h);
+	b = lp_nft_batch_new(&nft->seq);
 	lp_nft_elems_flush(&el, b, false, lease->id);
-	if (lp_nft_batch_commit(b, nft->nl, &local))
+	if (hooks)
+		lp_nft_hooks_batch_del(b, &h);
+	if (lp_nft_batch_commit(b, nft->nl, &local)) {
+		if (hooks)
+			nft->elems = 0;
+		else
+			lp_nft_hooks_count(nft, -lp_nft_lease_elems(&el));
 		return true;
+	}
 	if (!g_error_matches(local, LP_NFT_ERROR, ENOENT)) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return false;

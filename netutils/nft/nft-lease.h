@@ -36,6 +36,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpNftLease, lp_nft_lease_free)
 
 bool lp_nft_lease_add(LpNft *nft, const LpNftLease *lease, GError **error);
 bool lp_nft_lease_remove(LpNft *nft, const LpNftLease *lease, GError **error);
+int lp_nft_lease_others(LpNft *nft, const char *id, bool *ret);
 GPtrArray *lp_nft_lease_list(LpNft *nft, GError **error);
 
 #endif /* LOWPORT_NFT_LEASE_H */

@@ -4,9 +4,11 @@
  *
  * DOC: Theory of Operation
  *
- * The skeleton is the table, two nat base chains (prerouting, output) each
- * with "fib daddr type local jump leases", chain leases, and the three data
- * maps with one DNAT rule each; leases are map elements (nft-lease.c).
+ * The skeleton is the table, chain leases, and the three data maps with
+ * one DNAT rule each; leases are map elements (nft-lease.c). The two nat
+ * base chains (prerouting, output) each with "fib daddr type local jump
+ * leases" exist only while the maps hold a lease element (nft-hooks.c):
+ * a table without one has no nat hook, hence no conntrack on its account.
  *
  * A rebuild replaces the whole table atomically: the old table (if any) is
  * deleted and the skeleton and every lease are created in the same
@@ -31,6 +33,7 @@
 
 #include "netutils/nft/nft-batch.h"
 #include "netutils/nft/nft-elems.h"
+#include "netutils/nft/nft-hooks.h"
 #include "netutils/nft/nft-lease.h"
 #include "netutils/nft/nft-query.h"
 #include "netutils/nft/nft-rules.h"
@@ -192,15 +195,6 @@ static uint32_t lp_nft_table_want_flags(const LpNft *nft)
 	return 0;
 }
 
-/* The two nat base chains, both "fib daddr type local jump leases" */
-static const struct {
-	const char *name;
-	int hook;
-} lp_nft_table_base_chains[] = {
-	{LP_NFT_CHAIN_PREROUTING, NF_INET_PRE_ROUTING},
-	{LP_NFT_CHAIN_OUTPUT, NF_INET_LOCAL_OUT},
-};
-
 /**
  * lp_nft_table_batch_maps() - Append chain leases, the maps and DNAT rules
  * @b:		Batch
@@ -231,44 +225,21 @@ static void lp_nft_table_batch_maps(LpNftBatch *b)
 }
 
 /**
- * lp_nft_table_batch_skeleton() - Append table, base chains, maps, DNAT rules
+ * lp_nft_table_batch_skeleton() - Append table, chain leases, maps, DNAT rules
  * @b:		Batch
  * @flags:	Table flags
  *
- * Chains are created in listing order: prerouting, output, leases.
+ * No nat base chain: lp_nft_hooks_batch_create() adds them if the batch
+ * installs a lease element.
  */
 static void lp_nft_table_batch_skeleton(LpNftBatch *b, uint32_t flags)
 {
 	g_autoptr(NftnlTable) t = lp_nft_rules_table(flags);
-	unsigned int i;
 
 	lp_nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t,
 			   LP_NFT_HINT_NONE,
 			   "creating table inet " LP_NFT_TABLE);
-	for (i = 0; i < LP_ELEMENTSOF(lp_nft_table_base_chains); i++) {
-		const char *name = lp_nft_table_base_chains[i].name;
-		g_autoptr(NftnlChain) c = NULL;
-		g_autofree char *what = NULL;
-
-		c = lp_nft_rules_base_chain(name,
-					    lp_nft_table_base_chains[i].hook);
-		what = g_strdup_printf("creating nat chain %s", name);
-		lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c,
-				   LP_NFT_HINT_NAT, what);
-	}
 	lp_nft_table_batch_maps(b);
-	for (i = 0; i < LP_ELEMENTSOF(lp_nft_table_base_chains); i++) {
-		const char *name = lp_nft_table_base_chains[i].name;
-		g_autoptr(NftnlRule) r = lp_nft_rules_hook_rule(name);
-		g_autofree char *what = NULL;
-
-		what = g_strdup_printf("adding rule 'fib daddr type local "
-				       "jump leases' to chain %s",
-				       name);
-		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
-				  NLM_F_CREATE | NLM_F_APPEND, r,
-				  LP_NFT_HINT_FIB, what);
-	}
 }
 
 /**
@@ -304,7 +275,8 @@ static bool lp_nft_table_leases_check(GPtrArray *leases, GError **error)
  * The old table is destroyed portably (no NFT_MSG_DESTROYTABLE before
  * 6.3): NEWTABLE with its current flags, which is a no-op if it exists,
  * then DELTABLE, in the same batch as the new table. Each lease gets its
- * own element messages, so an error names the lease.
+ * own element messages, so an error names the lease. The nat base chains
+ * come last, and only if there is an element to hook.
  *
  * Return: true on success
  */
@@ -315,7 +287,7 @@ static bool lp_nft_table_rebuild_once(LpNft *nft, GPtrArray *leases,
 	g_autoptr(LpNftBatch) b = NULL;
 	g_autoptr(NftnlTable) old = NULL;
 	uint32_t flags = 0, owner, want = lp_nft_table_want_flags(nft);
-	unsigned int i;
+	unsigned int i, m, elems = 0;
 	int r;
 
 	r = lp_nft_table_get(nft, &flags, &owner);
@@ -336,11 +308,16 @@ static bool lp_nft_table_rebuild_once(LpNft *nft, GPtrArray *leases,
 
 		lp_nft_elems_add_lease(&el, lease, true);
 		lp_nft_elems_flush(&el, b, true, lease->id);
+		for (m = 0; m < LP_NFT_MAP_MAX; m++)
+			elems += el.keys[m] ? el.keys[m]->len : 0;
 		lp_nft_elems_clear(&el);
 	}
+	if (elems)
+		lp_nft_hooks_batch_create(b);
 	if (!lp_nft_batch_commit(b, nft->nl, error))
 		return false;
 	nft->owned = want & NFT_TABLE_F_OWNER;
+	nft->elems = elems;
 	return true;
 }
 
@@ -481,37 +458,57 @@ static int lp_nft_table_map_ok(LpNft *nft, LpNftMap map)
 }
 
 /**
- * lp_nft_table_skeleton_ok() - Check the skeleton: chains, their rules, maps
+ * lp_nft_table_skeleton_ok() - Check the skeleton: chain leases, its rules,
+ *				the maps
  * @nft:	Engine
  *
  * Return: 1 if complete, 0 if something is missing, negative errno
  */
 static int lp_nft_table_skeleton_ok(LpNft *nft)
 {
-	static const struct {
-		const char *chain;
-		unsigned int rules;
-	} want[] = {
-		{LP_NFT_CHAIN_PREROUTING, 1},
-		{LP_NFT_CHAIN_OUTPUT, 1},
-		{LP_NFT_CHAIN_LEASES, LP_NFT_MAP_MAX},
-	};
 	unsigned int i, n;
 	int r;
 
-	for (i = 0; i < LP_ELEMENTSOF(want); i++) {
-		r = lp_nft_table_chain_rules(nft, want[i].chain, &n);
-		if (r < 0)
-			return r;
-		if (n != want[i].rules)
-			return 0;
-	}
+	r = lp_nft_table_chain_rules(nft, LP_NFT_CHAIN_LEASES, &n);
+	if (r < 0)
+		return r;
+	if (n != LP_NFT_MAP_MAX)
+		return 0;
 	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
 		r = lp_nft_table_map_ok(nft, i);
 		if (r <= 0)
 			return r;
 	}
 	return 1;
+}
+
+/**
+ * lp_nft_table_hooks_ok() - Do the nat base chains match the elements?
+ * @nft:	Engine
+ *
+ * Both chains complete while a lease element exists, neither without one.
+ * Counts the elements (a full listing), which sets the engine's count.
+ *
+ * Return: 1 if they match, 0 if not, negative errno
+ */
+static int lp_nft_table_hooks_ok(LpNft *nft)
+{
+	LpNftHooks h;
+	bool others;
+	int state, r;
+
+	r = lp_nft_hooks_read(nft, &h);
+	if (r < 0)
+		return r;
+	state = lp_nft_hooks_state(&h);
+	if (state == LP_NFT_HOOKS_PARTIAL)
+		return 0;
+	r = lp_nft_lease_others(nft, NULL, &others);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	return others == (state == LP_NFT_HOOKS_ALL);
 }
 
 /**
@@ -605,6 +602,8 @@ bool lp_nft_table_ensure(LpNft *nft, GError **error)
 	}
 	nft->owned = want & NFT_TABLE_F_OWNER;
 	r = lp_nft_table_skeleton_ok(nft);
+	if (r > 0)
+		r = lp_nft_table_hooks_ok(nft);
 	if (r < 0) {
 		lp_nft_set_errno(error, r, "checking table inet " LP_NFT_TABLE);
 		return false;

@@ -62,6 +62,7 @@ LpNft *lp_nft_new(LpNftOwnerMode owner, GError **error)
 	nft->portid = mnl_socket_get_portid(nft->nl);
 	nft->seq = (uint32_t)time(NULL);
 	nft->mode = owner;
+	nft->elems = -1; /* LP_NFT_ELEMS_UNKNOWN */
 	if (owner == LP_NFT_OWNER_AUTO)
 		nft->persist = lp_nft_table_probe_persist(nft);
 	return g_steal_pointer(&nft);

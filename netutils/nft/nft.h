@@ -40,6 +40,8 @@ typedef enum {
  * @mode:	Owner mode
  * @persist:	The kernel supports NFT_TABLE_F_PERSIST
  * @owned:	Table inet lowport is owned by @nl
+ * @elems:	Lease elements in the maps as the engine last counted them,
+ *		LP_NFT_ELEMS_UNKNOWN (-1) if it does not know (nft-hooks.c)
  */
 typedef struct LpNft {
 	struct mnl_socket *nl;
@@ -48,6 +50,7 @@ typedef struct LpNft {
 	LpNftOwnerMode mode;
 	bool persist;
 	bool owned;
+	long elems;
 } LpNft;
 
 LpNft *lp_nft_new(LpNftOwnerMode owner, GError **error);

@@ -225,6 +225,35 @@ static void check_unpriv(void)
 }
 
 /**
+ * check_datapath() - Which data path lowportd gives TCP leases now, and why
+ * @st:		Status reply
+ *
+ * A lowportd that predates the status's "datapath" member only has NAT.
+ * Control characters of the reason are printed as '?'.
+ */
+static void check_datapath(const LpStatus *st)
+{
+	g_autofree char *reason = g_strdup(st->datapath_reason);
+	char *p;
+
+	for (p = reason; p && *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	if (st->datapath < 0)
+		check_line(CHECK_INFO, NULL,
+			   "data path: nat (lowportd %s does not report its "
+			   "data path: it has no BPF steering)",
+			   st->version);
+	else if (st->datapath == LP_DATAPATH_STEER)
+		check_line(CHECK_INFO, NULL, "data path: steer (%s)",
+			   reason && *reason ? reason : "BPF sk_lookup");
+	else
+		check_line(CHECK_INFO, NULL, "data path: nat%s%s",
+			   reason && *reason ? ": " : "", reason ? reason : "");
+}
+
+/**
  * check_helper() - Is lowportd reachable, and does its table exist
  * @ctl:	Invocation
  *
@@ -239,17 +268,23 @@ static gboolean check_helper(const LpCtl *ctl)
 		/* the client's messages say how to start lowportd */
 		if (g_error_matches(error, LP_CLIENT_ERROR,
 				    LP_CLIENT_ERROR_NOT_RUNNING))
-			return check_line(CHECK_FAIL, NULL, "%s",
-					  error->message);
-		return check_line(CHECK_FAIL,
-				  "see 'systemctl status lowportd.service' and "
-				  "'journalctl -u lowportd.service'",
-				  "lowportd: %s", error->message);
+			check_line(CHECK_FAIL, NULL, "%s", error->message);
+		else
+			check_line(CHECK_FAIL,
+				   "see 'systemctl status lowportd.service' "
+				   "and 'journalctl -u lowportd.service'",
+				   "lowportd: %s", error->message);
+		check_line(CHECK_INFO, NULL,
+			   "data path: decided by lowportd when it starts "
+			   "(BPF steering or NAT, by the policy's datapath "
+			   "setting and what the kernel allows)");
+		return FALSE;
 	}
 	check_line(CHECK_OK, NULL,
 		   "lowportd %s answers on %s (%u leases of yours)",
 		   reply->status.version, ctl->socket_path,
 		   reply->status.leases);
+	check_datapath(&reply->status);
 	if (reply->status.table_present)
 		return check_line(CHECK_OK, NULL,
 				  "table inet lowport is present");

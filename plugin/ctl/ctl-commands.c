@@ -89,5 +89,8 @@ gboolean lp_ctl_status(const LpCtl *ctl, GError **error)
 	printf("leases:              %u yours, %u in total\n", st->leases,
 	       st->leases_total);
 	printf("table inet lowport:  %s\n", st->table_present ? "yes" : "no");
+	/* absent from a lowportd without steering: it has only NAT */
+	printf("data path:           %s\n",
+	       st->datapath < 0 ? "nat" : lp_datapath_name(st->datapath));
 	return TRUE;
 }

@@ -19,10 +19,10 @@
 #include "ctl/ctl.h"
 #include "netutils/protocol.h"
 
+/* DATAPATH: "steer" (BPF sk_lookup) or "nat" (DNAT), per mapping */
 static const char *const list_columns[] = {
-	"ID",		"USER",		"FRONT",	   "PROTO",
-	"HOST ADDRESS", "HOST PORT(S)", "BACKEND PORT(S)", "PID",
-	"AGE",
+	"ID",		"USER",		"FRONT",	   "PROTO", "DATAPATH",
+	"HOST ADDRESS", "HOST PORT(S)", "BACKEND PORT(S)", "PID",   "AGE",
 };
 
 #define LIST_NCOLUMNS G_N_ELEMENTS(list_columns)
@@ -110,11 +110,12 @@ static void list_add_rows(GPtrArray *rows, const LpLeaseInfo *info, int64_t now)
 		row[1] = list_user_name(info->uid);
 		row[2] = g_strdup(lp_front_name(info->front));
 		row[3] = g_strdup(lp_proto_name(m->proto));
-		row[4] = list_address(&m->addr);
-		row[5] = list_ports(m->host_port, m->range);
-		row[6] = list_ports(m->backend_port, m->range);
-		row[7] = g_strdup_printf("%d", (int)info->pid);
-		row[8] = lp_ctl_list_format_age(now - info->created);
+		row[4] = g_strdup(lp_datapath_name(m->datapath));
+		row[5] = list_address(&m->addr);
+		row[6] = list_ports(m->host_port, m->range);
+		row[7] = list_ports(m->backend_port, m->range);
+		row[8] = g_strdup_printf("%d", (int)info->pid);
+		row[9] = lp_ctl_list_format_age(now - info->created);
 		g_ptr_array_add(rows, row);
 	}
 }

@@ -70,6 +70,7 @@ static void daemon_free(LpDaemon *d)
 	if (d->monitor_src)
 		g_source_remove(d->monitor_src);
 	lp_registry_free(d->registry);
+	lp_steering_free(d->steering);
 	lp_nft_monitor_free(d->monitor);
 	lp_nft_free(d->nft);
 	lp_policy_free(d->policy);
@@ -78,6 +79,7 @@ static void daemon_free(LpDaemon *d)
 	g_free(d->socket_path);
 	g_free(d->config_path);
 	g_free(d->state_dir);
+	g_free(d->bpf_dir);
 	g_free(d);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpDaemon, daemon_free)
@@ -103,6 +105,9 @@ static bool daemon_parse_options(LpDaemon *d, int *argc, char ***argv,
 		 "Policy file", "PATH"},
 		{"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &d->state_dir,
 		 "Lease state directory", "DIR"},
+		{"bpf-dir", 0, 0, G_OPTION_ARG_FILENAME, &d->bpf_dir,
+		 "Directory in the BPF filesystem for the steering program",
+		 "DIR"},
 		{"foreground", 0, 0, G_OPTION_ARG_NONE, &foreground,
 		 "Stay in the foreground (always the case; for scripts)", NULL},
 		{"request-timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
@@ -139,6 +144,8 @@ static bool daemon_parse_options(LpDaemon *d, int *argc, char ***argv,
 		d->config_path = g_strdup(LOWPORT_POLICY_PATH);
 	if (!d->state_dir)
 		d->state_dir = g_strdup(LOWPORT_STATE_DIR);
+	if (!d->bpf_dir)
+		d->bpf_dir = g_strdup(LOWPORT_BPF_DIR);
 	return true;
 }
 
@@ -173,6 +180,7 @@ void lp_daemon_reload(LpDaemon *d)
 	daemon_log_policy_warnings(policy);
 	lp_policy_free(d->policy);
 	d->policy = policy;
+	lp_steering_configure(d->steering, lp_policy_datapath(d->policy));
 	g_message("policy reloaded from %s", d->config_path);
 	lp_firewalld_log_unknown();
 
@@ -301,7 +309,14 @@ static bool daemon_start(LpDaemon *d, GError **error)
 			    error);
 	if (!d->nft)
 		return false;
+	d->steering = lp_steering_new(d->bpf_dir);
+	lp_steering_configure(d->steering, lp_policy_datapath(d->policy));
+	g_message("data path of TCP leases: %s (%s)",
+		  lp_datapath_name(lp_steering_datapath(d->steering)),
+		  lp_steering_reason(d->steering));
 	d->registry = lp_registry_new(d->nft, d->state_dir, error);
+	if (d->registry)
+		lp_registry_set_steering(d->registry, d->steering);
 	if (!d->registry ||
 	    !lp_reconcile_start(d->registry, d->nft, d->state_dir, error))
 		return false;

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "daemon/registry.h"
+#include "daemon/steering.h"
 #include "netutils/nft/nft.h"
 #include "netutils/policy.h"
 #include "netutils/nft/nft-monitor.h"
@@ -25,6 +26,7 @@ typedef struct LpServer LpServer;
  * @socket_path:	--socket
  * @config_path:	--config, the policy file
  * @state_dir:		--state-dir
+ * @bpf_dir:		--bpf-dir, where the steering program is pinned
  * @request_timeout_s:	Seconds a client has to send its request
  * @max_clients:	Connections served at once
  * @loop:		Main loop
@@ -34,6 +36,7 @@ typedef struct LpServer LpServer;
  * @monitor:		nftables change monitor
  * @monitor_src:	Its main loop source
  * @repair_src:		Pending repair timer, 0 if none
+ * @steering:		The BPF steering data path of TCP leases
  * @registry:		The leases held
  * @server:		The listening socket and its clients
  */
@@ -41,6 +44,7 @@ typedef struct {
 	char *socket_path;
 	char *config_path;
 	char *state_dir;
+	char *bpf_dir;
 	unsigned int request_timeout_s;
 	unsigned int max_clients;
 
@@ -51,6 +55,7 @@ typedef struct {
 	LpNftMonitor *monitor;
 	guint monitor_src;
 	guint repair_src;
+	LpSteering *steering;
 	LpRegistry *registry;
 	LpServer *server;
 } LpDaemon;

@@ -11,8 +11,10 @@
 #include "daemon/admission.h"
 #include "daemon/dispatch.h"
 #include "daemon/error.h"
+#include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
+#include "daemon/steering.h"
 #include "netutils/lease-order.h"
 #include "netutils/request.h"
 #include "netutils/reply.h"
@@ -55,16 +57,52 @@ static LpReply *dispatch_refuse(const LpPeer *peer, const LpRequest *req,
 }
 
 /**
+ * dispatch_listeners() - Check the listening sockets passed with a request
+ * @lease:	Admitted lease; gets the listeners
+ * @peer:	Peer
+ * @req:	Forward request (says how many came)
+ * @fds:	Passed descriptors; the listeners are taken
+ * @error:	Return location for a GError (LP_DAEMON_ERROR)
+ *
+ * Return: true if as many came as the request says, and each is a
+ *	   listening TCP socket of the peer in this network namespace
+ */
+static bool dispatch_listeners(LpLease *lease, const LpPeer *peer,
+			       const LpRequest *req, LpPassedFds *fds,
+			       GError **error)
+{
+	unsigned int i;
+
+	if (req->listeners != fds->n_listeners) {
+		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_BAD_REQUEST,
+			    "the request names %u listening socket(s), %u "
+			    "came with it",
+			    req->listeners, fds->n_listeners);
+		return false;
+	}
+	for (i = 0; i < fds->n_listeners; i++) {
+		LpListener l;
+		int fd = fds->listeners[i];
+
+		fds->listeners[i] = -1;
+		if (!lp_listener_check(fd, peer->uid, &l, error))
+			return false;
+		g_array_append_val(lease->listeners, l);
+	}
+	return true;
+}
+
+/**
  * dispatch_forward() - Admit a lease or say why not
  * @d:		Daemon
  * @peer:	Peer
  * @req:	Forward request
- * @pidfd:	pidfd passed with it (taken on success)
+ * @fds:	Descriptors passed with it (taken on success)
  *
  * Return: reply
  */
 static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
-				 const LpRequest *req, int *pidfd)
+				 const LpRequest *req, LpPassedFds *fds)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(LpLease) lease = NULL;
@@ -73,9 +111,11 @@ static LpReply *dispatch_forward(LpDaemon *d, const LpPeer *peer,
 	char retries[16];
 	LpReply *reply;
 
-	lease = lp_admission_check(d->registry, d->policy, peer, req, pidfd,
-				   &error);
-	if (!lease || !lp_registry_admit(d->registry, lease, &error))
+	lease = lp_admission_check(d->registry, d->policy, peer, req,
+				   &fds->pidfd, &error);
+	if (!lease || !dispatch_listeners(lease, peer, req, fds, &error) ||
+	    !lp_steering_plan(d->steering, lease, &error) ||
+	    !lp_registry_admit(d->registry, lease, &error))
 		return dispatch_refuse(peer, req, error);
 
 	what = lp_lease_describe(lease);
@@ -157,6 +197,9 @@ static LpReply *dispatch_status(LpDaemon *d, const LpPeer *peer)
 	reply->status.leases_total = lp_registry_size(d->registry);
 	reply->status.leases = lp_registry_count_leases(d->registry, peer->uid);
 	reply->status.table_present = lp_nft_table_present(d->nft, NULL);
+	reply->status.datapath = lp_steering_datapath(d->steering);
+	reply->status.datapath_reason =
+		g_strdup(lp_steering_reason(d->steering));
 	return reply;
 }
 
@@ -165,16 +208,16 @@ static LpReply *dispatch_status(LpDaemon *d, const LpPeer *peer)
  * @d:		Daemon
  * @peer:	Peer credentials from the kernel
  * @req:	Decoded request
- * @pidfd:	Descriptor passed with the request, or -1; taken if used
+ * @fds:	Descriptors passed with the request; those used are taken
  *
  * Return: reply, never NULL
  */
 LpReply *lp_dispatch_handle(LpDaemon *d, const LpPeer *peer,
-			    const LpRequest *req, int *pidfd)
+			    const LpRequest *req, LpPassedFds *fds)
 {
 	switch (req->op) {
 	case LP_OP_FORWARD:
-		return dispatch_forward(d, peer, req, pidfd);
+		return dispatch_forward(d, peer, req, fds);
 	case LP_OP_RELEASE:
 		return dispatch_release(d, peer, req);
 	case LP_OP_LIST:

@@ -25,6 +25,7 @@ LpLease *lp_lease_new(void)
 	lease->groups = g_array_new(FALSE, FALSE, sizeof(gid_t));
 	lease->mappings = g_array_new(FALSE, FALSE, sizeof(LpMapping));
 	lease->reservations = g_array_new(FALSE, FALSE, sizeof(int));
+	lease->listeners = g_array_new(FALSE, FALSE, sizeof(LpListener));
 	lease->pidfd = -1;
 	return lease;
 }
@@ -46,6 +47,8 @@ void lp_lease_free(LpLease *lease)
 	for (i = 0; i < lease->reservations->len; i++)
 		lp_closep(&g_array_index(lease->reservations, int, i));
 	g_array_unref(lease->reservations);
+	lp_listener_close_all(lease->listeners);
+	g_array_unref(lease->listeners);
 	g_array_unref(lease->mappings);
 	g_array_unref(lease->groups);
 	g_free(lease->netns);
@@ -93,7 +96,7 @@ static void lp_mapping_describe(GString *s, const LpMapping *m)
  * lp_lease_describe() - Human list of a lease's forwards, for logs
  * @lease:	Lease
  *
- * Return: newly allocated "80/tcp on 0.0.0.0 -> 30080, ..."
+ * Return: newly allocated "80/tcp on 0.0.0.0 -> 30080 (steer), ..."
  */
 char *lp_lease_describe(const LpLease *lease)
 {
@@ -101,26 +104,57 @@ char *lp_lease_describe(const LpLease *lease)
 	guint i;
 
 	for (i = 0; i < lease->mappings->len; i++) {
+		const LpMapping *m =
+			&g_array_index(lease->mappings, LpMapping, i);
+
 		if (i)
 			g_string_append(s, ", ");
-		lp_mapping_describe(
-			s, &g_array_index(lease->mappings, LpMapping, i));
+		lp_mapping_describe(s, m);
+		g_string_append_printf(s, " (%s)",
+				       lp_datapath_name(m->datapath));
 	}
 	return g_string_free(s, FALSE);
 }
 
 /**
- * lp_lease_to_nft() - The kernel view of a lease, for the nft engine
+ * lp_lease_uses() - Whether some mapping of a lease takes a data path
+ * @lease:	Lease
+ * @datapath:	LP_DATAPATH_NAT or LP_DATAPATH_STEER
+ *
+ * Return: true if at least one does
+ */
+bool lp_lease_uses(const LpLease *lease, LpDatapath datapath)
+{
+	guint i;
+
+	for (i = 0; i < lease->mappings->len; i++)
+		if (g_array_index(lease->mappings, LpMapping, i).datapath ==
+		    datapath)
+			return true;
+	return false;
+}
+
+/**
+ * lp_lease_to_nft() - The nftables part of a lease, for the nft engine
  * @lease:	Lease
  *
- * Return: new LpNftLease, free with lp_nft_lease_free()
+ * Steered mappings are not in table inet lowport (steering.c).
+ *
+ * Return: new LpNftLease, free with lp_nft_lease_free(); its mappings are
+ *	   empty for a lease with no NAT mapping
  */
 LpNftLease *lp_lease_to_nft(const LpLease *lease)
 {
 	LpNftLease *n = lp_nft_lease_new(lease->id, lease->uid);
+	guint i;
 
-	g_array_append_vals(n->mappings, lease->mappings->data,
-			    lease->mappings->len);
+	for (i = 0; i < lease->mappings->len; i++) {
+		LpMapping m = g_array_index(lease->mappings, LpMapping, i);
+
+		if (m.datapath != LP_DATAPATH_NAT)
+			continue;
+		g_array_append_val(n->mappings, m);
+	}
 	return n;
 }
 

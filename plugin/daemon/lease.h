@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "daemon/listener.h"
 #include "netutils/mapping.h"
 #include "netutils/nft/nft.h"
 #include "netutils/protocol.h"
@@ -37,6 +38,8 @@
  * @pidfd:	pidfd of @pid (-1 if none)
  * @watched:	@pidfd is in the registry's pidfd watch (registry.c)
  * @reservations: GArray of int, sockets holding the privileged ports
+ * @listeners:	GArray of LpListener handed over with the request, held
+ *		only until they are in the steering map (steering.c)
  */
 typedef struct LpLease {
 	char id[LP_LEASE_ID_MAX + 1];
@@ -52,6 +55,7 @@ typedef struct LpLease {
 	int pidfd;
 	bool watched;
 	GArray *reservations;
+	GArray *listeners;
 } LpLease;
 
 LpLease *lp_lease_new(void);
@@ -60,6 +64,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpLease, lp_lease_free)
 
 unsigned int lp_lease_ports(const LpLease *lease);
 char *lp_lease_describe(const LpLease *lease);
+bool lp_lease_uses(const LpLease *lease, LpDatapath datapath);
 LpNftLease *lp_lease_to_nft(const LpLease *lease);
 LpLeaseInfo *lp_lease_to_info(const LpLease *lease);
 

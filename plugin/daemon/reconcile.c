@@ -26,6 +26,7 @@
 #include "daemon/log.h"
 #include "daemon/reconcile.h"
 #include "daemon/state.h"
+#include "daemon/steering.h"
 #include "netutils/pidfd.h"
 #include "netutils/procfs.h"
 #include "netutils/nft/nft-table.h"
@@ -98,8 +99,9 @@ static GArray *reconcile_entries(const GArray *mappings)
  */
 bool lp_reconcile_same_rules(const LpNftLease *k, const LpLease *lease)
 {
+	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
 	g_autoptr(GArray) have = reconcile_entries(k->mappings);
-	g_autoptr(GArray) want = reconcile_entries(lease->mappings);
+	g_autoptr(GArray) want = reconcile_entries(n->mappings);
 
 	return k->uid == lease->uid && have->len == want->len &&
 	       !memcmp(have->data, want->data,
@@ -119,7 +121,8 @@ static GPtrArray *reconcile_nft_leases(GPtrArray *leases)
 	guint i;
 
 	for (i = 0; i < leases->len; i++)
-		g_ptr_array_add(out, lp_lease_to_nft(leases->pdata[i]));
+		if (lp_lease_uses(leases->pdata[i], LP_DATAPATH_NAT))
+			g_ptr_array_add(out, lp_lease_to_nft(leases->pdata[i]));
 	return out;
 }
 
@@ -194,7 +197,8 @@ static bool reconcile_kernel(LpRegistry *reg, LpNft *nft, GPtrArray *live,
 		g_autoptr(LpNftLease) n = NULL;
 		g_autoptr(GError) local = NULL;
 
-		if (g_hash_table_contains(good, lease->id))
+		if (g_hash_table_contains(good, lease->id) ||
+		    !lp_lease_uses(lease, LP_DATAPATH_NAT))
 			continue;
 		n = lp_lease_to_nft(lease);
 		if (lp_nft_lease_add(nft, n, &local)) {
@@ -258,6 +262,31 @@ void lp_reconcile_split(GPtrArray *saved, GPtrArray *live, GPtrArray *dead)
 }
 
 /**
+ * reconcile_steering() - Check the steered leases found at start-up
+ * @steering:	Steering data path
+ * @live:	GPtrArray of LpLease to be adopted
+ *
+ * Their sockets stayed in the pinned map while lowportd was down. A key
+ * that is gone (its backend closed the socket) is logged; entries no live
+ * lease owns are removed.
+ */
+static void reconcile_steering(LpSteering *steering, GPtrArray *live)
+{
+	guint i;
+
+	for (i = 0; i < live->len; i++) {
+		const LpLease *lease = live->pdata[i];
+		unsigned int missing = lp_steering_missing(steering, lease);
+
+		if (missing)
+			g_warning("lease %s: %u steered port(s) no longer in "
+				  "the steering map (socket closed)",
+				  lease->id, missing);
+	}
+	lp_steering_prune(steering, live);
+}
+
+/**
  * lp_reconcile_start() - Start-up reconciliation of state, processes and
  *			  kernel
  * @reg:	Registry, still empty; gets the live leases
@@ -276,6 +305,7 @@ bool lp_reconcile_start(LpRegistry *reg, LpNft *nft, const char *state_dir,
 	g_autoptr(GPtrArray) dead =
 		g_ptr_array_new_with_free_func((GDestroyNotify)lp_lease_free);
 	g_autoptr(GPtrArray) failed = g_ptr_array_new();
+	LpSteering *steering = lp_registry_steering(reg);
 	guint i;
 
 	if (!saved)
@@ -296,12 +326,16 @@ bool lp_reconcile_start(LpRegistry *reg, LpNft *nft, const char *state_dir,
 		LpLease *lease = dead->pdata[i];
 		g_autofree char *what = lp_lease_describe(lease);
 
+		if (steering)
+			lp_steering_remove(steering, lease);
 		lp_state_remove(state_dir, lease->id, NULL);
 		lp_log_event(
 			"removed", lease->uid, lease->id,
 			"removed lease %s: %s (process %d exited while lowportd was down)",
 			lease->id, what, lease->pid);
 	}
+	if (steering)
+		reconcile_steering(steering, live);
 	while (live->len)
 		lp_registry_adopt(reg, g_ptr_array_steal_index(live, 0));
 	return true;

@@ -29,12 +29,14 @@
 #include "daemon/registry.h"
 #include "daemon/reserve.h"
 #include "daemon/state.h"
+#include "daemon/steering.h"
 #include "netutils/util.h"
 #include "netutils/nft/nft-lease.h"
 
 /*
  * LpRegistry - every lease of a lowportd and what hangs off them
  * @nft:	nftables engine (borrowed)
+ * @steering:	Steering data path (borrowed), NULL: NAT only
  * @state_dir:	State directory of the lease files
  * @leases:	id -> LpLease (owned)
  * @reserved:	Inodes of the reservation sockets (uint64_t *) -> NULL
@@ -44,6 +46,7 @@
  */
 struct LpRegistry {
 	LpNft *nft;
+	LpSteering *steering;
 	char *state_dir;
 	GHashTable *leases;
 	GHashTable *reserved;
@@ -211,6 +214,27 @@ LpRegistry *lp_registry_new(LpNft *nft, const char *state_dir, GError **error)
 }
 
 /**
+ * lp_registry_set_steering() - Give the registry the steering data path
+ * @reg:	Registry
+ * @steering:	Steering context (borrowed; outlives the registry), or NULL
+ */
+void lp_registry_set_steering(LpRegistry *reg, LpSteering *steering)
+{
+	reg->steering = steering;
+}
+
+/**
+ * lp_registry_steering() - The steering data path of the registry
+ * @reg:	Registry
+ *
+ * Return: the context, or NULL if NAT only
+ */
+LpSteering *lp_registry_steering(LpRegistry *reg)
+{
+	return reg->steering;
+}
+
+/**
  * lp_registry_free() - Free the registry; leases keep their rules and state
  * @reg:	Registry, or NULL
  */
@@ -240,7 +264,52 @@ static bool registry_nft_add(LpRegistry *reg, LpLease *lease, GError **error)
 {
 	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
 
-	return lp_nft_lease_add(reg->nft, n, error);
+	return !n->mappings->len || lp_nft_lease_add(reg->nft, n, error);
+}
+
+/**
+ * registry_forget_rules() - Remove a lease's rules and steering entries
+ * @reg:		Registry
+ * @lease:	Lease
+ *
+ * A failed nftables removal is retried (lp_registry_retry_removal()).
+ */
+static void registry_forget_rules(LpRegistry *reg, LpLease *lease)
+{
+	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
+	g_autoptr(GError) error = NULL;
+
+	if (reg->steering)
+		lp_steering_remove(reg->steering, lease);
+	if (!n->mappings->len)
+		return;
+	if (!lp_nft_lease_remove(reg->nft, n, &error)) {
+		g_warning("lease %s: removing its rules failed, retrying: %s",
+			  lease->id, error->message);
+		lp_registry_retry_removal(reg, g_steal_pointer(&n));
+	}
+}
+
+/**
+ * registry_steer_add() - Steer a lease's planned mappings
+ * @reg:		Registry
+ * @lease:	Lease
+ * @error:	Return location for a GError
+ *
+ * Return: true on success (or nothing to steer)
+ */
+static bool registry_steer_add(LpRegistry *reg, LpLease *lease, GError **error)
+{
+	if (!lp_lease_uses(lease, LP_DATAPATH_STEER)) {
+		lp_listener_close_all(lease->listeners);
+		return true;
+	}
+	if (!reg->steering) {
+		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL,
+			    "steering is not available");
+		return false;
+	}
+	return lp_steering_add(reg->steering, lease, error);
 }
 
 /**
@@ -252,14 +321,7 @@ static bool registry_nft_add(LpRegistry *reg, LpLease *lease, GError **error)
  */
 static void registry_unadmit(LpRegistry *reg, LpLease *lease)
 {
-	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
-	g_autoptr(GError) error = NULL;
-
-	if (!lp_nft_lease_remove(reg->nft, n, &error)) {
-		g_warning("lease %s: removing its rules failed, retrying: %s",
-			  lease->id, error->message);
-		lp_registry_retry_removal(reg, g_steal_pointer(&n));
-	}
+	registry_forget_rules(reg, lease);
 	lp_state_remove(reg->state_dir, lease->id, NULL);
 	registry_release_reservations(reg, lease);
 }
@@ -285,7 +347,10 @@ bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error)
 			    "cannot save lease state: %s", local->message);
 		return false;
 	}
-	if (!registry_nft_add(reg, lease, &local)) {
+	if (!registry_nft_add(reg, lease, &local) ||
+	    !registry_steer_add(reg, lease, &local)) {
+		if (lp_lease_uses(lease, LP_DATAPATH_STEER))
+			registry_forget_rules(reg, lease);
 		registry_release_reservations(reg, lease);
 		lp_state_remove(reg->state_dir, lease->id, NULL);
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL, "%s",
@@ -378,18 +443,12 @@ void lp_registry_retry_removal(LpRegistry *reg, LpNftLease *n)
  */
 void lp_registry_end(LpRegistry *reg, LpLease *lease, const char *reason)
 {
-	g_autoptr(LpNftLease) n = lp_lease_to_nft(lease);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *what = lp_lease_describe(lease);
 
 	g_hash_table_steal(reg->leases, lease->id);
 	registry_unwatch(reg, lease);
-	if (!lp_nft_lease_remove(reg->nft, n, &error)) {
-		g_warning("lease %s: removing its rules failed, retrying: %s",
-			  lease->id, error->message);
-		lp_registry_retry_removal(reg, g_steal_pointer(&n));
-	}
-	g_clear_error(&error);
+	registry_forget_rules(reg, lease);
 	if (!lp_state_remove(reg->state_dir, lease->id, &error))
 		g_warning("lease %s: %s", lease->id, error->message);
 	registry_release_reservations(reg, lease);

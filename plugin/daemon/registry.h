@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "daemon/lease.h"
+#include "daemon/steering.h"
 #include "netutils/mapping.h"
 #include "netutils/nft/nft.h"
 #include "netutils/nft/nft-lease.h"
@@ -23,6 +24,8 @@ typedef struct LpRegistry LpRegistry;
 LpRegistry *lp_registry_new(LpNft *nft, const char *state_dir, GError **error);
 void lp_registry_free(LpRegistry *reg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LpRegistry, lp_registry_free)
+void lp_registry_set_steering(LpRegistry *reg, LpSteering *steering);
+LpSteering *lp_registry_steering(LpRegistry *reg);
 
 bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error);
 void lp_registry_adopt(LpRegistry *reg, LpLease *lease);

@@ -76,7 +76,8 @@ typedef struct {
 	LpPeer peer;
 	GByteArray *in;
 	size_t drained;
-	int pidfd;
+	LpPassedFds fds;
+	bool fds_overflow;
 	char *out;
 	size_t out_len;
 	size_t out_off;
@@ -169,6 +170,20 @@ static void client_reply_error(LpClient *c, LpErrorCode code, const char *msg)
 }
 
 /**
+ * client_close_fds() - Close the passed descriptors not taken
+ * @c:		Client
+ */
+static void client_close_fds(LpClient *c)
+{
+	unsigned int i;
+
+	lp_closer_closep(&c->fds.pidfd);
+	for (i = 0; i < c->fds.n_listeners; i++)
+		lp_closer_closep(&c->fds.listeners[i]);
+	c->fds.n_listeners = 0;
+}
+
+/**
  * client_process() - A whole request line arrived: decode and answer it
  * @c:		Client
  * @len:	Length of the line, without '\n'
@@ -188,16 +203,43 @@ static void client_process(LpClient *c, size_t len)
 				   error->message);
 		return;
 	}
-	reply = lp_dispatch_handle(c->srv->d, &c->peer, req, &c->pidfd);
-	lp_closer_closep(&c->pidfd);
+	if (c->fds_overflow)
+		reply = lp_reply_new_error(
+			LP_ERR_BAD_REQUEST,
+			"more than %u descriptors came with the request",
+			1 + LP_LISTENERS_MAX);
+	else
+		reply = lp_dispatch_handle(c->srv->d, &c->peer, req, &c->fds);
+	client_close_fds(c);
 	client_reply(c, reply, req->op);
 }
 
 /**
- * client_take_fds() - Keep the first passed descriptor, close the rest
+ * client_keep_fd() - Keep one passed descriptor: the pidfd, then listeners
+ * @c:		Client
+ * @fd:		Descriptor
+ *
+ * Return: true if kept, false if there is no room (the caller closes it)
+ */
+static bool client_keep_fd(LpClient *c, int fd)
+{
+	if (c->fds.pidfd < 0 && !c->fds.n_listeners) {
+		c->fds.pidfd = fd;
+		return true;
+	}
+	if (c->fds.n_listeners < LP_LISTENERS_MAX) {
+		c->fds.listeners[c->fds.n_listeners++] = fd;
+		return true;
+	}
+	c->fds_overflow = true;
+	return false;
+}
+
+/**
+ * client_take_fds() - Keep the passed descriptors, close what is too many
  * @c:		Client
  * @msg:	Received message
- * @keep:	Whether the first descriptor may be kept (READ phase)
+ * @keep:	Whether descriptors may be kept (READ phase)
  */
 static void client_take_fds(LpClient *c, struct msghdr *msg, bool keep)
 {
@@ -215,9 +257,7 @@ static void client_take_fds(LpClient *c, struct msghdr *msg, bool keep)
 			int fd;
 
 			memcpy(&fd, &fds[i], sizeof(fd));
-			if (keep && c->pidfd < 0)
-				c->pidfd = fd;
-			else
+			if (!keep || !client_keep_fd(c, fd))
 				lp_closer_close(fd);
 		}
 	}
@@ -228,7 +268,7 @@ static void client_take_fds(LpClient *c, struct msghdr *msg, bool keep)
  * @c:		Client
  * @buf:	Buffer
  * @len:	Its size
- * @keep:	Whether a passed descriptor may be kept as the pidfd
+ * @keep:	Whether passed descriptors may be kept
  *
  * Return: bytes read, 0 at EOF, -errno on error
  */
@@ -385,7 +425,7 @@ static void client_close(LpClient *c)
 	c->srv->n_clients--;
 	server_uid_count(c->srv, c->peer.uid, -1);
 	lp_closer_closep(&c->fd);
-	lp_closer_closep(&c->pidfd);
+	client_close_fds(c);
 	if (c->peer.groups)
 		g_array_unref(c->peer.groups);
 	g_byte_array_unref(c->in);
@@ -468,7 +508,7 @@ static void server_client_new(LpServer *srv, int cfd)
 
 	c->srv = srv;
 	c->fd = cfd;
-	c->pidfd = -1;
+	c->fds.pidfd = -1;
 	c->in = g_byte_array_new();
 	srv->n_clients++;
 	if (server_peer(cfd, &c->peer) < 0) {

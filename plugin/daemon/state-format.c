@@ -24,6 +24,12 @@
  * version-2 reader ignores it, so a downgraded lowportd still adopts the
  * lease. An unknown front is an error, like any bad member.
  *
+ * "datapath" on a forward ("steer": BPF sk_lookup steers its connections
+ * onto the backend's listener; "nat" or absent: DNAT in table inet lowport)
+ * came the same way: written only for steered forwards, so a file of a
+ * NAT-only lease is unchanged and an older file reads as nat; anything but
+ * "nat" or "steer", or steer on a UDP forward, is an error.
+ *
  * Version 1 (no "version" member) is what lowport 0.x wrote: the same
  * scalar members, and its forwards in the wire encoding of that release
  * ("mappings": proto, host_addr with "" for every address, host_port,
@@ -36,6 +42,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -44,6 +51,7 @@
 
 #include "daemon/state-format.h"
 #include "netutils/addr.h"
+#include "netutils/mapping.h"
 
 /* Names of the members of one forward, by format version */
 typedef struct {
@@ -130,6 +138,9 @@ static void state_format_add_forwards(JsonBuilder *b, const GArray *mappings)
 		state_format_add_int(b, n->port, m->host_port);
 		state_format_add_int(b, n->backend, m->backend_port);
 		state_format_add_int(b, n->count, m->range);
+		if (m->datapath != LP_DATAPATH_NAT)
+			state_format_add_string(b, "datapath",
+						lp_datapath_name(m->datapath));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -370,6 +381,36 @@ static bool state_format_address(JsonObject *o, const StateFormatNames *n,
 }
 
 /**
+ * state_format_datapath() - Read the optional "datapath" of a forward
+ * @o:		Forward object (version 2)
+ * @m:		Mapping, @proto read; @datapath set, LP_DATAPATH_NAT if the
+ *		member is absent
+ * @error:	Return location for a GError
+ *
+ * Return: true on success
+ */
+static bool state_format_datapath(JsonObject *o, LpMapping *m, GError **error)
+{
+	const char *name;
+	int d;
+
+	m->datapath = LP_DATAPATH_NAT;
+	if (!json_object_has_member(o, "datapath"))
+		return true;
+	if (!state_format_get_string(o, "datapath", &name, error))
+		return false;
+	d = lp_datapath_parse(name);
+	if (d < 0)
+		return state_format_fail(error,
+					 "'datapath' is not nat or steer");
+	if (d == LP_DATAPATH_STEER && m->proto != IPPROTO_TCP)
+		return state_format_fail(error,
+					 "'datapath' steer on a UDP forward");
+	m->datapath = d;
+	return true;
+}
+
+/**
  * state_format_forward() - Read one forward
  * @o:		Forward object
  * @n:		Member names of the file's version
@@ -406,7 +447,7 @@ static bool state_format_forward(JsonObject *o, const StateFormatNames *n,
 	m->host_port = port;
 	m->backend_port = backend;
 	m->range = count;
-	return true;
+	return n != &state_format_v2 || state_format_datapath(o, m, error);
 }
 
 /**

@@ -6,6 +6,9 @@
  *
  * One forward request per privileged call, with a pidfd of the process the
  * lease is tied to: lowportd removes the forward when that process exits.
+ * The listening sockets the core took from that process (core-listeners.c)
+ * follow the pidfd in the same SCM_RIGHTS message ("listeners": N), on
+ * every repetition of the request.
  * A conflict with the user's own lease may be the old helper of a "podman
  * restart" that is still exiting. lowportd says so: its refusal carries
  * "retry" only while the process of the lease in the way has exited or is
@@ -91,15 +94,21 @@ static gboolean lease_request_once(const LpCoreLeaseAsk *ask,
 {
 	g_autoptr(LpRequest) req = lp_request_new(LP_OP_FORWARD);
 	g_autoptr(LpReply) reply = NULL;
+	int fds[1 + LP_LISTENERS_MAX];
+	size_t n = MIN(ask->n_listeners, (size_t)LP_LISTENERS_MAX);
 
+	fds[0] = ask->pidfd;
+	if (n)
+		memcpy(fds + 1, ask->listeners, n * sizeof(int));
 	req->netns = g_strdup(ask->netns);
 	req->front = ask->front;
 	req->retry = retry;
+	req->listeners = n;
 	g_array_set_size(req->mappings, 0);
 	g_array_append_vals(req->mappings, ask->mappings->data,
 			    ask->mappings->len);
-	reply = lp_client_call(lp_client_socket_path(), req, ask->pidfd,
-			       LP_CLIENT_TIMEOUT_MS, error);
+	reply = lp_client_call_fds(lp_client_socket_path(), req, fds, 1 + n,
+				   LP_CLIENT_TIMEOUT_MS, error);
 	*ret_again = reply && !reply->ok && reply->retry;
 	return reply && lp_reply_check(reply, error);
 }

@@ -8,6 +8,7 @@
 #define LOWPORT_CORE_LEASE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <glib.h>
@@ -29,12 +30,17 @@
  * @netns:	Network namespace of the container, may be NULL
  * @mappings:	GArray of LpMapping
  * @pidfd:	pidfd of the process the lease is tied to
+ * @listeners:	Its listening TCP sockets on backend ports, sent after
+ *		@pidfd (the caller closes them)
+ * @n_listeners: Their number, at most LP_LISTENERS_MAX
  */
 typedef struct {
 	LpFront front;
 	const char *netns;
 	const GArray *mappings;
 	int pidfd;
+	const int *listeners;
+	size_t n_listeners;
 } LpCoreLeaseAsk;
 
 LpFront lp_core_lease_front(const char *name);

@@ -21,8 +21,11 @@
  *    other failure of the helper: its output and status go back as they
  *    are (the front relays them), nothing of it is left running.
  * 3. Asks lowportd for the lease, with a pidfd of the process the front
- *    names (core-lease.c); a conflict with the user's own lease is waited
- *    out while that process runs.
+ *    names (core-lease.c) and, if the front says that process lets us,
+ *    copies of its listening TCP sockets on the backend ports
+ *    (core-listeners.c), closed again as soon as lowportd answered; a
+ *    conflict with the user's own lease is waited out while that process
+ *    runs.
  * 4. Ready gate: if the helper signals readiness on a descriptor, passes
  *    its message on only now that the lease is granted.
  *
@@ -45,6 +48,7 @@
 #include "netutils/util.h"
 #include "shim/core.h"
 #include "shim/core-lease.h"
+#include "shim/core-listeners.h"
 #include "shim/core-reap.h"
 
 G_DEFINE_QUARK(lp_core_error, lp_core_error)
@@ -244,7 +248,9 @@ static gboolean core_start(LpCoreFront *f, GError **error)
 static gboolean core_lease(LpCoreFront *f, GError **error)
 {
 	g_autoptr(GArray) mappings = NULL;
-	LpCoreLeaseAsk ask;
+	int listeners[LP_LISTENERS_MAX];
+	LpCoreLeaseAsk ask = {0};
+	gboolean ok;
 
 	if (f->ops->lease_pidfd) {
 		f->pidfd = f->ops->lease_pidfd(f, &f->run, error);
@@ -265,7 +271,13 @@ static gboolean core_lease(LpCoreFront *f, GError **error)
 	ask.netns = f->netns;
 	ask.mappings = mappings;
 	ask.pidfd = f->pidfd;
-	return lp_core_lease_request(&ask, error);
+	if (f->ops->listeners)
+		ask.n_listeners = lp_core_listeners_collect(f->pidfd, mappings,
+							    listeners);
+	ask.listeners = listeners;
+	ok = lp_core_lease_request(&ask, error);
+	lp_core_listeners_close(listeners, ask.n_listeners);
+	return ok;
 }
 
 /**

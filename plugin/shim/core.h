@@ -69,6 +69,9 @@ typedef struct LpCoreFront LpCoreFront;
  * @undo:	After a failure: take back what the run did beyond processes
  *		of ours (those the core stops), e.g. stop a daemon named in a
  *		PID file, or "pesto --delete"; NULL: nothing
+ * @listeners:	The lease's process holds the backend's listening TCP
+ *		sockets in our network namespace and lets us copy them
+ *		(core-listeners.c): hand them to lowportd with the request
  */
 typedef struct {
 	gboolean (*command)(LpCoreFront *f, const uint16_t *backend,
@@ -78,6 +81,7 @@ typedef struct {
 	int (*lease_pidfd)(LpCoreFront *f, const LpCoreRun *run,
 			   GError **error);
 	void (*undo)(LpCoreFront *f, const LpCoreRun *run);
+	bool listeners;
 } LpCoreFrontOps;
 
 /*

@@ -245,6 +245,8 @@ static const LpCoreFrontOps front_pasta_ops = {
 	.lost_race = front_pasta_lost_race,
 	.lease_pidfd = front_pasta_lease_pidfd,
 	.undo = front_pasta_undo,
+	/* the daemon holds its listeners; see core-listeners.c */
+	.listeners = true,
 };
 
 /**

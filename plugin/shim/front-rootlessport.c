@@ -174,6 +174,8 @@ static bool front_rlp_lost_race(LpCoreFront *f, const LpCoreRun *run)
 static const LpCoreFrontOps front_rlp_ops = {
 	.command = front_rlp_command,
 	.lost_race = front_rlp_lost_race,
+	/* rootlessport binds the host ports itself; see core-listeners.c */
+	.listeners = true,
 };
 
 /**

@@ -32,7 +32,8 @@ gboolean lp_test_protocol_equal_mappings(const GArray *a, const GArray *b)
 
 		if (x->proto != y->proto || x->host_port != y->host_port ||
 		    x->backend_port != y->backend_port ||
-		    x->range != y->range || !lp_addr_equal(&x->addr, &y->addr))
+		    x->range != y->range || x->datapath != y->datapath ||
+		    !lp_addr_equal(&x->addr, &y->addr))
 			return FALSE;
 	}
 	return TRUE;
@@ -50,6 +51,7 @@ gboolean lp_test_protocol_equal_request(const LpRequest *a, const LpRequest *b)
 	return a->version == b->version && a->op == b->op &&
 	       !g_strcmp0(a->netns, b->netns) && !g_strcmp0(a->id, b->id) &&
 	       a->front == b->front && a->retry == b->retry &&
+	       a->listeners == b->listeners &&
 	       lp_test_protocol_equal_mappings(a->mappings, b->mappings);
 }
 
@@ -107,5 +109,7 @@ gboolean lp_test_protocol_equal_reply(const LpReply *a, const LpReply *b)
 	       !g_strcmp0(a->status.version, b->status.version) &&
 	       a->status.leases == b->status.leases &&
 	       a->status.leases_total == b->status.leases_total &&
-	       !a->status.table_present == !b->status.table_present;
+	       !a->status.table_present == !b->status.table_present &&
+	       a->status.datapath == b->status.datapath &&
+	       !g_strcmp0(a->status.datapath_reason, b->status.datapath_reason);
 }

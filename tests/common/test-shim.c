@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -183,16 +185,57 @@ typedef struct {
 } FakeScript;
 
 /**
+ * fake_lowportd_listeners() - Report and close the listeners of a request
+ * @req:	The request
+ * @fds:	Descriptors after the pidfd
+ * @n:		Their number
+ * @text:	Report: "listeners=N" (the request's count) and "fds=K" if
+ *		different, then "listener PORT INODE" for each descriptor, in
+ *		order, if it is a listening socket; nothing if there are none
+ */
+static void fake_lowportd_listeners(const LpRequest *req, int *fds, size_t n,
+				    GString *text)
+{
+	size_t i;
+
+	if (req->listeners)
+		g_string_append_printf(text, "listeners=%u\n", req->listeners);
+	if (n != req->listeners)
+		g_string_append_printf(text, "fds=%zu\n", n);
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct stat st;
+		int on = 0;
+
+		if (!fstat(fds[i], &st) &&
+		    !getsockname(fds[i], (struct sockaddr *)&ss, &len) &&
+		    !getsockopt(fds[i], SOL_SOCKET, SO_ACCEPTCONN, &on,
+				&(socklen_t){sizeof(on)}) &&
+		    on)
+			g_string_append_printf(
+				text, "listener %u %" PRIu64 "\n",
+				ntohs(((struct sockaddr_in *)&ss)->sin_port),
+				(uint64_t)st.st_ino);
+		else
+			g_string_append(text, "listener ?\n");
+		close(fds[i]);
+	}
+}
+
+/**
  * fake_lowportd_read() - Accept one connection and read its request
  * @lfd:	Listening socket
  * @ret_fd:	The connection
- * @ret_text:	What the request says: netns, pidfd's PID, mappings
+ * @ret_text:	What the request says: netns, pidfd's PID, mappings, and the
+ *		listeners that came with it (fake_lowportd_listeners())
  *
  * Return: 0, or an exit status for the stand-in
  */
 static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 {
-	char buf[LP_REQUEST_MAX], cbuf[CMSG_SPACE(sizeof(int))];
+	char buf[LP_REQUEST_MAX],
+		cbuf[CMSG_SPACE(sizeof(int) * (1 + LP_LISTENERS_MAX))];
 	struct iovec iov = {buf, sizeof(buf)};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
@@ -200,8 +243,10 @@ static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 			    .msg_controllen = sizeof(cbuf)};
 	g_autoptr(LpRequest) req = NULL;
 	g_autofree char *fdinfo = NULL, *text = NULL;
+	int fds[1 + LP_LISTENERS_MAX];
 	lp_autofd int pidfd = -1;
 	struct cmsghdr *cm;
+	size_t n_fds = 0;
 	const char *p;
 	ssize_t n;
 	guint i;
@@ -211,11 +256,17 @@ static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 	if (*ret_fd < 0 || n <= 0)
 		return 10;
 	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&pidfd, CMSG_DATA(cm), sizeof(int));
+	if (cm && cm->cmsg_type == SCM_RIGHTS) {
+		n_fds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), n_fds * sizeof(int));
+		pidfd = n_fds ? fds[0] : -1;
+	}
 	req = lp_request_parse(buf, (size_t)n, NULL);
-	if (!req || req->op != LP_OP_FORWARD || pidfd < 0)
+	if (!req || req->op != LP_OP_FORWARD || pidfd < 0) {
+		for (i = 1; i < n_fds; i++)
+			close(fds[i]);
 		return 11;
+	}
 	g_string_append_printf(ret_text, "netns=%s\nfront=%s\n", req->netns,
 			       lp_front_name(req->front));
 	fdinfo = g_strdup_printf("/proc/self/fdinfo/%d", pidfd);
@@ -233,6 +284,7 @@ static int fake_lowportd_read(int lfd, int *ret_fd, GString *ret_text)
 				       m->addr.family, m->host_port,
 				       m->backend_port, m->range);
 	}
+	fake_lowportd_listeners(req, fds + 1, n_fds ? n_fds - 1 : 0, ret_text);
 	return 0;
 }
 

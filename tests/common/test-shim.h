@@ -29,7 +29,9 @@
  * LpTestLowportd - where the stand-in lowportd listens and reports
  * @sock:	Socket path it listens on
  * @report:	File it writes what the first request said to: "netns=",
- *		"pid=" (the pidfd's process), then one line per mapping
+ *		"pid=" (the pidfd's process), then one line per mapping, then
+ *		the listeners that came with it, if any ("listeners=N",
+ *		"listener PORT INODE")
  * @count:	File it writes "REQUESTS SAME" to: requests it got, and how
  *		many of the later ones equal the first
  */

@@ -242,6 +242,39 @@ def nft_layout():
               f'nft does not print the comment of lease {every}:\n{text}')
 
 
+def nat_hook_chains():
+    """nat_hook_chains() - names of the chains of the table with a hook"""
+    return sorted(name for name, c in lp.nft_chains().items()
+                  if c.get('hook') is not None or c.get('type') is not None)
+
+
+@test('nft layout: no nat hook without a NAT lease; the first lease brings '
+      'chains prerouting and output, the end of the last takes them')
+def nft_hooks_only_with_leases():
+    with Env() as env:
+        check(lp.nft_table_exists(), 'no table after start')
+        eq(nat_hook_chains(), [], 'hooked chains with no lease')
+        eq(sorted(lp.nft_chains()), ['leases'], 'chains with no lease')
+        b1 = env.backend(ALICE, tcp=[30080])
+        b2 = env.backend(ALICE, tcp=[30443])
+        l1 = env.lease(ALICE, [mapping('tcp', 80, 30080)], b1)
+        l2 = env.lease(ALICE, [mapping('tcp', 443, 30443)], b2)
+        expect_fixed_layout()
+        expect_backend(b1, tcp_get('127.0.0.1', 80), '127.0.0.1:80')
+        b1.close()
+        check(wait_until(lambda: not lp.nft_lease_elements(l1), 2.0),
+              f'lease {l1} not removed after its process exited')
+        expect_fixed_layout()
+        expect_backend(b2, tcp_get('127.0.0.1', 443), '127.0.0.1:443')
+        b2.close()
+        check(wait_until(lambda: not lp.nft_lease_elements(l2), 2.0),
+              f'lease {l2} not removed after its process exited')
+        eq(nat_hook_chains(), [], 'hooked chains after the last lease')
+        eq(sorted(lp.nft_chains()), ['leases'], 'chains after the last lease')
+        eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+        check(env.alive(), 'lowportd died')
+
+
 @test('host -> peer 192.0.2.2:80 reaches the peer server, not the backend')
 def outgoing_not_hijacked():
     with Env() as env:
@@ -316,6 +349,35 @@ def ctl_list_json():
         values = set(json_scalars(found[0]))
         for want in (80, 30080):
             check(want in values, f'list --json: lease lacks {want}:\n{out}')
+
+
+@test('lowportctl list has a DATAPATH column (nat for a DNAT lease); '
+      'check and status say the data path')
+def ctl_datapath():
+    lp.lowportctl_or_skip()
+    with Env() as env:
+        _, lease_id = web_lease(env)
+        out = ctl_ok(env, ALICE, 'list')
+        lines = out.splitlines()
+        header = lines[0].split()
+        check('DATAPATH' in header, f'no DATAPATH column:\n{out}')
+        rows = [line.split() for line in lines if lease_id in line.split()]
+        check(len(rows) == 1, f'no single row for {lease_id}:\n{out}')
+        eq(rows[0][header.index('DATAPATH')], 'nat', 'DATAPATH of the lease')
+        eq(rows[0][header.index('PROTO')], 'tcp', 'PROTO of the lease')
+        check(lp.nft_lease_elements(lease_id),
+              f'a nat lease {lease_id} without map elements')
+        out = ctl_ok(env, ALICE, 'status')
+        check(re.search(r'^data path: +(nat|steer)$', out, re.M),
+              f'lowportctl status does not say the data path:\n{out}')
+        res = env.ctl(ALICE, 'check')
+        check(re.search(r'^info +data path: (nat|steer)\b', res.stdout,
+                        re.M),
+              f'lowportctl check does not say the data path:\n{res.stdout}')
+        env.stop()
+        res = env.ctl(ALICE, 'check')
+        check('data path: decided by lowportd when it starts' in res.stdout,
+              f'lowportctl check without lowportd:\n{res.stdout}')
 
 
 @test('lowportctl status prints the daemon status')

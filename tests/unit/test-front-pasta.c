@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -36,12 +37,15 @@
 #include "netutils/protocol.h"
 #include "shim/core.h"
 #include "shim/core-lease.h"
+#include "shim/core-listeners.h"
 #include "shim/core-reap.h"
 #include "shim/front-pasta.h"
 #include "shim/pasta-args.h"
 #include "shim/pasta-plan.h"
 #include "netutils/util.h"
 #include "test-fake-pasta.h"
+#include "test-lease.h"
+#include "test-listeners.h"
 #include "test-shim.h"
 
 /* Podman's netns path for a rootless container */
@@ -420,15 +424,103 @@ static void flow_granted(void)
 	g_assert_cmpint(ppid_of(pid), ==, getpid());
 	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
 	want = g_strdup_printf("netns=%s\nfront=pasta\npid=%d\n"
-			       "tcp 0.0.0.0/0 80 %u 1\n",
+			       "tcp 0.0.0.0/0 80 %u 1\nlisteners=1\n",
 			       NETNS, (int)pid, backend);
-	g_assert_cmpstr(report, ==, want);
+	/* the listener itself: flow_granted_listeners() */
+	g_assert_true(g_str_has_prefix(report, want));
 	flow_check_run_dir(&f);
 	/* the backend is what pasta holds */
 	g_assert_cmpint(lp_core_ports_try_bind(IPPROTO_TCP,
 					       &(LpAddr){AF_UNSPEC}, backend),
 			==, -EADDRINUSE);
 	flow_kill(pid);
+	flow_clear(&f);
+}
+
+/**
+ * flow_granted_listeners() - The request carries pasta's listener on the backend port after the pidfd, and the
+ * shim keeps no copy: only pasta holds it afterwards
+ */
+static void flow_granted_listeners(void)
+{
+	g_autofree char *out = NULL, *report = NULL, *want = NULL;
+	g_auto(GStrv) log = NULL;
+	Flow f = {0};
+	unsigned int backend, same;
+	pid_t pid;
+
+	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	flow_setup(&f, "ok");
+	flow_lowportd(&f, 1, LP_ERR_MAX);
+	g_assert_cmpint(flow_run(&f, FLOW_ARGV, &out), ==, 0);
+	g_assert_cmpstr(out, ==, "");
+	/* the repeated request carried the same listener again */
+	g_assert_cmpuint(flow_count(&f, &same), ==, 2);
+	g_assert_cmpuint(same, ==, 1);
+	log = flow_log_lines(&f);
+	g_assert_cmpint(sscanf(strstr(log[0], " -t ") + 4, "%u-", &backend), ==,
+			1);
+	pid = atoi(log[1]);
+	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
+	want = g_strdup_printf("netns=%s\nfront=pasta\npid=%d\n"
+			       "tcp 0.0.0.0/0 80 %u 1\nlisteners=1\n"
+			       "listener %u %" PRIu64 "\n",
+			       NETNS, (int)pid, backend, backend,
+			       lp_test_listeners_inode(backend));
+	g_assert_cmpstr(report, ==, want);
+	g_assert_cmpuint(
+		lp_test_listeners_holders(lp_test_listeners_inode(backend)), ==,
+		1);
+	flow_kill(pid);
+	flow_clear(&f);
+}
+
+/**
+ * flow_real_pasta() - The real pasta (Debian's passt): with
+ * the shim hands over pasta's own listener on the
+ * backend port, and keeps no copy
+ */
+static void flow_real_pasta(void)
+{
+	g_autofree char *real = g_find_program_in_path("pasta");
+	g_autofree char *out = NULL, *report = NULL, *line = NULL;
+	unsigned int backend = 0, port = 0;
+	uint64_t inode = 0;
+	const char *m;
+	Flow f = {0};
+	pid_t target, pid = 0;
+
+	g_assert_nonnull(real);
+	g_assert_no_errno(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	lp_test_listeners_uplink();
+	target = lp_test_listeners_target();
+	flow_setup(&f, "ok");
+	g_setenv(LP_FRONT_PASTA_ENV_REAL, real, TRUE);
+	flow_lowportd(&f, 0, LP_ERR_MAX);
+	/* --runas 0: Debian 12's pasta opens our --pid file after setuid() */
+	line = g_strdup_printf(
+		"--config-net --runas 0 -4 --netns /proc/%d/ns/net"
+		" -t 80 -u none -T none -U none",
+		(int)target);
+	g_assert_cmpint(flow_run(&f, line, &out), ==, 0);
+	g_assert_true(g_file_get_contents(f.report, &report, NULL, NULL));
+	g_test_message("report: %s", report);
+	g_assert_nonnull(m = strstr(report, "pid="));
+	pid = atoi(m + 4);
+	g_assert_nonnull(m = strstr(report, "\ntcp 0.0.0.0/0 80 "));
+	g_assert_cmpint(sscanf(m, "\ntcp 0.0.0.0/0 80 %u 1\n", &backend), ==,
+			1);
+	g_assert_nonnull(m = strstr(report, "\nlisteners=1\nlistener "));
+	g_assert_cmpint(
+		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
+		==, 2);
+	g_assert_cmpuint(port, ==, backend);
+	g_assert_cmpuint(inode, ==, lp_test_listeners_inode(backend));
+	/* pasta's own, and nobody else holds it now */
+	g_assert_cmpuint(lp_test_listeners_holders(inode), ==, 1);
+	flow_kill(pid);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
 	flow_clear(&f);
 }
 
@@ -671,8 +763,11 @@ static void flow_passthrough(void)
 
 int main(int argc, char **argv)
 {
+	g_autofree char *real_pasta = NULL;
+
 	if (g_getenv(LP_TEST_FAKE_PASTA_ENV))
 		return lp_test_fake_pasta_main(argc, argv);
+	real_pasta = g_find_program_in_path("pasta");
 	lp_test_shim_have_netns = lp_test_shim_probe_netns();
 	g_test_init(&argc, &argv, NULL);
 
@@ -681,6 +776,15 @@ int main(int argc, char **argv)
 	g_test_add_func("/shim/exec/sweep", test_sweep);
 	g_test_add_data_func("/shim/flow/granted", flow_granted,
 			     lp_test_shim_in_netns);
+	g_test_add_data_func("/shim/flow/granted-listeners",
+			     flow_granted_listeners, lp_test_shim_in_netns);
+	if (!real_pasta || getuid() != 0 || access("/dev/net/tun", R_OK | W_OK))
+		g_test_add_data_func("/shim/flow/real-pasta",
+				     "needs root and the real pasta (passt)",
+				     lp_test_skip);
+	else
+		g_test_add_data_func("/shim/flow/real-pasta", flow_real_pasta,
+				     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused", flow_refused,
 			     lp_test_shim_in_netns);
 	g_test_add_data_func("/shim/flow/refused-stubborn",

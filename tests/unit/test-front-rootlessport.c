@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,9 +24,11 @@
 #include "netutils/pidfd.h"
 #include "netutils/util.h"
 #include "shim/core.h"
+#include "shim/core-listeners.h"
 #include "shim/core-reap.h"
 #include "shim/front-rootlessport.h"
 #include "shim/rootlessport-config.h"
+#include "test-listeners.h"
 #include "test-shim.h"
 
 /* A config as Podman 5.4 to 6.1 write it: port 80 and 8080, no newline */
@@ -239,6 +242,59 @@ static void test_granted(void)
 	rlp_clear(&r);
 }
 
+/* A stand-in rootlessport that, like the real one, listens itself */
+#define RLP_LISTENING_PY                                                       \
+	"import json, os, socket, sys\n"                                       \
+	"socks = []\n"                                                         \
+	"for m in json.load(sys.stdin)['Mappings']:\n"                         \
+	"    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)\n"         \
+	"    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"       \
+	"    s.bind(('::', m['host_port']))\n"                                 \
+	"    s.listen(8)\n"                                                    \
+	"    socks.append(s)\n"                                                \
+	"os.write(4, b'1')\n"                                                  \
+	"os.close(4)\n"                                                        \
+	"os.read(3, 1)\n"
+
+/**
+ * test_granted_listeners() - The request
+ * carries rootlessport's own listener on the backend port (not the one on
+ * the unprivileged port 8080), and only rootlessport holds it afterwards
+ */
+static void test_granted_listeners(void)
+{
+	g_autofree char *report = NULL, *py = NULL;
+	unsigned int backend = 0, port = 0;
+	lp_autofd int pidfd = -1;
+	uint64_t inode = 0;
+	const char *m;
+	Rlp r = {0};
+	int exit_w;
+
+	rlp_setup(&r, "exec python3 \"$D/rlp.py\"", LP_ERR_MAX);
+	py = lp_test_shim_make_file(r.dir, "rlp.py", RLP_LISTENING_PY, 0644);
+	rlp_run(&r, RLP_CONFIG, &exit_w);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.ready, ==, "1");
+	pidfd = lp_pidfd_open(report_pid(&r));
+	g_assert_cmpint(pidfd, >=, 0);
+	g_assert_true(g_file_get_contents(r.l.report, &report, NULL, NULL));
+	g_assert_nonnull(m = strstr(report, "\ntcp 0.0.0.0/0 80 "));
+	g_assert_cmpint(sscanf(m, "\ntcp 0.0.0.0/0 80 %u 1\n", &backend), ==,
+			1);
+	g_assert_nonnull(m = strstr(report, "\nlisteners=1\nlistener "));
+	g_assert_cmpint(
+		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
+		==, 2);
+	g_assert_cmpuint(port, ==, backend);
+	g_assert_cmpuint(inode, ==, lp_test_listeners_inode(backend));
+	g_assert_cmpuint(lp_test_listeners_holders(inode), ==, 1);
+	close(exit_w);
+	g_assert_cmpint(poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 10000), ==,
+			1);
+	rlp_clear(&r);
+}
+
 /**
  * test_refused() - lowportd refuses: "lowport: WHY" on stdout (Podman
  * shows "rootlessport lowport: WHY"), exit 1, no ready byte, rootlessport
@@ -340,8 +396,11 @@ static void test_too_long(void)
 
 int main(int argc, char **argv)
 {
+	lp_test_shim_have_netns = lp_test_shim_probe_netns();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/front-rootlessport/granted", test_granted);
+	g_test_add_data_func("/front-rootlessport/granted-listeners",
+			     test_granted_listeners, lp_test_shim_in_netns);
 	g_test_add_func("/front-rootlessport/refused", test_refused);
 	g_test_add_func("/front-rootlessport/pass-through", test_pass_through);
 	g_test_add_func("/front-rootlessport/helper-fails", test_helper_fails);

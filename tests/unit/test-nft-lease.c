@@ -232,14 +232,6 @@ static const char test_skeleton_text[] =
 	"\tmap any {\n"
 	"\t\ttype nf_proto . inet_proto . inet_service : inet_service\n"
 	"\t}\n\n"
-	"\tchain prerouting {\n"
-	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-	"\t\tfib daddr type local jump leases\n"
-	"\t}\n\n"
-	"\tchain output {\n"
-	"\t\ttype nat hook output priority -100; policy accept;\n"
-	"\t\tfib daddr type local jump leases\n"
-	"\t}\n\n"
 	"\tchain leases {\n"
 	"\t\tmeta nfproto ipv4 dnat ip to :ip daddr . meta l4proto . "
 	"th dport map @addr4\n"
@@ -248,6 +240,48 @@ static const char test_skeleton_text[] =
 	"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"
 	"\t}\n"
 	"}\n";
+
+/* The nat base chains, as listed while a lease element exists */
+static const char test_hook_prerouting[] =
+	"\tchain prerouting {\n"
+	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+	"\t\tfib daddr type local jump leases\n"
+	"\t}\n";
+static const char test_hook_output[] =
+	"\tchain output {\n"
+	"\t\ttype nat hook output priority -100; policy accept;\n"
+	"\t\tfib daddr type local jump leases\n"
+	"\t}\n";
+
+/**
+ * test_no_nat_hook() - Assert the table has no hooked nat chain, and the
+ *			namespace none at all (so nothing there makes the
+ *			kernel track connections)
+ */
+static void test_no_nat_hook(void)
+{
+	g_autofree char *out = NULL;
+
+	g_assert_true(test_nft(&out, "list", "ruleset", NULL));
+	g_assert_nonnull(strstr(out, "table inet lowport {"));
+	g_assert_null(strstr(out, "hook"));
+	g_assert_null(strstr(out, "type nat"));
+}
+
+/**
+ * test_nat_hooks() - Assert both nat base chains exist with one rule each
+ */
+static void test_nat_hooks(void)
+{
+	g_autofree char *out = NULL;
+	g_auto(GStrv) fib = NULL;
+
+	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_nonnull(strstr(out, test_hook_prerouting));
+	g_assert_nonnull(strstr(out, test_hook_output));
+	fib = g_strsplit(out, "fib daddr type local jump leases", -1);
+	g_assert_cmpuint(g_strv_length(fib), ==, 3);
+}
 
 /* The layout of lowport before data maps: same names, verdict maps */
 static const char test_old_layout[] =
@@ -414,10 +448,12 @@ static void test_remove_half_gone(void)
 	test_assert_listed(nft, other);
 
 	/* removing by ID only: what the kernel holds for it goes */
+	test_nat_hooks();
 	g_assert_true(lp_nft_lease_remove(nft, by_id, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(test_count(nft), ==, 0);
 	g_assert_false(test_table_has("lease="));
+	test_no_nat_hook();
 
 	/* the table itself gone: the lease is gone too */
 	test_reset();
@@ -1067,6 +1103,82 @@ static void test_traffic_udp(void)
 }
 
 /**
+ * test_hooks() - The nat base chains exist only while a lease element does
+ * @data:	LpNftOwnerMode, as a pointer
+ */
+static void test_hooks(gconstpointer data)
+{
+	LpNftOwnerMode mode = GPOINTER_TO_INT(data);
+	g_autoptr(LpNft) nft = test_engine(mode);
+	g_autoptr(LpNft) again = NULL;
+	g_autoptr(LpNftLease) udp = lp_nft_lease_new("dns", 1001);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	lp_autofd int l4 = test_bound(SOCK_STREAM, "127.0.0.1", 30080);
+	LpNftLease *l;
+
+	/* started: maps and chain leases, no hook */
+	test_no_nat_hook();
+	g_assert_false(test_tcp("127.0.0.1", l4));
+
+	/* the first lease brings the chains, and its traffic is DNATed */
+	l = test_lease_one(nft, IPPROTO_TCP, "");
+	test_nat_hooks();
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	test_map(udp, IPPROTO_UDP, "", 53, 30053, 1);
+	g_assert_true(lp_nft_lease_add(nft, udp, &error));
+	g_assert_no_error(error);
+	test_nat_hooks();
+
+	/* a lease goes, another is left: chains stay */
+	g_assert_true(lp_nft_lease_remove(nft, udp, &error));
+	g_assert_no_error(error);
+	test_nat_hooks();
+	g_assert_true(test_tcp("127.0.0.1", l4));
+
+	/* restart: a new engine adopts the table and removes the last lease */
+	if (mode == LP_NFT_OWNER_AUTO)
+		g_clear_pointer(&nft, lp_nft_free);
+	again = lp_nft_new(mode, &error);
+	g_assert_no_error(error);
+	g_assert_true(lp_nft_table_ensure(again, &error));
+	g_assert_no_error(error);
+	test_nat_hooks();
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	test_lease_drop(again, l);
+	test_no_nat_hook();
+	g_assert_false(test_tcp("127.0.0.1", l4));
+	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_nonnull(strstr(out, "\tchain leases {\n"));
+
+	/* a lost chain is healed while a lease needs it */
+	l = test_lease_one(again, IPPROTO_TCP, "127.0.0.1");
+	g_assert_true(test_nft(NULL, "delete", "chain", "inet", "lowport",
+			       "output", NULL) == (mode != LP_NFT_OWNER_AUTO));
+	g_assert_true(lp_nft_table_ensure(again, &error));
+	g_assert_no_error(error);
+	test_nat_hooks();
+	g_assert_true(test_tcp("127.0.0.1", l4));
+	test_lease_drop(again, l);
+	test_no_nat_hook();
+
+	/* chains without an element are removed by the check */
+	if (mode == LP_NFT_OWNER_NEVER) {
+		g_assert_true(test_nft(
+			NULL, "add", "chain", "inet", "lowport", "output",
+			"{ type nat hook output priority -100; }", NULL));
+		g_assert_true(lp_nft_table_ensure(again, &error));
+		g_assert_no_error(error);
+		test_no_nat_hook();
+	}
+
+	/* a rebuild hooks only if it installs an element */
+	g_assert_true(lp_nft_table_rebuild(again, NULL, &error));
+	g_assert_no_error(error);
+	test_no_nat_hook();
+}
+
+/**
  * test_many() - Rebuild with many leases, then add and remove one
  * @data:	Number of leases, as GUINT_TO_POINTER
  */
@@ -1152,6 +1264,10 @@ int main(int argc, char **argv)
 			     test_probe_foreign_table);
 	g_test_add_func("/nft-lease/traffic-tcp", test_traffic_tcp);
 	g_test_add_func("/nft-lease/traffic-udp", test_traffic_udp);
+	g_test_add_data_func("/nft-lease/hooks/never",
+			     GINT_TO_POINTER(LP_NFT_OWNER_NEVER), test_hooks);
+	g_test_add_data_func("/nft-lease/hooks/auto",
+			     GINT_TO_POINTER(LP_NFT_OWNER_AUTO), test_hooks);
 	g_test_add_data_func("/nft-lease/many/2000", GUINT_TO_POINTER(2000),
 			     test_many);
 	g_test_add_data_func("/nft-lease/many/10000", GUINT_TO_POINTER(10000),

@@ -576,6 +576,9 @@ static void test_settings(void)
 					 "real-rootlessport = /opt/rlp\n"
 					 "real-pesto = /opt/pesto\n");
 	g_autoptr(LpPolicy) aut = load("[lowport]\ntable-owner = auto\n");
+	g_autoptr(LpPolicy) steer = load("[lowport]\ndatapath = steer\n");
+	g_autoptr(LpPolicy) nat = load("[lowport]\ndatapath = nat\n");
+	g_autoptr(LpPolicy) dauto = load("[lowport]\ndatapath = auto\n");
 
 	g_assert_null(lp_policy_real_pasta(empty));
 	g_assert_cmpint(lp_policy_table_owner(empty), ==,
@@ -592,6 +595,19 @@ static void test_settings(void)
 	g_assert_cmpint(lp_policy_table_owner(aut), ==,
 			LP_POLICY_TABLE_OWNER_AUTO);
 	g_assert_null(lp_policy_warnings(empty)[0]);
+
+	g_assert_cmpint(lp_policy_datapath(empty), ==, LP_POLICY_DATAPATH_AUTO);
+	g_assert_cmpint(lp_policy_datapath(never), ==, LP_POLICY_DATAPATH_AUTO);
+	g_assert_cmpint(lp_policy_datapath(dauto), ==, LP_POLICY_DATAPATH_AUTO);
+	g_assert_cmpint(lp_policy_datapath(steer), ==,
+			LP_POLICY_DATAPATH_STEER);
+	g_assert_cmpint(lp_policy_datapath(nat), ==, LP_POLICY_DATAPATH_NAT);
+	g_assert_cmpstr(lp_policy_datapath_name(lp_policy_datapath(steer)), ==,
+			"steer");
+	g_assert_cmpstr(lp_policy_datapath_name(lp_policy_datapath(nat)), ==,
+			"nat");
+	g_assert_cmpstr(lp_policy_datapath_name(lp_policy_datapath(empty)), ==,
+			"auto");
 }
 
 /* Input with a NUL byte inside: give its length explicitly */
@@ -674,6 +690,14 @@ static const struct {
 	{"[lowport]\ntable-owner = yes\n",
 	 "[lowport] table-owner: 'yes' is neither auto nor never"},
 	{"[lowport]\nusers = 1\n", "[lowport] unknown key 'users'"},
+	{"[lowport]\ndatapath = bpf\n",
+	 "[lowport] datapath: 'bpf' is not auto, steer or nat"},
+	{"[lowport]\ndatapath = Steer\n",
+	 "[lowport] datapath: 'Steer' is not auto, steer or nat"},
+	{"[lowport]\ndatapath =\n",
+	 "[lowport] datapath: '' is not auto, steer or nat"},
+	{"[lowport]\ndatapath = nat\ndatapath = steer\n",
+	 "[lowport] key 'datapath' appears twice"},
 	{"[allow web]\nusers = 1\nports = 80\nports = 22\n",
 	 "[allow web] key 'ports' appears twice"},
 	{"[allow web]\nusers = 1\nports = 80\n[allow web]\nusers = 2\n",

@@ -47,6 +47,9 @@ static const char *const wire_requests[] = {
 	"{\"version\":1,\"op\":\"forward\",\"front\":\"rootlessport\","
 	"\"retry\":2,\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
 	"\"host_port\":80,\"backend_port\":30080,\"range\":1}]}\n",
+	"{\"version\":1,\"op\":\"forward\",\"front\":\"pasta\","
+	"\"listeners\":2,\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\","
+	"\"host_port\":80,\"backend_port\":30080,\"range\":2}]}\n",
 };
 
 static const struct {
@@ -74,6 +77,17 @@ static const struct {
 	 "\"message\":\"port 80/tcp on 0.0.0.0 is already forwarded by your "
 	 "lease 3fa9c01b2d7e, whose process 1234 is exiting\",\"retry\":true}}"
 	 "\n"},
+	{LP_OP_LIST,
+	 "{\"version\":1,\"ok\":true,\"leases\":[{\"id\":\"3fa9c01b2d7e\","
+	 "\"uid\":1000,\"pid\":1234,\"front\":\"pasta\",\"created\":1,"
+	 "\"mappings\":[{\"proto\":\"tcp\",\"host_addr\":\"\",\"host_port\":80,"
+	 "\"backend_port\":30080,\"range\":1,\"datapath\":\"steer\"},"
+	 "{\"proto\":\"udp\",\"host_addr\":\"\",\"host_port\":80,"
+	 "\"backend_port\":30080,\"range\":1}]}]}\n"},
+	{LP_OP_STATUS,
+	 "{\"version\":1,\"ok\":true,\"status\":{\"version\":\"0.2.0\","
+	 "\"leases\":0,\"leases_total\":0,\"table\":false,\"datapath\":"
+	 "\"nat\",\"datapath_reason\":\"policy datapath = nat\"}}\n"},
 };
 
 /**
@@ -197,6 +211,66 @@ static void test_request_front(void)
 	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
 }
 
+/**
+ * test_request_listeners() - "listeners": absent is 0 and 0 is not written,
+ * 1..LP_LISTENERS_MAX round-trip, anything else is refused with a clear error
+ */
+static void test_request_listeners(void)
+{
+	static const struct {
+		const char *value;
+		const char *msg;
+	} bad[] = {
+		{"33", "malformed request: listeners: 33 is not a listener "
+		       "count (0-32)"},
+		{"-1", "malformed request: listeners: -1 is not a listener "
+		       "count (0-32)"},
+		{"\"2\"", "malformed request: listeners: expected an integer, "
+			  "got a string"},
+		{"1.5", "malformed request: listeners: expected an integer, "
+			"got a number"},
+		{"true", "malformed request: listeners: expected an integer, "
+			 "got a boolean"},
+		{"null", "malformed request: listeners: expected an integer, "
+			 "got null"},
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRequest) old = NULL;
+	const char *line = FWD(MAP80);
+	unsigned int i, n;
+
+	old = lp_request_parse(line, strlen(line), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(old->listeners, ==, 0);
+	for (n = 0; n <= LP_LISTENERS_MAX; n++) {
+		g_autofree char *l = g_strdup_printf(
+			"{\"version\":1,\"op\":\"forward\",\"listeners\":%u,"
+			"\"mappings\":[" MAP80 "]}",
+			n);
+		g_autoptr(LpRequest) req =
+			lp_request_parse(l, strlen(l), &error);
+		g_autofree char *back = NULL;
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(req->listeners, ==, n);
+		back = request_round_trip(req);
+		g_assert_true((strstr(back, "\"listeners\":") != NULL) == !!n);
+	}
+	for (i = 0; i < LP_ELEMENTSOF(bad); i++) {
+		g_autofree char *l = g_strdup_printf(
+			"{\"version\":1,\"op\":\"forward\",\"listeners\":%s,"
+			"\"mappings\":[" MAP80 "]}",
+			bad[i].value);
+		g_autoptr(GError) e = NULL;
+
+		g_test_message("case %u: %s", i, l);
+		g_assert_null(lp_request_parse(l, strlen(l), &e));
+		g_assert_error(e, LP_PROTOCOL_ERROR,
+			       LP_PROTOCOL_ERROR_MALFORMED);
+		g_assert_cmpstr(e->message, ==, bad[i].msg);
+	}
+}
+
 static void test_request_wire_examples(void)
 {
 	unsigned int i;
@@ -254,6 +328,7 @@ static void test_reply_round_trip(void)
 	a->created = 1763800000;
 	add_mapping(a->mappings, "tcp", "", 80, 30080, 1);
 	add_mapping(a->mappings, "udp", "::1", 1000, 31000, 24);
+	g_array_index(a->mappings, LpMapping, 0).datapath = LP_DATAPATH_STEER;
 	b->id = g_strdup("zz9");
 	b->uid = 4294967294u;
 	b->pid = G_MAXINT32;
@@ -271,6 +346,87 @@ static void test_reply_round_trip(void)
 	reply_round_trip(status, LP_OP_STATUS);
 	status->status.table_present = FALSE;
 	reply_round_trip(status, LP_OP_STATUS);
+	status->status.datapath = LP_DATAPATH_STEER;
+	reply_round_trip(status, LP_OP_STATUS);
+	status->status.datapath_reason =
+		g_strdup("BPF sk_lookup; policy datapath = auto");
+	reply_round_trip(status, LP_OP_STATUS);
+}
+
+/**
+ * test_reply_datapath_reason_bounded() - A long reason is cut on encoding at
+ *					  a character boundary, refused on
+ *					  decoding
+ */
+static void test_reply_datapath_reason_bounded(void)
+{
+	g_autoptr(LpReply) status = lp_reply_new_ok();
+	g_autoptr(LpReply) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) reason = g_string_new("x");
+	g_autofree char *line = NULL, *forged = NULL;
+	size_t len;
+
+	while (reason->len < LP_STATUS_REASON_MAX + 8)
+		g_string_append(reason, "\xc3\xa9"); /* two-byte character */
+	status->status.version = g_strdup("1");
+	status->status.datapath = LP_DATAPATH_NAT;
+	status->status.datapath_reason = g_strdup(reason->str);
+	line = lp_reply_serialize(status, LP_OP_STATUS, &len);
+	back = lp_reply_parse(line, len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->status.datapath, ==, LP_DATAPATH_NAT);
+	g_assert_cmpuint(strlen(back->status.datapath_reason), ==,
+			 LP_STATUS_REASON_MAX - 1);
+	g_assert_true(
+		g_str_has_prefix(reason->str, back->status.datapath_reason));
+
+	forged = g_strdup_printf(
+		RE("\"status\":{\"version\":\"1\",\"leases\":0,"
+		   "\"leases_total\":0,\"table\":true,\"datapath\":\"nat\","
+		   "\"datapath_reason\":\"%s\"}"),
+		reason->str);
+	lp_reply_free(g_steal_pointer(&back));
+	back = lp_reply_parse(forged, strlen(forged), &error);
+	g_assert_null(back);
+	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_MALFORMED);
+	g_assert_cmpstr(error->message, ==,
+			"malformed reply: status.datapath_reason: longer than "
+			"256 bytes");
+	g_clear_error(&error);
+
+	/* a reason without a data path (no such lowportd) is dropped */
+	g_free(forged);
+	forged = g_strdup(RE("\"status\":{\"version\":\"1\",\"leases\":0,"
+			     "\"leases_total\":0,\"table\":true,"
+			     "\"datapath_reason\":\"why\"}"));
+	back = lp_reply_parse(forged, strlen(forged), &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->status.datapath, ==, -1);
+	g_assert_null(back->status.datapath_reason);
+}
+
+/**
+ * test_request_datapath_ignored() - A request cannot choose a data path: a
+ *				     "datapath" member of its mappings is
+ *				     ignored and never written
+ */
+static void test_request_datapath_ignored(void)
+{
+	static const char in[] =
+		"{\"version\":1,\"op\":\"forward\",\"mappings\":[{\"proto\":"
+		"\"tcp\",\"host_addr\":\"\",\"host_port\":80,\"backend_port\":"
+		"30080,\"datapath\":\"steer\"}]}\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpRequest) req = lp_request_parse(in, strlen(in), &error);
+	g_autofree char *line = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_array_index(req->mappings, LpMapping, 0).datapath,
+			 ==, LP_DATAPATH_NAT);
+	g_array_index(req->mappings, LpMapping, 0).datapath = LP_DATAPATH_STEER;
+	line = lp_request_serialize(req, NULL);
+	g_assert_null(strstr(line, "datapath"));
 }
 
 static void test_reply_every_error_code(void)
@@ -767,6 +923,25 @@ static const struct {
 	    "\"table\":true}"),
 	 LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed reply: status.leases: -1 is not a count (0-4294967295)"},
+	{LEASE0("{\"proto\":\"tcp\",\"host_addr\":\"\",\"host_port\":80,"
+		"\"backend_port\":30080,\"datapath\":\"dnat\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: leases[0].mappings[0].datapath: 'dnat' is not nat or "
+	 "steer"},
+	{LEASE0(MAP80 ",{\"proto\":\"udp\",\"host_addr\":\"\",\"host_port\":"
+		      "53,\"backend_port\":30053,\"datapath\":\"steer\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: leases[0].mappings[1].datapath: only TCP mappings "
+	 "can be steered"},
+	{RE("\"status\":{\"version\":\"0.1\",\"leases\":1,\"leases_total\":1,"
+	    "\"table\":true,\"datapath\":\"bpf\"}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: status.datapath: 'bpf' is not nat or steer"},
+	{RE("\"status\":{\"version\":\"0.1\",\"leases\":1,\"leases_total\":1,"
+	    "\"table\":true,\"datapath\":\"nat\",\"datapath_reason\":7}"),
+	 LP_PROTOCOL_ERROR_MALFORMED,
+	 "malformed reply: status.datapath_reason: expected a string, got an "
+	 "integer"},
 	{RE("\"leases\":[]") " {}", LP_PROTOCOL_ERROR_MALFORMED,
 	 "malformed reply: trailing data after the JSON object at byte 36"},
 };
@@ -819,6 +994,8 @@ static void test_lease_id_valid(void)
  * @got_fd:	Whether an SCM_RIGHTS descriptor came
  * @same_file:	Whether it was @expect
  * @fd_on_first: Whether it came with the first byte
+ * @n_fds:	How many descriptors came, in all
+ * @inodes:	st_ino of the first LP_CLIENT_FDS_MAX of them, in order
  */
 typedef struct {
 	int listen_fd;
@@ -830,6 +1007,8 @@ typedef struct {
 	bool got_fd;
 	bool same_file;
 	bool fd_on_first;
+	unsigned int n_fds;
+	ino_t inodes[LP_CLIENT_FDS_MAX];
 } TestServer;
 
 /**
@@ -843,19 +1022,27 @@ static void server_take_fd(TestServer *srv, struct msghdr *msg, bool first)
 	struct cmsghdr *cmsg;
 
 	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		struct stat st;
-		int fd;
+		size_t i, n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
 		if (cmsg->cmsg_level != SOL_SOCKET ||
 		    cmsg->cmsg_type != SCM_RIGHTS)
 			continue;
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-		srv->got_fd = true;
-		srv->fd_on_first = first;
-		srv->same_file = !fstat(fd, &st) &&
-				 st.st_dev == srv->expect.st_dev &&
-				 st.st_ino == srv->expect.st_ino;
-		close(fd);
+		for (i = 0; i < n; i++) {
+			struct stat st;
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			       sizeof(fd));
+			srv->got_fd = true;
+			srv->fd_on_first = first;
+			srv->same_file = !fstat(fd, &st) &&
+					 st.st_dev == srv->expect.st_dev &&
+					 st.st_ino == srv->expect.st_ino;
+			if (srv->n_fds < LP_CLIENT_FDS_MAX)
+				srv->inodes[srv->n_fds] = st.st_ino;
+			srv->n_fds++;
+			close(fd);
+		}
 	}
 }
 
@@ -867,7 +1054,8 @@ static void server_take_fd(TestServer *srv, struct msghdr *msg, bool first)
 static void server_read_request(TestServer *srv, int fd)
 {
 	while (!strchr(srv->request->str, '\n')) {
-		char buf[4096], cbuf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[4096],
+			cbuf[CMSG_SPACE((LP_CLIENT_FDS_MAX + 1) * sizeof(int))];
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr msg = {.msg_iov = &iov,
 				     .msg_iovlen = 1,
@@ -1017,6 +1205,68 @@ static void test_client_forward_fd(ClientFixture *f, gconstpointer data)
 	g_assert_true(f->srv.same_file);
 	g_assert_cmpuint(count_fds(), ==, fds);
 	g_assert_true(lp_reply_check(reply, &error));
+}
+
+/**
+ * test_client_forward_fds() - A pidfd and listeners: every descriptor in one
+ * SCM_RIGHTS message on the first byte, in order; the caller's stay open
+ */
+static void test_client_forward_fds(ClientFixture *f, gconstpointer data)
+{
+	g_autoptr(LpRequest) req = lp_request_new(LP_OP_FORWARD);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LpReply) reply = NULL;
+	int fds[LP_CLIENT_FDS_MAX];
+	unsigned int i, before;
+	struct stat st;
+
+	for (i = 0; i < LP_CLIENT_FDS_MAX; i++) {
+		fds[i] = i % 2 ? socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)
+			       : socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		g_assert_cmpint(fds[i], >=, 0);
+	}
+	req->listeners = LP_LISTENERS_MAX;
+	add_mapping(req->mappings, "tcp", "", 80, 30080, 1);
+	before = count_fds();
+	client_serve(
+		f, "{\"version\":1,\"ok\":true,\"lease\":{\"id\":\"ab2\"}}\n");
+	reply = lp_client_call_fds(f->path, req, fds, LP_CLIENT_FDS_MAX, 5000,
+				   &error);
+	client_finish(f);
+	g_assert_no_error(error);
+	g_assert_cmpstr(reply->lease_id, ==, "ab2");
+	g_assert_true(f->srv.fd_on_first);
+	g_assert_cmpuint(f->srv.n_fds, ==, LP_CLIENT_FDS_MAX);
+	g_assert_nonnull(strstr(f->srv.request->str, "\"listeners\":32,"));
+	for (i = 0; i < LP_CLIENT_FDS_MAX; i++) {
+		g_assert_cmpint(fstat(fds[i], &st), ==, 0);
+		g_assert_cmpuint(f->srv.inodes[i], ==, st.st_ino);
+	}
+	g_assert_cmpuint(count_fds(), ==, before);
+	for (i = 0; i < LP_CLIENT_FDS_MAX; i++)
+		close(fds[i]);
+}
+
+/**
+ * test_client_too_many_fds() - More than LP_CLIENT_FDS_MAX descriptors are
+ * refused before anything is sent
+ */
+static void test_client_too_many_fds(ClientFixture *f, gconstpointer data)
+{
+	g_autoptr(LpRequest) req = lp_request_new(LP_OP_FORWARD);
+	g_autoptr(GError) error = NULL;
+	int fds[LP_CLIENT_FDS_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < LP_ELEMENTSOF(fds); i++)
+		fds[i] = STDIN_FILENO;
+	add_mapping(req->mappings, "tcp", "", 80, 30080, 1);
+	g_assert_null(lp_client_call_fds(f->path, req, fds, LP_ELEMENTSOF(fds),
+					 1000, &error));
+	g_assert_error(error, LP_PROTOCOL_ERROR, LP_PROTOCOL_ERROR_TOO_LARGE);
+	g_assert_cmpstr(error->message, ==,
+			"too many descriptors for one request (34, at most "
+			"33)");
 }
 
 static void test_client_status_split(ClientFixture *f, gconstpointer data)
@@ -1178,6 +1428,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocol/request/round-trip",
 			test_request_round_trip);
 	g_test_add_func("/protocol/request/front", test_request_front);
+	g_test_add_func("/protocol/request/listeners", test_request_listeners);
 	g_test_add_func("/protocol/request/wire-examples",
 			test_request_wire_examples);
 	g_test_add_func("/protocol/request/malformed", test_request_malformed);
@@ -1190,6 +1441,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocol/request/limits", test_request_limits);
 	g_test_add_func("/protocol/request/size", test_request_size);
 	g_test_add_func("/protocol/reply/round-trip", test_reply_round_trip);
+	g_test_add_func("/protocol/reply/datapath-reason-bounded",
+			test_reply_datapath_reason_bounded);
+	g_test_add_func("/protocol/request/datapath-ignored",
+			test_request_datapath_ignored);
 	g_test_add_func("/protocol/reply/every-error-code",
 			test_reply_every_error_code);
 	g_test_add_func("/protocol/reply/wire-examples",
@@ -1204,6 +1459,8 @@ int main(int argc, char **argv)
 #define CLIENT_TEST(name, fn)                                                  \
 	g_test_add(name, ClientFixture, NULL, client_setup, fn, client_teardown)
 	CLIENT_TEST("/client/forward-fd", test_client_forward_fd);
+	CLIENT_TEST("/client/forward-fds", test_client_forward_fds);
+	CLIENT_TEST("/client/too-many-fds", test_client_too_many_fds);
 	CLIENT_TEST("/client/status-split", test_client_status_split);
 	CLIENT_TEST("/client/refused", test_client_refused);
 	CLIENT_TEST("/client/no-answer", test_client_no_answer);

@@ -41,6 +41,7 @@ static void test_mappings_equal(const GArray *a, const GArray *b)
 		g_assert_cmpuint(x->host_port, ==, y->host_port);
 		g_assert_cmpuint(x->backend_port, ==, y->backend_port);
 		g_assert_cmpuint(x->range, ==, y->range);
+		g_assert_cmpuint(x->datapath, ==, y->datapath);
 	}
 }
 
@@ -220,6 +221,45 @@ static void test_front(void)
 }
 
 /**
+ * test_datapath() - "datapath" is written for steered forwards only, and an
+ *		     older file without it reads as nat
+ */
+static void test_datapath(void)
+{
+	g_autoptr(LpLease) lease = test_sample();
+	g_autoptr(LpLease) back = NULL, old = NULL, nat = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *plain = lp_state_format_encode(lease);
+	g_autofree char *text = NULL, *explicit = NULL;
+	guint i;
+
+	g_assert_null(strstr(plain, "datapath"));
+	old = lp_state_format_decode(plain, strlen(plain), NULL, &error);
+	g_assert_no_error(error);
+	for (i = 0; i < old->mappings->len; i++)
+		g_assert_cmpuint(
+			g_array_index(old->mappings, LpMapping, i).datapath, ==,
+			LP_DATAPATH_NAT);
+
+	g_array_index(lease->mappings, LpMapping, 3).datapath =
+		LP_DATAPATH_STEER;
+	text = lp_state_format_encode(lease);
+	g_assert_nonnull(strstr(text, "\"count\":11,\"datapath\":\"steer\"}"));
+	g_assert_null(strstr(strstr(text, "\"datapath\"") + 1, "\"datapath\""));
+	back = lp_state_format_decode(text, strlen(text), NULL, &error);
+	g_assert_no_error(error);
+	test_leases_equal(lease, back);
+
+	/* an explicit "nat" is accepted and reads as nat */
+	explicit = g_strdup(text);
+	memcpy(strstr(explicit, "\"steer\""), "\"nat\"  ", 7);
+	nat = lp_state_format_decode(explicit, strlen(explicit), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_array_index(nat->mappings, LpMapping, 3).datapath,
+			 ==, LP_DATAPATH_NAT);
+}
+
+/**
  * test_new_dir() - A fresh state directory
  *
  * Return: its path (remove with test_rm_dir())
@@ -391,6 +431,24 @@ static const struct {
 	{"{\"id\":\"abc\",\"netns\":\"\",\"uid\":1,\"gid\":1,\"pid\":1,"
 	 "\"starttime\":1,\"created\":1,\"groups\":[],\"forwards\":[]}",
 	 "'mappings' missing"},
+	{"{\"format\":\"lowportd-lease\",\"version\":2,\"id\":\"abc\","
+	 "\"netns\":\"\",\"uid\":1,\"gid\":1,\"pid\":1,\"starttime\":1,"
+	 "\"created\":1,\"groups\":[],\"forwards\":[{\"protocol\":\"tcp\","
+	 "\"address\":\"*\",\"port\":80,\"backend\":30080,\"count\":1,"
+	 "\"datapath\":\"bpf\"}]}",
+	 "'datapath' is not nat or steer"},
+	{"{\"format\":\"lowportd-lease\",\"version\":2,\"id\":\"abc\","
+	 "\"netns\":\"\",\"uid\":1,\"gid\":1,\"pid\":1,\"starttime\":1,"
+	 "\"created\":1,\"groups\":[],\"forwards\":[{\"protocol\":\"tcp\","
+	 "\"address\":\"*\",\"port\":80,\"backend\":30080,\"count\":1,"
+	 "\"datapath\":1}]}",
+	 "'datapath' missing or not a string"},
+	{"{\"format\":\"lowportd-lease\",\"version\":2,\"id\":\"abc\","
+	 "\"netns\":\"\",\"uid\":1,\"gid\":1,\"pid\":1,\"starttime\":1,"
+	 "\"created\":1,\"groups\":[],\"forwards\":[{\"protocol\":\"udp\","
+	 "\"address\":\"*\",\"port\":53,\"backend\":30053,\"count\":1,"
+	 "\"datapath\":\"steer\"}]}",
+	 "'datapath' steer on a UDP forward"},
 };
 
 /**
@@ -420,6 +478,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/state/round-trip", test_round_trip);
 	g_test_add_func("/state/legacy", test_legacy);
 	g_test_add_func("/state/front", test_front);
+	g_test_add_func("/state/datapath", test_datapath);
 	g_test_add_func("/state/migrate", test_migrate);
 	g_test_add_func("/state/save-remove", test_save_remove);
 	g_test_add_func("/state/bad-moved-aside", test_bad_moved_aside);
