@@ -114,9 +114,6 @@ HTTPD = os.environ.get('LOWPORT_BENCH_HTTPD', '')
 IPERF3 = '/usr/bin/iperf3'  # in the sandbox (its package list)
 LDSO = '/usr/lib64/ld-linux-x86-64.so.2'
 BPF_DIR = '/sys/fs/bpf/lowport'  # lowportd's default --bpf-dir
-# The shim hands pasta's listeners to lowportd only with this set (while
-# the listener handover is new); Podman passes its environment to pasta.
-SHIM_ENV = ('env', 'LOWPORT_SHIM_LISTENERS=1')
 POLICY = '/etc/lowport/lowport.conf'
 
 # arm: (lowport state, ports: lease|direct|backend, label)
@@ -257,7 +254,7 @@ class Rig:
         """run_ctr() - start a benchmark container publishing @ports"""
         args = ['-v', '/usr:/usr:ro', '-p', f'{ports["http"]}:80',
                 '-p', f'{ports["iperf3"]}:{IPERF3_CTR_PORT}']
-        r = SB.run([*SHIM_ENV, 'podman', 'run', '-d', *args, E.IMAGE,
+        r = SB.run(['podman', 'run', '-d', *args, E.IMAGE,
                     *self.ctr_cmd()], user='alice', check=False,
                    timeout=E.PODMAN_TIMEOUT)
         T.check(r.returncode == 0, f'podman run -d {" ".join(args)} failed '
@@ -538,8 +535,7 @@ def podman_run_ms(port):
     """
     script = ('a=$(date +%s%N); cid=$(podman run -d "$@") || exit $?; '
               'b=$(date +%s%N); echo "$cid $(( (b - a) / 1000 ))"')
-    r = SB.run([*SHIM_ENV, 'sh', '-c', script, 'sh', '-p', f'{port}:80',
-                E.IMAGE],
+    r = SB.run(['sh', '-c', script, 'sh', '-p', f'{port}:80', E.IMAGE],
                user='alice', timeout=E.PODMAN_TIMEOUT, check=False)
     T.check(r.returncode == 0, f'podman run -d -p {port}:80 failed '
             f'({r.returncode}): {r.stderr.strip()}')
