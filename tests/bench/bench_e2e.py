@@ -606,10 +606,10 @@ def b_datapath():
             T.info(NOTES[-1])
             ARMS = [a for a in ARMS if a not in dropped]
     states = [s for s in STATES if any(ARM_INFO[a][0] == s for a in ARMS)]
-    per_round = len(ARMS) * (WARMUP + len(WORKLOAD_KEYS) * (SECONDS + 0.5))
+    per_round = len(ARMS) * (WARMUP + len(WORKLOAD_KEYS) * (SECONDS + 0.3))
     T.info(f'{ROUNDS} rounds x {len(ARMS)} arms x {len(WORKLOAD_KEYS)} '
            f'workloads x {SECONDS} s: about '
-           f'{ROUNDS * (per_round + 4 * len(states)) / 60:.0f} min')
+           f'{ROUNDS * (per_round + 2 * len(states)) / 60:.0f} min')
     meter = bench_cpu.Meter(f'/proc/{SB.pid}/root/proc')
     t0 = time.monotonic()
     try:
