@@ -52,9 +52,11 @@ set -euo pipefail
 # Bump when a layer's contents change in a way the package lists do not show.
 LAYER_VERSION=1
 BOOT_PACKAGES=(systemd systemd-sysv dbus strace)
-BUILD_PACKAGES=(build-essential dpkg-dev debhelper meson ninja-build pkgconf
-	libglib2.0-dev libjson-glib-dev libnftnl-dev libmnl-dev libsystemd-dev
-	systemd-dev clang libbpf-dev bpftool)
+# The build layer: what dpkg-buildpackage needs on every package, and
+# debian/control's Build-Depends (build_depends), so that a new build
+# dependency there (clang, libbpf-dev, bpftool for netutils/steer/) needs no
+# edit here and rebuilds the layer
+BUILD_TOOLS="build-essential, dpkg-dev"
 # Units that must not run in the booted root: they would touch the
 # machine's kernel settings or hardware, or only fail without them. Masked
 # with links under /run (nothing in the cached layers changes).
@@ -179,11 +181,29 @@ cmd_layer_inner() {
 	printf '%s\n' "$resolv" >"$m/etc/resolv.conf"
 }
 
+# build_depends: debian/control's Build-Depends field on one line (its
+# continuation lines joined; comment lines skipped)
+build_depends() {
+	awk '/^#/ { next }
+		/^Build-Depends:/ { sub(/^Build-Depends:/, ""); on = 1; print; next }
+		on && /^[ \t]/ { print; next }
+		{ on = 0 }' "$top/debian/control" | tr -s ' \t\n' ' ' |
+		sed 's/^ //; s/ $//'
+}
+
+# build_layer: build or reuse the build layer, print its path
+build_layer() {
+	local deps
+	deps=$(build_depends)
+	[ -n "$deps" ] || die "no Build-Depends in $top/debian/control"
+	layer build --satisfy "$BUILD_TOOLS, $deps"
+}
+
 # cmd_layers: build or reuse both layers, print their paths
 cmd_layers() {
 	echo "base=$(base_root)"
 	echo "boot=$(layer boot "${BOOT_PACKAGES[@]}")"
-	echo "build=$(layer build "${BUILD_PACKAGES[@]}")"
+	echo "build=$(build_layer)"
 }
 
 # src_key: a hash of this source tree's files (tracked and untracked, not
@@ -204,7 +224,7 @@ cmd_deb() {
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 	base=$(base_root)
-	build=$(layer build "${BUILD_PACKAGES[@]}")
+	build=$(build_layer)
 	key=$(src_key "$build:$version")
 	debs=$cache/$suite-debs-$key
 	# One build per generation at a time (e2e suites may ask at once)
@@ -339,6 +359,11 @@ cmd_stage1() {
 	mount -t proc -o nosuid,nodev,noexec proc /proc
 	mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+	# The BPF filesystem systemd mounts on a host (lowportd pins its
+	# steering program there, contrib/systemd/lowportd.service.in); in a
+	# container ($container set) systemd leaves it out. This one is the
+	# booted system's own (its mount namespace only).
+	mount -t bpf -o nosuid,nodev,noexec,mode=0700 bpf /sys/fs/bpf
 	dev_setup "/.oldroot$rundir/console.log"
 	mount -t tmpfs -o mode=0755,nosuid,nodev sysboot-run /run
 	mount -t tmpfs -o mode=1777,nosuid,nodev sysboot-tmp /tmp

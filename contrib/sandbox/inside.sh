@@ -12,6 +12,8 @@
 #   inside.sh installed          finish a meson install: drop-in, test policy
 #   inside.sh installdeb DEB     install lowport's .deb (dpkg), test policy
 #   inside.sh image              build and import the busybox test image
+#   inside.sh policy             write the test policy again (undo a test's
+#                                edit; lowportd reads it on SIGHUP)
 #   inside.sh lowportd start|stop|kill9|pid
 #   inside.sh versions           package versions of the Podman stack
 #
@@ -399,7 +401,7 @@ cmd_versions() {
 		golang-github-containers-common 2>/dev/null || true
 }
 
-[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|installdeb|image|lowportd|versions"
+[ $# -ge 1 ] || die "usage: inside.sh init|run|installed|installdeb|image|policy|lowportd|versions"
 cmd=$1
 shift
 case $cmd in
@@ -408,6 +410,7 @@ run) cmd_run "$@" ;;
 installed) cmd_installed ;;
 installdeb) cmd_installdeb "$@" ;;
 image) cmd_image ;;
+policy) sandbox_policy ;;
 lowportd) cmd_lowportd "$@" ;;
 versions) cmd_versions ;;
 *) die "unknown command '$cmd'" ;;

@@ -51,7 +51,9 @@ set -euo pipefail
 # list does not show (the cache key includes it).
 SANDBOX_VERSION=2
 # aardvark-dns, podman-compose, docker-compose: bridge networks, compose;
-# dnsmasq: a DNS server for egress tests.
+# dnsmasq: a DNS server for egress tests. libbpf1, which lowportd links for
+# its BPF steering, comes with iproute2 (the .deb's Depends: name it too, for
+# the deps layer of contrib/sysboot.sh); bpftool is only needed to build.
 PACKAGES=(podman passt netavark aardvark-dns crun conmon uidmap nftables
 	iproute2 curl busybox-static catatonit util-linux passwd iperf3
 	podman-compose docker-compose dnsmasq procps

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nft-hooks.c - the nat base chains of table inet lowport, present only
- *		 while a lease element is
+ * nft-hooks.c - the nat chains of table inet lowport, present only while
+ *		 a lease element is
  *
  * DOC: Theory of Operation
  *
- * The two nat base chains (prerouting at dstnat, output at -100, each
- * "fib daddr type local jump leases") are what makes the kernel track
- * connections on lowport's account: a nat hook registers conntrack for
- * the namespace. A host whose leases are all steered (BPF sk_lookup, no
- * map element) needs neither, so the chains exist only while the maps
- * hold at least one lease element; the rest of the table (chain leases,
- * the maps and their DNAT rules) is hookless and stays.
+ * The nat chains are what makes the kernel track connections on
+ * lowport's account: chain leases with its three DNAT rules (a dnat
+ * expression takes a conntrack reference on the namespace when it is
+ * created, whether or not a base chain reaches it) and the two base
+ * chains prerouting (dstnat) and output (-100), each "fib daddr type
+ * local jump leases". A host whose leases are all steered (BPF sk_lookup,
+ * no map element) needs none of them, so they exist only while the maps
+ * hold at least one lease element; the rest of the table (the maps) has
+ * no nat expression and stays.
  *
  * The chains come and go in the batch that changes the elements: adding
  * a lease to empty maps creates them with its elements, removing the last
@@ -42,29 +44,65 @@
 #include "netutils/nft/nft.h"
 #include "netutils/util.h"
 
-/* The two nat base chains, both "fib daddr type local jump leases" */
+/*
+ * The nat chains in the order they are created: chain leases (no hook,
+ * one DNAT rule per map), then the base chains that jump to it ("fib daddr
+ * type local jump leases"). Deleted in the reverse order.
+ */
 static const struct {
 	const char *name;
 	int hook;
+	int rules;
 } lp_nft_hooks_chains[] = {
-	{LP_NFT_CHAIN_PREROUTING, NF_INET_PRE_ROUTING},
-	{LP_NFT_CHAIN_OUTPUT, NF_INET_LOCAL_OUT},
+	{LP_NFT_CHAIN_LEASES, -1, LP_NFT_MAP_MAX},
+	{LP_NFT_CHAIN_PREROUTING, NF_INET_PRE_ROUTING, 1},
+	{LP_NFT_CHAIN_OUTPUT, NF_INET_LOCAL_OUT, 1},
 };
 
 G_STATIC_ASSERT(LP_ELEMENTSOF(lp_nft_hooks_chains) == LP_NFT_HOOKS_N);
 
 /**
- * lp_nft_hooks_batch_chain() - Append one base chain and its rule
+ * lp_nft_hooks_batch_leases() - Append chain leases and its DNAT rules
+ * @b:		Batch
+ * @chain:	Create the chain (else only its rules)
+ */
+static void lp_nft_hooks_batch_leases(LpNftBatch *b, bool chain)
+{
+	g_autoptr(NftnlChain) c = lp_nft_rules_chain(LP_NFT_CHAIN_LEASES);
+	unsigned int m;
+
+	if (chain)
+		lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c,
+				   LP_NFT_HINT_NONE, "creating chain leases");
+	for (m = 0; m < LP_NFT_MAP_MAX; m++) {
+		g_autoptr(NftnlRule) r = lp_nft_rules_dnat(m);
+		g_autofree char *what = NULL;
+
+		what = g_strdup_printf("adding the dnat rule for map %s",
+				       lp_nft_rules_map_name(m));
+		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND, r,
+				  LP_NFT_HINT_NAT, what);
+	}
+}
+
+/**
+ * lp_nft_hooks_batch_chain() - Append one nat chain and its rules
  * @b:		Batch
  * @i:		Index in lp_nft_hooks_chains
- * @chain:	Create the chain (else only its rule)
+ * @chain:	Create the chain (else only its rules)
  */
 static void lp_nft_hooks_batch_chain(LpNftBatch *b, unsigned int i, bool chain)
 {
 	const char *name = lp_nft_hooks_chains[i].name;
-	g_autoptr(NftnlRule) r = lp_nft_rules_hook_rule(name);
+	g_autoptr(NftnlRule) r = NULL;
 	g_autofree char *what = NULL;
 
+	if (lp_nft_hooks_chains[i].hook < 0) {
+		lp_nft_hooks_batch_leases(b, chain);
+		return;
+	}
+	r = lp_nft_rules_hook_rule(name);
 	if (chain) {
 		g_autoptr(NftnlChain) c = lp_nft_rules_base_chain(
 			name, lp_nft_hooks_chains[i].hook);
@@ -82,8 +120,8 @@ static void lp_nft_hooks_batch_chain(LpNftBatch *b, unsigned int i, bool chain)
 }
 
 /**
- * lp_nft_hooks_batch_create() - Append both base chains with their rules
- * @b:		Batch that creates chain leases before (a rebuild)
+ * lp_nft_hooks_batch_create() - Append the nat chains with their rules
+ * @b:		Batch that creates the maps before (a rebuild)
  */
 void lp_nft_hooks_batch_create(LpNftBatch *b)
 {
@@ -108,7 +146,7 @@ static int lp_nft_hooks_count_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /**
- * lp_nft_hooks_chain_get() - Does a base chain exist, with how many rules?
+ * lp_nft_hooks_chain_get() - Does a nat chain exist, with how many rules?
  * @nft:	Engine
  * @i:		Index in lp_nft_hooks_chains
  * @ret_rules:	Number of rules, -1 if the chain (or the table) is missing
@@ -153,7 +191,7 @@ static int lp_nft_hooks_chain_get(LpNft *nft, unsigned int i, int *ret_rules)
 }
 
 /**
- * lp_nft_hooks_read() - Read the nat base chains
+ * lp_nft_hooks_read() - Read the nat chains
  * @nft:	Engine
  * @h:		Filled in
  *
@@ -173,12 +211,12 @@ int lp_nft_hooks_read(LpNft *nft, LpNftHooks *h)
 }
 
 /**
- * lp_nft_hooks_batch_add() - Append what is missing of the base chains
+ * lp_nft_hooks_batch_add() - Append what is missing of the nat chains
  * @b:		Batch adding lease elements
  * @h:		The chains as read before @b was started
  *
- * A missing chain is created with its rule, a chain without rules gets
- * it; a missing table reads as no chains (the batch then fails on the
+ * A missing chain is created with its rules, a chain without rules gets
+ * them; a missing table reads as no chains (the batch then fails on the
  * table, as it would without them).
  */
 void lp_nft_hooks_batch_add(LpNftBatch *b, const LpNftHooks *h)
@@ -192,18 +230,19 @@ void lp_nft_hooks_batch_add(LpNftBatch *b, const LpNftHooks *h)
 }
 
 /**
- * lp_nft_hooks_batch_del() - Append the deletion of the base chains
+ * lp_nft_hooks_batch_del() - Append the deletion of the nat chains
  * @b:		Batch removing the last lease elements
  * @h:		The chains as read before @b was started
  *
- * Each chain that exists is flushed (its jump to chain leases) and
- * deleted; one that does not is left out, so the batch cannot fail on it.
+ * Each chain that exists is flushed and deleted, the base chains before
+ * chain leases they jump to; one that does not exist is left out, so the
+ * batch cannot fail on it.
  */
 void lp_nft_hooks_batch_del(LpNftBatch *b, const LpNftHooks *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < LP_NFT_HOOKS_N; i++) {
+	for (i = LP_NFT_HOOKS_N; i-- > 0;) {
 		const char *name = lp_nft_hooks_chains[i].name;
 		g_autoptr(NftnlChain) c = lp_nft_rules_chain(name);
 		g_autoptr(NftnlRule) flush = nftnl_rule_alloc();
@@ -220,7 +259,7 @@ void lp_nft_hooks_batch_del(LpNftBatch *b, const LpNftHooks *h)
 		lp_nft_batch_rule(b, NFT_MSG_DELRULE, 0, flush,
 				  LP_NFT_HINT_NONE, what);
 		g_free(what);
-		what = g_strdup_printf("deleting nat chain %s (no lease "
+		what = g_strdup_printf("deleting chain %s (no lease "
 				       "element left)",
 				       name);
 		lp_nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c, LP_NFT_HINT_NONE,
@@ -229,7 +268,7 @@ void lp_nft_hooks_batch_del(LpNftBatch *b, const LpNftHooks *h)
 }
 
 /**
- * lp_nft_hooks_state() - Classify the base chains
+ * lp_nft_hooks_state() - Classify the nat chains
  * @h:		The chains as read
  *
  * Return: enum LpNftHooksState
@@ -239,7 +278,7 @@ int lp_nft_hooks_state(const LpNftHooks *h)
 	unsigned int i, complete = 0, absent = 0;
 
 	for (i = 0; i < LP_NFT_HOOKS_N; i++) {
-		complete += h->rules[i] == 1;
+		complete += h->rules[i] == lp_nft_hooks_chains[i].rules;
 		absent += h->rules[i] < 0;
 	}
 	if (complete == LP_NFT_HOOKS_N)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nft-hooks.h - the nat base chains of table inet lowport, present only
- *		 while a lease element is
+ * nft-hooks.h - the nat chains of table inet lowport, present only while
+ *		 a lease element is
  *
  * Copyright lowport authors
  */
@@ -16,11 +16,11 @@
 /* Lease element count of LpNft.elems when the engine does not know it */
 #define LP_NFT_ELEMS_UNKNOWN (-1L)
 
-/* Number of nat base chains: prerouting, output */
-#define LP_NFT_HOOKS_N 2
+/* Number of nat chains: leases, prerouting, output */
+#define LP_NFT_HOOKS_N 3
 
 /*
- * LpNftHooks - what lp_nft_hooks_read() found of the nat base chains
+ * LpNftHooks - what lp_nft_hooks_read() found of the nat chains
  * @rules:	Rules of each chain, -1 if the chain (or the table) is missing
  *
  * Read before the batch that uses it is started: a batch needs the
@@ -31,9 +31,9 @@ typedef struct {
 } LpNftHooks;
 
 /*
- * enum LpNftHooksState - what a check found of the nat base chains
- * @LP_NFT_HOOKS_NONE:		Neither chain exists
- * @LP_NFT_HOOKS_ALL:		Both exist, each with its one rule
+ * enum LpNftHooksState - what a check found of the nat chains
+ * @LP_NFT_HOOKS_NONE:		No nat chain exists
+ * @LP_NFT_HOOKS_ALL:		All exist, each with its rules
  * @LP_NFT_HOOKS_PARTIAL:	Anything else: one missing, or a rule missing
  *				or added
  */

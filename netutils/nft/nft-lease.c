@@ -13,7 +13,8 @@
  * the table at commit, so adding or removing costs the same at 10,000
  * leases as at 1.
  *
- * The nat base chains exist only while an element does (nft-hooks.c): the
+ * The nat chains (chain leases and its DNAT rules, the two base chains)
+ * exist only while an element does (nft-hooks.c): the
  * batch adding elements to empty maps creates them, the one removing the
  * last elements deletes them.
  *
@@ -101,7 +102,7 @@ static long lp_nft_lease_elems(const LpNftElems *el)
  * One NEWSETELEM message per map touched, created exclusively: if any key
  * is taken (EEXIST, the error then says by which lease) or the table is
  * gone, nothing changes. Unless the engine counts elements in the maps
- * already, the nat base chains are checked and what is missing of them is
+ * already, the nat chains are checked and what is missing of them is
  * created in the same batch. Data map elements never make the kernel
  * validate the table, so the cost does not grow with the number of
  * leases.
@@ -467,7 +468,7 @@ int lp_nft_lease_others(LpNft *nft, const char *id, bool *ret)
 }
 
 /**
- * lp_nft_lease_tidy_hooks() - Delete the nat base chains if no element is
+ * lp_nft_lease_tidy_hooks() - Delete the nat chains if no element is
  *			       left
  * @nft:	Engine
  * @error:	Return location for a GError
@@ -576,13 +577,13 @@ static bool lp_nft_lease_remove_found(LpNft *nft, const char *id,
  * @nft:	Engine
  * @id:		Lease being removed
  * @n:		Number of its elements the batch removes
- * @h:		Gets the nat base chains if so
+ * @h:		Gets the nat chains if so
  *
  * If the maps or chains cannot be read, the removal goes on without the
  * chains (they stay until the next check): removing the lease matters
  * more.
  *
- * Return: true if the base chains are to go in the same batch
+ * Return: true if the nat chains are to go in the same batch
  */
 static bool lp_nft_lease_remove_hooks(LpNft *nft, const char *id, long n,
 				      LpNftHooks *h)
@@ -611,7 +612,7 @@ static bool lp_nft_lease_remove_hooks(LpNft *nft, const char *id, long n,
  * @error:	Return location for a GError
  *
  * One DELSETELEM message per map touched; if no other lease has an
- * element left, the nat base chains are deleted in the same batch (the
+ * element left, the nat chains are deleted in the same batch (the
  * maps are listed to know that when the engine's element count says they
  * may become empty). A lease already gone is success. If part of it is
  * gone (ENOENT aborts the batch), the elements the kernel still holds for

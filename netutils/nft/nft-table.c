@@ -4,11 +4,12 @@
  *
  * DOC: Theory of Operation
  *
- * The skeleton is the table, chain leases, and the three data maps with
- * one DNAT rule each; leases are map elements (nft-lease.c). The two nat
- * base chains (prerouting, output) each with "fib daddr type local jump
- * leases" exist only while the maps hold a lease element (nft-hooks.c):
- * a table without one has no nat hook, hence no conntrack on its account.
+ * The skeleton is the table and the three data maps; leases are map
+ * elements (nft-lease.c). The nat chains (chain leases with one DNAT rule
+ * per map, and the base chains prerouting and output, each "fib daddr
+ * type local jump leases") exist only while the maps hold a lease element
+ * (nft-hooks.c): a table without one has no nat expression, hence no
+ * conntrack on its account.
  *
  * A rebuild replaces the whole table atomically: the old table (if any) is
  * deleted and the skeleton and every lease are created in the same
@@ -196,40 +197,30 @@ static uint32_t lp_nft_table_want_flags(const LpNft *nft)
 }
 
 /**
- * lp_nft_table_batch_maps() - Append chain leases, the maps and DNAT rules
+ * lp_nft_table_batch_maps() - Append the three data maps
  * @b:		Batch
  */
 static void lp_nft_table_batch_maps(LpNftBatch *b)
 {
-	g_autoptr(NftnlChain) leases = lp_nft_rules_chain(LP_NFT_CHAIN_LEASES);
 	unsigned int i;
 
-	lp_nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, leases,
-			   LP_NFT_HINT_NONE, "creating chain leases");
 	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
 		g_autoptr(NftnlSet) s = lp_nft_rules_map(i);
-		g_autoptr(NftnlRule) r = lp_nft_rules_dnat(i);
 		g_autofree char *what = NULL;
 
 		what = g_strdup_printf("creating map %s",
 				       lp_nft_rules_map_name(i));
 		lp_nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s,
 				 LP_NFT_HINT_NONE, what);
-		g_free(what);
-		what = g_strdup_printf("adding the dnat rule for map %s",
-				       lp_nft_rules_map_name(i));
-		lp_nft_batch_rule(b, NFT_MSG_NEWRULE,
-				  NLM_F_CREATE | NLM_F_APPEND, r,
-				  LP_NFT_HINT_NAT, what);
 	}
 }
 
 /**
- * lp_nft_table_batch_skeleton() - Append table, chain leases, maps, DNAT rules
+ * lp_nft_table_batch_skeleton() - Append the table and its maps
  * @b:		Batch
  * @flags:	Table flags
  *
- * No nat base chain: lp_nft_hooks_batch_create() adds them if the batch
+ * No nat chain: lp_nft_hooks_batch_create() adds them if the batch
  * installs a lease element.
  */
 static void lp_nft_table_batch_skeleton(LpNftBatch *b, uint32_t flags)
@@ -275,7 +266,7 @@ static bool lp_nft_table_leases_check(GPtrArray *leases, GError **error)
  * The old table is destroyed portably (no NFT_MSG_DESTROYTABLE before
  * 6.3): NEWTABLE with its current flags, which is a no-op if it exists,
  * then DELTABLE, in the same batch as the new table. Each lease gets its
- * own element messages, so an error names the lease. The nat base chains
+ * own element messages, so an error names the lease. The nat chains
  * come last, and only if there is an element to hook.
  *
  * Return: true on success
@@ -349,47 +340,6 @@ bool lp_nft_table_rebuild(LpNft *nft, GPtrArray *leases, GError **error)
 	return lp_nft_table_rebuild_once(nft, leases, error);
 }
 
-/**
- * lp_nft_table_count_cb() - Dump callback counting messages
- * @nlh:	Message
- * @data:	unsigned int counter
- *
- * Return: MNL_CB_OK
- */
-static int lp_nft_table_count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(*(unsigned int *)data)++;
-	return MNL_CB_OK;
-}
-
-/**
- * lp_nft_table_chain_rules() - Count the rules of a chain of the table
- * @nft:	Engine
- * @chain:	Chain name
- * @ret:	Number of rules, 0 if the chain is missing
- *
- * Return: 0 on success, negative errno on failure
- */
-static int lp_nft_table_chain_rules(LpNft *nft, const char *chain,
-				    unsigned int *ret)
-{
-	g_autoptr(NftnlRule) filter = nftnl_rule_alloc();
-	LP_NFT_REQ_BUF(buf);
-	LpNftQuery q = {.cb = lp_nft_table_count_cb, .data = ret};
-	struct nlmsghdr *nlh;
-	int r;
-
-	if (!filter)
-		lp_oom();
-	*ret = 0;
-	nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, LP_NFT_TABLE);
-	nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain);
-	nlh = lp_nft_query_request(buf, NFT_MSG_GETRULE, true, &nft->seq);
-	nftnl_rule_nlmsg_build_payload(nlh, filter);
-	r = lp_nft_query(nft->nl, nlh, &q);
-	return r == -ENOENT ? 0 : r;
-}
-
 /*
  * LpNftTableMapCheck - comparing a listed map with the one we build
  * @want:	Map as lp_nft_rules_map() builds it
@@ -458,22 +408,19 @@ static int lp_nft_table_map_ok(LpNft *nft, LpNftMap map)
 }
 
 /**
- * lp_nft_table_skeleton_ok() - Check the skeleton: chain leases, its rules,
- *				the maps
+ * lp_nft_table_skeleton_ok() - Check the skeleton: the maps
  * @nft:	Engine
+ *
+ * Chain leases and its rules come and go with the nat base chains
+ * (nft-hooks.c, lp_nft_table_hooks_ok()).
  *
  * Return: 1 if complete, 0 if something is missing, negative errno
  */
 static int lp_nft_table_skeleton_ok(LpNft *nft)
 {
-	unsigned int i, n;
+	unsigned int i;
 	int r;
 
-	r = lp_nft_table_chain_rules(nft, LP_NFT_CHAIN_LEASES, &n);
-	if (r < 0)
-		return r;
-	if (n != LP_NFT_MAP_MAX)
-		return 0;
 	for (i = 0; i < LP_NFT_MAP_MAX; i++) {
 		r = lp_nft_table_map_ok(nft, i);
 		if (r <= 0)
@@ -483,10 +430,10 @@ static int lp_nft_table_skeleton_ok(LpNft *nft)
 }
 
 /**
- * lp_nft_table_hooks_ok() - Do the nat base chains match the elements?
+ * lp_nft_table_hooks_ok() - Do the nat chains match the elements?
  * @nft:	Engine
  *
- * Both chains complete while a lease element exists, neither without one.
+ * All of them complete while a lease element exists, none without one.
  * Counts the elements (a full listing), which sets the engine's count.
  *
  * Return: 1 if they match, 0 if not, negative errno

@@ -157,7 +157,14 @@ int lp_steer_pin_obj_ids(int link_fd, int map_fd, uint32_t *ret_link_id,
  * @prog_id:	Program id
  * @map_id:	Map id
  *
- * Return: true if the program is an sk_lookup program using @map_id
+ * Opening a program by id needs CAP_SYS_ADMIN, which lowportd (CAP_BPF and
+ * CAP_NET_ADMIN, contrib/systemd/lowportd.service.in) does not have: then
+ * the program cannot be looked at, and the pair is taken as it is (both
+ * pins sit in lowportd's own directory, the link is checked to be an
+ * sk_lookup link of this namespace and the map a steering socket hash).
+ *
+ * Return: true if the program is an sk_lookup program using @map_id, or
+ * if it cannot be opened for lack of privilege
  */
 static bool steer_pin_prog_uses_map(uint32_t prog_id, uint32_t map_id)
 {
@@ -166,6 +173,8 @@ static bool steer_pin_prog_uses_map(uint32_t prog_id, uint32_t map_id)
 	lp_autofd int fd = -1;
 
 	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd == -EPERM)
+		return true;
 	if (fd < 0)
 		return false;
 	pi.nr_map_ids = LP_ELEMENTSOF(ids);

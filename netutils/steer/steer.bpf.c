@@ -41,17 +41,32 @@ int lp_steer(struct bpf_sk_lookup *ctx)
 {
 	struct lp_steer_key key = {0};
 	struct bpf_sock *sk;
+	__u32 a0, a1, a2, a3;
 
 	key.family = ctx->family;
 	key.proto = ctx->protocol;
 	key.port = ctx->local_port;
+	/* Each context field is read into a register first (barrier_var):
+	 * clang 19 otherwise merges the two branches' last store into one
+	 * load from ctx + (40 or 56), pointer arithmetic on the context that
+	 * the verifier refuses without CAP_PERFMON */
 	if (ctx->family == LP_STEER_AF_INET) {
-		key.addr[0] = ctx->local_ip4;
+		a0 = ctx->local_ip4;
+		barrier_var(a0);
+		key.addr[0] = a0;
 	} else if (ctx->family == LP_STEER_AF_INET6) {
-		key.addr[0] = ctx->local_ip6[0];
-		key.addr[1] = ctx->local_ip6[1];
-		key.addr[2] = ctx->local_ip6[2];
-		key.addr[3] = ctx->local_ip6[3];
+		a0 = ctx->local_ip6[0];
+		a1 = ctx->local_ip6[1];
+		a2 = ctx->local_ip6[2];
+		a3 = ctx->local_ip6[3];
+		barrier_var(a0);
+		barrier_var(a1);
+		barrier_var(a2);
+		barrier_var(a3);
+		key.addr[0] = a0;
+		key.addr[1] = a1;
+		key.addr[2] = a2;
+		key.addr[3] = a3;
 	} else {
 		return SK_PASS;
 	}

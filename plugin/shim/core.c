@@ -271,7 +271,7 @@ static gboolean core_lease(LpCoreFront *f, GError **error)
 	ask.netns = f->netns;
 	ask.mappings = mappings;
 	ask.pidfd = f->pidfd;
-	if (f->ops->listeners)
+	if (f->ops->listeners && f->ops->listeners(f))
 		ask.n_listeners = lp_core_listeners_collect(f->pidfd, mappings,
 							    listeners);
 	ask.listeners = listeners;

@@ -69,9 +69,10 @@ typedef struct LpCoreFront LpCoreFront;
  * @undo:	After a failure: take back what the run did beyond processes
  *		of ours (those the core stops), e.g. stop a daemon named in a
  *		PID file, or "pesto --delete"; NULL: nothing
- * @listeners:	The lease's process holds the backend's listening TCP
- *		sockets in our network namespace and lets us copy them
- *		(core-listeners.c): hand them to lowportd with the request
+ * @listeners:	Tell whether the lease's process holds the backend's
+ *		listening TCP sockets in our network namespace, lets us copy
+ *		them (core-listeners.c), and serves connections steered onto
+ *		them: then they go to lowportd with the request; NULL: never
  */
 typedef struct {
 	gboolean (*command)(LpCoreFront *f, const uint16_t *backend,
@@ -81,7 +82,7 @@ typedef struct {
 	int (*lease_pidfd)(LpCoreFront *f, const LpCoreRun *run,
 			   GError **error);
 	void (*undo)(LpCoreFront *f, const LpCoreRun *run);
-	bool listeners;
+	bool (*listeners)(LpCoreFront *f);
 } LpCoreFrontOps;
 
 /*

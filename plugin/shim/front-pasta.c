@@ -45,6 +45,7 @@
 #include "shim/front-pasta.h"
 #include "shim/pasta-args.h"
 #include "shim/pasta-plan.h"
+#include "shim/pasta-probe.h"
 
 /* What pasta prints when a port it should bind is taken */
 #define FRONT_PASTA_EADDRINUSE_TEXT "Address already in use"
@@ -239,14 +240,27 @@ static void front_pasta_undo(LpCoreFront *f, const LpCoreRun *run)
 		lp_core_reap_stop_child(pid, LP_CORE_STOP_TIMEOUT_MS);
 }
 
+/**
+ * front_pasta_listeners() - Hand over the pasta daemon's listeners?
+ * @f:		Front
+ *
+ * The daemon holds them (core-listeners.c); whether this pasta serves
+ * connections steered onto them: pasta-probe.c.
+ *
+ * Return: true if they may go to lowportd
+ */
+static bool front_pasta_listeners(LpCoreFront *f)
+{
+	return lp_pasta_probe_steerable(f->real);
+}
+
 static const LpCoreFrontOps front_pasta_ops = {
 	.command = front_pasta_command,
 	.port_used = front_pasta_port_used,
 	.lost_race = front_pasta_lost_race,
 	.lease_pidfd = front_pasta_lease_pidfd,
 	.undo = front_pasta_undo,
-	/* the daemon holds its listeners; see core-listeners.c */
-	.listeners = true,
+	.listeners = front_pasta_listeners,
 };
 
 /**

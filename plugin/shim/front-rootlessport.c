@@ -171,11 +171,24 @@ static bool front_rlp_lost_race(LpCoreFront *f, const LpCoreRun *run)
 		      strlen(FRONT_RLP_EADDRINUSE_TEXT)) != NULL;
 }
 
+/**
+ * front_rlp_listeners() - Hand over rootlessport's listeners
+ * @f:		Front
+ *
+ * rootlessport binds the host ports itself (core-listeners.c), accepts
+ * and proxies whatever connection its listener gets.
+ *
+ * Return: true
+ */
+static bool front_rlp_listeners(LpCoreFront *f)
+{
+	return true;
+}
+
 static const LpCoreFrontOps front_rlp_ops = {
 	.command = front_rlp_command,
 	.lost_race = front_rlp_lost_race,
-	/* rootlessport binds the host ports itself; see core-listeners.c */
-	.listeners = true,
+	.listeners = front_rlp_listeners,
 };
 
 /**

@@ -110,11 +110,15 @@ def expect_gone(action, lease, comm, what):
 
 
 FRONT_OF = {'rootlessport': 'rootlessport', 'pasta': 'pesto'}
+# The data path of a front's TCP ports: the rootlessport shim hands
+# rootlessport's listeners to lowportd (steered); pesto's pasta is not the
+# shim's child, so its ports keep the DNAT
+DATAPATH_OF = {'rootlessport': 'steer', 'pasta': 'nat'}
 
 
 def lease_for(user, port, comm):
     """lease_for() - @user's lease of @port, which must follow @comm and be
-    listed with the front that made it"""
+    listed with the front that made it, on that front's data path"""
     lease = E.lease_of(user, port)
     T.check(lease, f'no lease for port {port}: {E.SB.leases()!r}')
     T.eq(lease.get('front'), FRONT_OF[comm],
@@ -122,6 +126,10 @@ def lease_for(user, port, comm):
     _, name = lease_proc(lease)
     T.check(name and name.startswith(comm),
             f'the lease of port {port} follows {name!r}, not {comm}')
+    want = DATAPATH_OF[comm]
+    T.info(f'{FRONT_OF[comm]} lease {lease["id"]}: TCP data path '
+           f'{sorted(E.datapaths(lease))}')
+    E.expect_datapath(lease, want)
     return lease
 
 

@@ -60,6 +60,28 @@ HOST6, OUT6 = '2001:db8:1::1', '2001:db8:1::2'
 
 PODMAN_TIMEOUT = 90  # one podman command
 RELEASE_WITHIN = 1.0  # lease removal after pasta exits (docs/architecture.md)
+# The data path lowportctl list shows for a TCP port whose front hands the
+# backend's listener over (pasta, rootlessport): steered by BPF sk_lookup
+# (plugin/daemon/steering.c). A front that cannot hand it over, and UDP,
+# keep the DNAT ("nat"). What lowportd reports it can do (lowportctl check)
+# is DAEMON_PATH; what a pasta lease gets, pasta_path().
+DAEMON_PATH = 'steer'
+_PASTA_PATH = []
+
+
+def pasta_path():
+    """pasta_path() - the data path of a pasta TCP lease in this sandbox:
+    steer, unless the generation's pasta looks up its forwarding rule by
+    the accepted connection's local port (passt 2026_01_20 and later): the
+    shim then keeps its listener and lowportd uses NAT
+    (plugin/shim/pasta-probe.c)"""
+    if not _PASTA_PATH:
+        r = SB.run(['sh', '-c', 'grep -qa -e "Incorrect rule hint" '
+                    '-e "Missing forward rule" "$(command -v pasta)"'],
+                   check=False)
+        _PASTA_PATH.append('nat' if r.returncode == 0 else 'steer')
+        T.info(f'this generation\'s pasta leases: {_PASTA_PATH[0]}')
+    return _PASTA_PATH[0]
 
 
 class Sandbox:
@@ -299,6 +321,23 @@ def run_ctr(user, *args, cmd=()):
     return r.stdout.strip().splitlines()[-1]
 
 
+def port_80_diag(cid):
+    """port_80_diag() - what port 80 and the lease's backend port answer,
+    for a failure message: does the helper serve its own port, and what
+    does a client of port 80 get (refused, reset, nothing)?"""
+    lease = lease_of('alice', 80)
+    if not lease:
+        return f'no lease on port 80: {SB.leases()!r}'
+    high = lease['mappings'][0]['backend_port']
+    r = SB.run(['curl', '-sS', '-v', '-g', '--max-time', '3', '--noproxy',
+                '*', 'http://127.0.0.1:80/'], check=False)
+    said = ' / '.join(ln for ln in r.stderr.splitlines()[-4:] if ln)
+    return (f'lease {lease["id"]} ({sorted(datapaths(lease))}): the backend '
+            f'port {high} answers {SB.get(f"http://127.0.0.1:{high}/")!r} '
+            f'(want {page(cid)!r}); curl of 127.0.0.1:80 exits '
+            f'{r.returncode}: {said}')
+
+
 def refused_run(user, *args):
     """refused_run() - `podman run -d` that must fail; Podman's stderr"""
     r = SB.podman(user, 'run', '-d', *args, IMAGE, check=False)
@@ -332,6 +371,45 @@ def lease_of(user, port, proto='tcp'):
                     first <= port < first + m.get('range', 1)):
                 return lease
     return None
+
+
+def datapaths(lease, proto='tcp'):
+    """datapaths() - the data paths `lowportctl list --json` shows for
+    @lease's @proto mappings ("nat" where a mapping names none)"""
+    return {m.get('datapath', 'nat') for m in lease.get('mappings', [])
+            if m.get('proto') == proto}
+
+
+def list_rows(lease_id):
+    """list_rows() - `lowportctl list` as text: (header, the rows of lease
+    @lease_id split into cells; one row per mapping)"""
+    lines = SB.run(['lowportctl', 'list']).stdout.splitlines()
+    T.check(lines, 'lowportctl list printed nothing')
+    return lines[0], [ln.split() for ln in lines[1:]
+                      if ln.split()[:1] == [lease_id]]
+
+
+def expect_datapath(lease, want, proto='tcp'):
+    """expect_datapath() - every @proto mapping of @lease takes data path
+    @want, in `lowportctl list --json` and in the DATAPATH column of its
+    text; a steered lease has no rule in table inet lowport, a NAT one has"""
+    T.eq(datapaths(lease, proto), {want},
+         f'data path of the {proto} mappings of lease {lease["id"]} '
+         f'(lowportctl list --json: {lease.get("mappings")})')
+    header, rows = list_rows(lease['id'])
+    T.check('DATAPATH' in header.split(),
+            f'lowportctl list has no DATAPATH column: {header!r}')
+    mine = [r for r in rows if proto in r]
+    T.check(mine and all(want in r for r in mine),
+            f'lowportctl list rows of lease {lease["id"]}: {rows}, want '
+            f'{want} on each {proto} row')
+    ruled = lease['id'] in SB.table_lease_ids()
+    if datapaths(lease, 'tcp') | datapaths(lease, 'udp') == {'steer'}:
+        T.check(not ruled, f'steered lease {lease["id"]} has rules in '
+                f'table inet lowport:\n{SB.ruleset()}')
+    elif want == 'nat':
+        T.check(ruled, f'lease {lease["id"]} (nat) has no rules in table '
+                f'inet lowport:\n{SB.ruleset()}')
 
 
 def need_shim():
@@ -416,7 +494,10 @@ def t_shim_found():
 def t_publish_80():
     need_shim()
     cid = run_ctr('alice', '-p', '80:80')
-    expect_served(cid)
+    try:
+        expect_served(cid)
+    except T.TestFailure as e:
+        raise T.TestFailure(f'{e}\n{port_80_diag(cid)}') from e
     peer = SB.get(f'http://{HOST4}/cgi-bin/peer', outside=True)
     T.check(peer and OUT4 in peer and '127.' not in peer,
             f'the container saw the outside client as {peer!r}, '
@@ -424,8 +505,15 @@ def t_publish_80():
     lease = lease_of('alice', 80)
     T.check(lease, f'lowportctl list has no lease on 80/tcp for alice: '
                    f'{SB.leases()!r}')
-    T.check(lease['id'] in SB.table_lease_ids(),
-            f'lease {lease["id"]} has no rules in table inet lowport')
+    T.info(f'lease {lease["id"]}: ' + ', '.join(
+        f'{m["proto"]} {m["host_port"]} -> {m["backend_port"]} '
+        f'{m.get("datapath", "nat")}' for m in lease['mappings']))
+    expect_datapath(lease, pasta_path())
+    if pasta_path() == 'steer':
+        # Only a steered lease: lowport's table has no nat chain, so no
+        # connection pays conntrack on lowport's account
+        T.check('type nat' not in SB.ruleset(),
+                f'a nat chain with only a steered lease:\n{SB.ruleset()}')
 
 
 @T.test('-p 127.0.0.1:80:80 is served on 127.0.0.1:80, not to the outside')
@@ -439,6 +527,7 @@ def t_publish_loopback():
     T.check(lease, 'no lease for -p 127.0.0.1:80:80')
     addrs = {m.get('host_addr') for m in lease.get('mappings', [])}
     T.eq(addrs, {'127.0.0.1'}, 'lease host addresses')
+    expect_datapath(lease, pasta_path())
 
 
 @T.test('UDP: -p 53:5353/udp answers on 127.0.0.1, ::1 and to the outside '
@@ -462,7 +551,9 @@ def t_udp():
         if peer:
             T.check(f' from {peer} ' in reply,
                     f'container saw the outside client as: {reply!r}')
-    T.check(lease_of('alice', 53, 'udp'), 'no lease on 53/udp')
+    lease = lease_of('alice', 53, 'udp')
+    T.check(lease, 'no lease on 53/udp')
+    expect_datapath(lease, 'nat', 'udp')
 
 
 @T.test('IPv6: -p 80:80 is served on [::1]:80 and to the outside client '
@@ -476,6 +567,7 @@ def t_ipv6():
     peer = SB.get(f'http://[{HOST6}]/cgi-bin/peer', outside=True)
     T.check(peer and OUT6 in peer,
             f'the container saw the outside client as {peer!r}')
+    expect_datapath(lease_of('alice', 80), pasta_path())
 
 
 @T.test('two privileged ports in one container: -p 80:80 -p 443:443')
@@ -486,6 +578,7 @@ def t_two_ports():
     expect_served(cid, 443)
     T.check(lease_of('alice', 80) and lease_of('alice', 443),
             f'leases: {SB.leases()!r}')
+    expect_datapath(lease_of('alice', 443), pasta_path())
 
 
 @T.test('a range: -p 1020-1030:1020-1030 serves every port of it')
@@ -500,6 +593,16 @@ def t_range():
             f'1020-1023 not all leased: {SB.leases()!r}')
     T.check(not any(lease_of('alice', p) for p in range(1024, 1031)),
             f'a lease covers an unprivileged port: {SB.leases()!r}')
+    expect_datapath(lease_of('alice', 1020), pasta_path())
+
+
+def refused_conn(url, outside=False):
+    """refused_conn() - a connection to @url is refused (curl exit 7): no
+    socket takes it, not even one that never answers (a listener left in
+    the steering map would accept, and curl would time out instead)"""
+    r = SB.run(['curl', '-sS', '-g', '--max-time', '3', '--noproxy', '*',
+                url], outside=outside, check=False)
+    T.eq(r.returncode, 7, f'curl {url} exit status ({r.stderr.strip()!r})')
 
 
 def lifecycle(action_of, what):
@@ -507,9 +610,12 @@ def lifecycle(action_of, what):
     expect_served(cid)
     lease = lease_of('alice', 80)
     T.check(lease, 'no lease for the running container')
+    expect_datapath(lease, pasta_path())
     expect_release(lambda: action_of(cid, lease), lease, what)
     T.eq(SB.get('http://127.0.0.1:80/'), None,
          f'port 80 after {what}')
+    refused_conn('http://127.0.0.1:80/')
+    refused_conn(f'http://{HOST4}:80/', outside=True)
     return cid
 
 
@@ -567,6 +673,7 @@ def t_restart():
         return lease if lease and lease['id'] != old['id'] else None
     lease = T.wait_until(new_lease, 5.0, 0.05)
     T.check(lease, f'no new lease after restart: {SB.leases()!r}')
+    expect_datapath(lease, pasta_path())
     T.check(T.wait_until(lambda: SB.get('http://127.0.0.1:80/') == page(cid),
                          5.0, 0.1), 'page not served after podman restart')
     expect_served(cid)
@@ -687,24 +794,132 @@ def t_quadlet():
                                           'ExecStop'), lease, 'ExecStop')
 
 
-@T.test('lowportd kill -9: port 80 keeps being served; after restart '
-        'lowportctl lists the lease; stopping the container removes it')
+@T.test('lowportd kill -9: port 80 keeps being served (steered: the '
+        'pinned program and map outlive lowportd); after restart lowportctl '
+        'lists the lease adopted, still steered; stopping the container '
+        'removes it')
 def t_helper_crash():
     need_shim()
     cid = run_ctr('alice', '-p', '80:80')
     expect_served(cid)
     lease = lease_of('alice', 80)
+    expect_datapath(lease, pasta_path())
     SB.lowportd('kill9')
     for _ in range(5):
         expect_served(cid)
     T.eq(SB.get(f'http://[{HOST6}]:80/', outside=True), page(cid),
          'IPv6 from outside while lowportd is down')
+    T.eq(SB.get('http://[::1]:80/'), page(cid), '[::1]:80 while lowportd is '
+         'down')
+    peer = SB.get(f'http://{HOST4}/cgi-bin/peer', outside=True)
+    T.check(peer and OUT4 in peer,
+            f'while lowportd is down the container saw the outside client '
+            f'as {peer!r}, want {OUT4}')
     SB.lowportd('start')
     T.check(lease_of('alice', 80) and lease_of('alice', 80)['id'] ==
             lease['id'], f'lease {lease["id"]} not adopted: {SB.leases()!r}')
+    expect_datapath(lease_of('alice', 80), pasta_path())
+    log = SB.lowportd_log(20)
+    T.check('no longer in the steering map' not in log,
+            f'the restarted lowportd lost the steering:\n{log}')
     expect_served(cid)
     expect_release(lambda: SB.podman('alice', 'stop', '-t', '2', cid), lease,
                    'podman stop after the restart')
+
+
+@T.test('steered: once the backend\'s listener is closed, bob\'s server on '
+        'its port gets none of port 80\'s traffic (lowportd down, so '
+        'nothing ends the lease; a DNAT would deliver it to bob)')
+def t_steer_newcomer():
+    need_shim()
+    if pasta_path() != 'steer':
+        T.skip('this generation\'s pasta is not steered (NAT keeps the '
+               'documented limit); the rootlessport front\'s leases are')
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    lease = lease_of('alice', 80)
+    expect_datapath(lease, 'steer')
+    high = lease['mappings'][0]['backend_port']
+    SB.lowportd('kill9')
+    hpid = SB.host_pid(lease['pid'], lease['netns'])
+    T.check(hpid, f'pasta {lease["pid"]} of lease {lease["id"]} not found')
+    pidfd = os.pidfd_open(hpid)
+    try:
+        SB.kill(lease['pid'])
+        ready, _, _ = select.select([pidfd], [], [], 10.0)
+        T.check(ready, 'pasta did not exit within 10 s of kill -9')
+    finally:
+        os.close(pidfd)
+    text = f'lowport-e2e bob on {high}'
+    SB.run(['sh', '-c', f'mkdir -p /tmp/bob-www && echo "{text}" '
+            '>/tmp/bob-www/index.html'], user='bob')
+    SB.spawn(f'busybox httpd -f -p {high} -h /tmp/bob-www', user='bob')
+    T.check(T.wait_until(lambda: SB.get(f'http://127.0.0.1:{high}/') == text,
+                         3.0, 0.05),
+            f'bob\'s server on {high} does not answer')
+    T.info(f'alice\'s pasta gone, lowportd down, bob serves {high} '
+           f'(the lease\'s backend port)')
+    for url, outside in (('http://127.0.0.1:80/', False),
+                         ('http://[::1]:80/', False),
+                         (f'http://{HOST4}:80/', True),
+                         (f'http://[{HOST6}]:80/', True)):
+        T.eq(SB.get(url, outside=outside), None,
+             f'{url}{" from outside" if outside else ""} with bob on {high}')
+    SB.lowportd('start')
+    T.check(T.wait_until(lambda: lease_of('alice', 80) is None, 5.0, 0.05),
+            f'the restarted lowportd kept the dead lease: {SB.leases()!r}')
+
+
+@T.test('lowportctl check says which data path TCP leases take, and why')
+def t_check_datapath():
+    r = SB.run(['lowportctl', 'check'], check=False)
+    lines = [ln.strip() for ln in r.stdout.splitlines() if 'data path' in ln]
+    T.check(lines, f'no data path line in lowportctl check:\n{r.stdout}')
+    T.info(f'lowportctl check: {" / ".join(lines)}')
+    T.check(any(f'data path: {DAEMON_PATH}' in ln for ln in lines),
+            f'lowportctl check does not say "data path: {DAEMON_PATH}": '
+            f'{lines}')
+
+
+def policy_datapath(value):
+    """policy_datapath() - set [lowport] datapath = @value (None: the
+    sandbox policy without it), reload lowportd, wait until lowportctl check
+    reports the data path it gives"""
+    SB.run([INSIDE, 'policy'])
+    if value:
+        SB.run(['sh', '-c', 'printf "\\n[lowport]\\ndatapath = %s\\n" "$1" '
+                '>>/etc/lowport/lowport.conf', 'sh', value])
+    pid = int(SB.lowportd('pid').stdout.strip())
+    SB.run(['kill', '-HUP', str(pid)])
+    want = f'data path: {value or DAEMON_PATH}'
+
+    def reloaded():
+        return want in SB.run(['lowportctl', 'check'], check=False).stdout
+    T.check(T.wait_until(reloaded, 5.0, 0.1),
+            f'lowportctl check does not say {want!r} after the reload')
+
+
+@T.test('[lowport] datapath = nat: a pasta lease takes the DNAT (rules in '
+        'table inet lowport), is served from outside and 127.0.0.1, the '
+        'container sees the outside client; back to auto: steered again')
+def t_policy_nat():
+    need_shim()
+    policy_datapath('nat')
+    try:
+        cid = run_ctr('alice', '-p', '80:80')
+        expect_served(cid)
+        lease = lease_of('alice', 80)
+        expect_datapath(lease, 'nat')
+        peer = SB.get(f'http://{HOST4}/cgi-bin/peer', outside=True)
+        T.check(peer and OUT4 in peer,
+                f'the container saw the outside client as {peer!r}')
+        expect_release(lambda: SB.podman('alice', 'rm', '-f', '-t', '0',
+                                         cid), lease, 'podman rm -f (nat)')
+    finally:
+        policy_datapath(None)
+    cid = run_ctr('alice', '-p', '80:80')
+    expect_served(cid)
+    expect_datapath(lease_of('alice', 80), pasta_path())
 
 
 # ------------------------------------------------------------ runner

@@ -248,13 +248,16 @@ def nat_hook_chains():
                   if c.get('hook') is not None or c.get('type') is not None)
 
 
-@test('nft layout: no nat hook without a NAT lease; the first lease brings '
-      'chains prerouting and output, the end of the last takes them')
+@test('nft layout: no nat chain and no dnat rule without a NAT lease; the '
+      'first lease brings chains leases, prerouting and output, the end of '
+      'the last takes them')
 def nft_hooks_only_with_leases():
     with Env() as env:
         check(lp.nft_table_exists(), 'no table after start')
         eq(nat_hook_chains(), [], 'hooked chains with no lease')
-        eq(sorted(lp.nft_chains()), ['leases'], 'chains with no lease')
+        eq(sorted(lp.nft_chains()), [], 'chains with no lease')
+        check('dnat' not in lp.nft_text('table', 'inet', 'lowport'),
+              'a dnat rule with no lease (it would turn conntrack on)')
         b1 = env.backend(ALICE, tcp=[30080])
         b2 = env.backend(ALICE, tcp=[30443])
         l1 = env.lease(ALICE, [mapping('tcp', 80, 30080)], b1)
@@ -270,8 +273,9 @@ def nft_hooks_only_with_leases():
         check(wait_until(lambda: not lp.nft_lease_elements(l2), 2.0),
               f'lease {l2} not removed after its process exited')
         eq(nat_hook_chains(), [], 'hooked chains after the last lease')
-        eq(sorted(lp.nft_chains()), ['leases'], 'chains after the last lease')
-        eq(lp.nft_rule_lines('leases'), LEASES_RULES, 'rules of chain leases')
+        eq(sorted(lp.nft_chains()), [], 'chains after the last lease')
+        check('dnat' not in lp.nft_text('table', 'inet', 'lowport'),
+              'a dnat rule after the last lease (it would keep conntrack on)')
         check(env.alive(), 'lowportd died')
 
 

@@ -7,13 +7,15 @@
 # served on port 80 from the "outside" namespace, lowportctl list, systemctl
 # states, journal lines, the package's files. One TAP line per scenario:
 #   1 socket activation on the first podman run -p 80:80
-#   2 systemctl reload after a policy edit removes the lease
-#   3 restart and kill -s KILL keep traffic, the lease is adopted
-#   4 stop socket+service keeps the rules; a start adopts them
-#   5 journal: one line per admitted, refused, removed lease, with fields;
+#   2 the BPF steering data path: lowportd's three capabilities, its pin
+#     directory, alice's lease steered (no NAT rule), lowportctl check
+#   3 systemctl reload after a policy edit removes the lease
+#   4 restart and kill -s KILL keep traffic (steered), the lease is adopted
+#   5 stop socket+service keeps the steering; a start adopts the lease
+#   6 journal: one line per admitted, refused, removed lease, with fields;
 #     an unreadable firewalld.conf is reported
-#   6 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
-#   7 package upgrade from a root-run lowportd (state in the previous
+#   7 systemd-analyze security exposure at most LOWPORT_MAX_EXPOSURE
+#   8 package upgrade from a root-run lowportd (state in the previous
 #     release's format) with a container running; remove with a
 #     container running (fails closed: no table inet lowport); purge
 # "1..0 # SKIP" when the root cannot be built here (no mirror, not root).
@@ -25,8 +27,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sb=$top/contrib/sysboot.sh
 # The exposure score contrib/systemd/lowportd.service.in reaches; a new
-# directive that loosens the sandbox fails scenario 6.
-max_exposure=${LOWPORT_MAX_EXPOSURE:-1.6}
+# directive that loosens the sandbox fails scenario 7. 1.6 before the BPF
+# steering data path; CAP_BPF and the bpf() system call (an exception to
+# SystemCallFilter=~@privileged) cost 0.1 (systemd 257)
+max_exposure=${LOWPORT_MAX_EXPOSURE:-1.7}
 work=$(mktemp -d /tmp/lowport-system.XXXXXX)
 run=$work/run
 n=0
@@ -135,6 +139,46 @@ rules_have() {
 	X -- nft list table inet lowport 2>/dev/null | grep -q "lease=$1"
 }
 
+# datapath ID: the data paths of lease ID's mappings, as lowportctl list
+# --json shows them ("nat" where it names none), e.g. "steer" or "nat steer"
+datapath() {
+	X -- lowportctl list --json 2>/dev/null | python3 -c '
+import json, sys
+data = json.load(sys.stdin)
+if isinstance(data, dict):
+    data = data.get("leases", [])
+for lease in data:
+    if lease.get("id") == sys.argv[1]:
+        print(" ".join(sorted({m.get("datapath", "nat")
+                               for m in lease.get("mappings", [])})))
+' "$1"
+}
+
+# steered ID: every mapping of lease ID is steered (BPF sk_lookup, no NAT)
+steered() {
+	local dp
+	dp=$(datapath "$1")
+	[ "$dp" = steer ] ||
+		diag "lease $1: data path '${dp:-no such lease}', want steer" \
+			"(lowportd: $(X -- journalctl -u lowportd -o cat --no-pager |
+				grep -i 'data path\|steer' | tail -n 3 | tr '\n' '|'))"
+}
+
+# pinned: lowportd's steering program and map are pinned in the BPF
+# filesystem (they outlive lowportd)
+pinned() {
+	local pins
+	pins=" $(X -- ls /sys/fs/bpf/lowport 2>&1 | tr '\n' ' ')"
+	case $pins in
+	*" link "*) ;;
+	*) diag "/sys/fs/bpf/lowport holds:${pins:-nothing}" || return 1 ;;
+	esac
+	case $pins in
+	*" map "*) ;;
+	*) diag "/sys/fs/bpf/lowport holds:${pins:-nothing}" ;;
+	esac
+}
+
 # ms_since START: milliseconds since START (date +%s%N)
 ms_since() {
 	echo $((($(date +%s%N) - $1) / 1000000))
@@ -200,6 +244,45 @@ s1() {
 	serves
 }
 
+# s_steer: the unit's lowportd holds exactly CAP_NET_ADMIN,
+# CAP_NET_BIND_SERVICE and CAP_BPF; ExecStartPre= made /sys/fs/bpf/lowport
+# (lowportd's, 0700), which is bound to /run/lowport/bpf in lowportd's mount
+# namespace and holds the pinned program; alice's lease (s1) is steered: no
+# rule of it in table inet lowport, no nat chain there at all; lowportctl
+# check names the data path
+s_steer() {
+	local pid caps id fs
+	pid=$(main_pid)
+	caps=$(X -- sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")
+	echo "# lowportd (pid $pid) CapEff: $caps"
+	[ "$caps" = 0000008000001400 ] ||
+		diag "want 0000008000001400: CAP_NET_ADMIN, CAP_NET_BIND_SERVICE," \
+			"CAP_BPF" || return 1
+	[ "$(X -- stat -c '%U %a' /sys/fs/bpf/lowport 2>&1)" = "lowportd 700" ] ||
+		diag "/sys/fs/bpf/lowport: $(X -- ls -ld /sys/fs/bpf/lowport 2>&1)" ||
+		return 1
+	fs=$(X -- nsenter -t "$pid" -m -- findmnt -n -o FSTYPE /run/lowport/bpf)
+	[ "$fs" = bpf ] ||
+		diag "/run/lowport/bpf in lowportd's mount namespace: ${fs:-not a mount point}" ||
+		return 1
+	pinned || return 1
+	echo "# /sys/fs/bpf/lowport: $(X -- ls /sys/fs/bpf/lowport | tr '\n' ' ')"
+	id=$(lease_id)
+	[ -n "$id" ] || diag "no lease for alice" || return 1
+	steered "$id" || return 1
+	! rules_have "$id" || diag "steered lease $id has rules in table inet lowport" ||
+		return 1
+	! X -- nft list table inet lowport 2>/dev/null | grep -q 'type nat' ||
+		diag "table inet lowport has nat chains with only a steered lease:" \
+			"$(X -- nft list table inet lowport | tr '\n\t' '| ')" || return 1
+	X -- lowportctl check >"$work/check-steer.txt" 2>&1
+	grep 'data path' "$work/check-steer.txt" | sed 's/^/# /'
+	grep -q 'data path: steer' "$work/check-steer.txt" ||
+		diag "lowportctl check: $(tr '\n' '|' <"$work/check-steer.txt")" ||
+		return 1
+	serves
+}
+
 # s2: carol is refused; a policy edit + reload removes alice's lease
 s2() {
 	local t id
@@ -228,20 +311,22 @@ journal_tail() {
 	return 1
 }
 
-# s3: restart and kill -s KILL keep traffic and the lease; stop removes it
+# s3: restart and kill -s KILL keep traffic and the lease, steered all
+# along; stop removes it
 s3() {
 	local id pid
 	id=$(lease_id)
 	pid=$(main_pid)
+	steered "$id" || return 1
 	X -- systemctl restart lowportd || journal_tail || return 1
 	[ "$(main_pid)" != "$pid" ] || diag "restart kept pid $pid" || return 1
-	serves && lease_listed "$id" || return 1
+	serves && lease_listed "$id" && steered "$id" || return 1
 	pid=$(main_pid)
 	X -- systemctl kill -s KILL lowportd || return 1
 	serves || diag "no traffic right after kill -s KILL" || return 1
 	wait_until 10 lease_listed "$id" || return 1
 	[ "$(main_pid)" != "$pid" ] || diag "lowportd $pid still running" || return 1
-	serves || return 1
+	serves && steered "$id" || return 1
 	X -u alice -- podman stop -t 0 web >/dev/null || return 1
 	wait_until 5 no_leases || diag "lease $id not removed with its container" || return 1
 	refuses || return 1
@@ -249,22 +334,20 @@ s3() {
 	web_run && serves
 }
 
-# s4: stopping socket and service keeps the rules; a start adopts them
+# s4: stopping socket and service keeps the steering (pinned program and
+# map); a start adopts the lease
 s4() {
 	local id
 	id=$(lease_id)
 	[ -n "$id" ] || diag "no lease of alice listed" || return 1
+	steered "$id" || return 1
 	X -- systemctl stop lowportd.socket lowportd.service || return 1
 	[ "$(state lowportd.service)" = inactive ] || diag "lowportd still running" || return 1
 	[ "$(state lowportd.socket)" = inactive ] || diag "socket still active" || return 1
-	# lowportd and its socket are stopped: nothing can add the rules back,
-	# so a second read only rides out a failed nft call, never hides a loss
-	wait_until 2 rules_have "$id" || diag "rules of $id gone after stop:" \
-		"$(X -- nft list table inet lowport 2>&1 | tr '\n\t' '| ')" ||
-		journal_tail || return 1
+	pinned || journal_tail || return 1
 	serves || return 1
 	X -- systemctl start lowportd.socket || return 1
-	lease_listed "$id" || return 1
+	lease_listed "$id" && steered "$id" || return 1
 	[ "$(state lowportd.service)" = active ] || diag "lowportd not started" || return 1
 	X -- journalctl -u lowportd -o cat -n 5 | grep -q 'ready: 1 lease(s)' ||
 		diag "lowportd did not report the adopted lease" || return 1
@@ -413,6 +496,10 @@ s7() {
 	X -- test -f /etc/lowport/lowport.conf || diag "remove deleted the policy" || return 1
 	[ "$(state lowportd.socket)" != active ] || diag "socket still listening" || return 1
 	X -- test ! -e /usr/libexec/lowport/lowportd || diag "lowportd left" || return 1
+	X -- test ! -e /sys/fs/bpf/lowport ||
+		diag "remove left /sys/fs/bpf/lowport (the steering program" \
+			"stays attached): $(X -- ls /sys/fs/bpf/lowport | tr '\n' ' ')" ||
+		return 1
 	! X -- nft list table inet lowport >/dev/null 2>&1 ||
 		diag "remove left table inet lowport (lease $id)" || return 1
 	X -- test ! -e "/run/lowport/leases/$id.json" ||
@@ -437,20 +524,22 @@ if ! setup; then
 	echo "Bail out! booting the system root failed"
 	exit 1
 fi
-echo "1..7"
+echo "1..8"
 echo "# setup (layers, .deb, boot) $(($(date +%s) - t0)) s"
 s1
 ok $? "socket activation: after install lowportd.socket is enabled and listening, lowportd.service disabled and not running; alice's first podman run -p 80:80 starts it (as user lowportd) and port 80 serves the page"
+s_steer
+ok $? "steering: lowportd holds exactly CAP_NET_ADMIN, CAP_NET_BIND_SERVICE and CAP_BPF; ExecStartPre= made /sys/fs/bpf/lowport, bound to /run/lowport/bpf in lowportd's mount namespace, holding the pinned program; alice's lease is steered (lowportctl list), with no rule and no nat chain in table inet lowport; lowportctl check says data path: steer"
 s2
 ok $? "systemctl reload after a policy edit removes alice's no-longer-granted lease (port 80 stops serving); carol is refused"
 s3
-ok $? "systemctl restart and systemctl kill -s KILL lowportd: port 80 keeps serving, lowportctl list shows the lease adopted; stopping the container removes it"
+ok $? "systemctl restart and systemctl kill -s KILL lowportd: port 80 keeps serving, lowportctl list shows the lease adopted and still steered; stopping the container removes it"
 s4
-ok $? "systemctl stop lowportd.socket lowportd.service keeps the rules (port 80 serves); systemctl start lowportd.socket adopts the lease"
+ok $? "systemctl stop lowportd.socket lowportd.service keeps the pinned steering (port 80 serves); systemctl start lowportd.socket adopts the steered lease"
 s5
 ok $? "journalctl -u lowportd: one line per admitted (3), refused (1) and removed (2) lease, with LOWPORT_EVENT, LOWPORT_UID, LOWPORT_LEASE; a root-only /etc/firewalld is reported (journal on reload, lowportctl check), not taken for StrictForwardPorts off in silence"
 s6
 ok $? "systemd-analyze security lowportd.service: exposure at most $max_exposure"
 s7
-ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove with a container running keeps the policy and deletes table inet lowport (port 80 stops forwarding); purge deletes the policy"
+ok $? "package upgrade from a root-run lowportd (root-owned leases/, state file of the previous release) with a container running keeps traffic and the lease, the new lowportd (user lowportd) adopts it and ends it with the container; remove with a container running keeps the policy and deletes table inet lowport and the pinned steering (port 80 stops forwarding); purge deletes the policy"
 echo "# total $(($(date +%s) - t0)) s"

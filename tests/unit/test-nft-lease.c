@@ -231,17 +231,18 @@ static const char test_skeleton_text[] =
 	"\t}\n\n"
 	"\tmap any {\n"
 	"\t\ttype nf_proto . inet_proto . inet_service : inet_service\n"
-	"\t}\n\n"
+	"\t}\n"
+	"}\n";
+
+/* The nat chains, as listed while a lease element exists */
+static const char test_hook_leases[] =
 	"\tchain leases {\n"
 	"\t\tmeta nfproto ipv4 dnat ip to :ip daddr . meta l4proto . "
 	"th dport map @addr4\n"
 	"\t\tmeta nfproto ipv6 dnat ip6 to :ip6 daddr . meta l4proto . "
 	"th dport map @addr6\n"
 	"\t\tdnat to :meta nfproto . meta l4proto . th dport map @any\n"
-	"\t}\n"
-	"}\n";
-
-/* The nat base chains, as listed while a lease element exists */
+	"\t}\n";
 static const char test_hook_prerouting[] =
 	"\tchain prerouting {\n"
 	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
@@ -254,9 +255,10 @@ static const char test_hook_output[] =
 	"\t}\n";
 
 /**
- * test_no_nat_hook() - Assert the table has no hooked nat chain, and the
- *			namespace none at all (so nothing there makes the
- *			kernel track connections)
+ * test_no_nat_hook() - Assert the table has no nat chain and no nat
+ *			expression, and the namespace none at all (a dnat
+ *			expression alone, even in a chain no hook reaches,
+ *			makes the kernel track connections)
  */
 static void test_no_nat_hook(void)
 {
@@ -266,10 +268,13 @@ static void test_no_nat_hook(void)
 	g_assert_nonnull(strstr(out, "table inet lowport {"));
 	g_assert_null(strstr(out, "hook"));
 	g_assert_null(strstr(out, "type nat"));
+	g_assert_null(strstr(out, "dnat"));
+	g_assert_null(strstr(out, "chain"));
 }
 
 /**
- * test_nat_hooks() - Assert both nat base chains exist with one rule each
+ * test_nat_hooks() - Assert the nat chains exist: leases with its DNAT
+ *		      rules, both base chains with one rule each
  */
 static void test_nat_hooks(void)
 {
@@ -277,6 +282,7 @@ static void test_nat_hooks(void)
 	g_auto(GStrv) fib = NULL;
 
 	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
+	g_assert_nonnull(strstr(out, test_hook_leases));
 	g_assert_nonnull(strstr(out, test_hook_prerouting));
 	g_assert_nonnull(strstr(out, test_hook_output));
 	fib = g_strsplit(out, "fib daddr type local jump leases", -1);
@@ -1103,7 +1109,7 @@ static void test_traffic_udp(void)
 }
 
 /**
- * test_hooks() - The nat base chains exist only while a lease element does
+ * test_hooks() - The nat chains exist only while a lease element does
  * @data:	LpNftOwnerMode, as a pointer
  */
 static void test_hooks(gconstpointer data)
@@ -1117,7 +1123,7 @@ static void test_hooks(gconstpointer data)
 	lp_autofd int l4 = test_bound(SOCK_STREAM, "127.0.0.1", 30080);
 	LpNftLease *l;
 
-	/* started: maps and chain leases, no hook */
+	/* started: maps only, no nat chain */
 	test_no_nat_hook();
 	g_assert_false(test_tcp("127.0.0.1", l4));
 
@@ -1149,7 +1155,7 @@ static void test_hooks(gconstpointer data)
 	test_no_nat_hook();
 	g_assert_false(test_tcp("127.0.0.1", l4));
 	g_assert_true(test_nft(&out, "list", "table", "inet", "lowport", NULL));
-	g_assert_nonnull(strstr(out, "\tchain leases {\n"));
+	g_assert_null(strstr(out, "\tchain leases {\n"));
 
 	/* a lost chain is healed while a lease needs it */
 	l = test_lease_one(again, IPPROTO_TCP, "127.0.0.1");
