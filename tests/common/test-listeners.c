@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -24,6 +25,33 @@
 
 #include "netutils/sockdiag.h"
 #include "test-listeners.h"
+
+/**
+ * lp_test_listeners_check_report() - Check a stand-in lowportd's report of
+ *				      a granted tcp/80 request: exactly one
+ *				      listener came with it, the one bound
+ *				      to the backend port, and only its
+ *				      owner holds it now (the shim kept no
+ *				      copy)
+ * @report:	The report (tests/common/test-shim.c)
+ */
+void lp_test_listeners_check_report(const char *report)
+{
+	unsigned int backend = 0, port = 0;
+	uint64_t inode = 0;
+	const char *m;
+
+	g_assert_nonnull(m = strstr(report, "\ntcp 0.0.0.0/0 80 "));
+	g_assert_cmpint(sscanf(m, "\ntcp 0.0.0.0/0 80 %u 1\n", &backend), ==,
+			1);
+	g_assert_nonnull(m = strstr(report, "\nlisteners=1\nlistener "));
+	g_assert_cmpint(
+		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
+		==, 2);
+	g_assert_cmpuint(port, ==, backend);
+	g_assert_cmpuint(inode, ==, lp_test_listeners_inode(backend));
+	g_assert_cmpuint(lp_test_listeners_holders(inode), ==, 1);
+}
 
 /**
  * lp_test_listeners_holders() - How many processes hold a socket

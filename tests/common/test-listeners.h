@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+void lp_test_listeners_check_report(const char *report);
 unsigned int lp_test_listeners_holders(uint64_t inode);
 uint64_t lp_test_listeners_inode(unsigned int port);
 pid_t lp_test_listeners_target(void);

@@ -257,17 +257,14 @@ static void test_granted(void)
 	"os.read(3, 1)\n"
 
 /**
- * test_granted_listeners() - The request
- * carries rootlessport's own listener on the backend port (not the one on
- * the unprivileged port 8080), and only rootlessport holds it afterwards
+ * test_granted_listeners() - The request carries rootlessport's own
+ * listener on the backend port (not the one on the unprivileged port
+ * 8080), and only rootlessport holds it afterwards
  */
 static void test_granted_listeners(void)
 {
 	g_autofree char *report = NULL, *py = NULL;
-	unsigned int backend = 0, port = 0;
 	lp_autofd int pidfd = -1;
-	uint64_t inode = 0;
-	const char *m;
 	Rlp r = {0};
 	int exit_w;
 
@@ -279,16 +276,7 @@ static void test_granted_listeners(void)
 	pidfd = lp_pidfd_open(report_pid(&r));
 	g_assert_cmpint(pidfd, >=, 0);
 	g_assert_true(g_file_get_contents(r.l.report, &report, NULL, NULL));
-	g_assert_nonnull(m = strstr(report, "\ntcp 0.0.0.0/0 80 "));
-	g_assert_cmpint(sscanf(m, "\ntcp 0.0.0.0/0 80 %u 1\n", &backend), ==,
-			1);
-	g_assert_nonnull(m = strstr(report, "\nlisteners=1\nlistener "));
-	g_assert_cmpint(
-		sscanf(m, "\nlisteners=1\nlistener %u %" SCNu64, &port, &inode),
-		==, 2);
-	g_assert_cmpuint(port, ==, backend);
-	g_assert_cmpuint(inode, ==, lp_test_listeners_inode(backend));
-	g_assert_cmpuint(lp_test_listeners_holders(inode), ==, 1);
+	lp_test_listeners_check_report(report);
 	close(exit_w);
 	g_assert_cmpint(poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 10000), ==,
 			1);
