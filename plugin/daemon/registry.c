@@ -337,6 +337,7 @@ static void registry_unadmit(LpRegistry *reg, LpLease *lease)
 bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error)
 {
 	g_autoptr(GError) local = NULL;
+	bool ok;
 	int rc;
 
 	if (!registry_reserve(reg, lease, true, error))
@@ -347,10 +348,13 @@ bool lp_registry_admit(LpRegistry *reg, LpLease *lease, GError **error)
 			    "cannot save lease state: %s", local->message);
 		return false;
 	}
-	if (!registry_nft_add(reg, lease, &local) ||
-	    !registry_steer_add(reg, lease, &local)) {
-		if (lp_lease_uses(lease, LP_DATAPATH_STEER))
-			registry_forget_rules(reg, lease);
+	ok = registry_nft_add(reg, lease, &local);
+	if (ok && !registry_steer_add(reg, lease, &local)) {
+		/* its NAT elements, and the keys steered before the failure */
+		registry_forget_rules(reg, lease);
+		ok = false;
+	}
+	if (!ok) {
 		registry_release_reservations(reg, lease);
 		lp_state_remove(reg->state_dir, lease->id, NULL);
 		g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL, "%s",

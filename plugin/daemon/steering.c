@@ -411,7 +411,8 @@ static void steering_remove_keys(LpSteering *s, const LpMapping *m)
  * @m:		Steered mapping
  * @error:	Return location for a GError
  *
- * Return: true on success; on failure the mapping's keys are removed
+ * Return: true on success; on failure the keys before the failing one
+ *	   stay in (lp_steering_add())
  */
 static bool steering_add_mapping(LpSteering *s, const LpLease *lease,
 				 const LpMapping *m, GError **error)
@@ -427,7 +428,6 @@ static bool steering_add_mapping(LpSteering *s, const LpLease *lease,
 			  : -ENOENT;
 
 		if (r < 0) {
-			steering_remove_keys(s, m);
 			g_set_error(error, LP_DAEMON_ERROR, LP_ERR_INTERNAL,
 				    "cannot steer port %u/tcp: %s",
 				    m->host_port, g_strerror(-r));
@@ -446,7 +446,9 @@ static bool steering_add_mapping(LpSteering *s, const LpLease *lease,
  * The listeners are closed in every case: the map holds the sockets now,
  * and no copy may keep one alive after the backend closes it.
  *
- * Return: true on success; on failure nothing is steered
+ * Return: true on success; on failure the keys inserted so far stay in:
+ *	   the caller takes them out with lp_steering_remove(), along with
+ *	   the lease's other rules (registry.c)
  */
 bool lp_steering_add(LpSteering *s, LpLease *lease, GError **error)
 {
@@ -465,15 +467,6 @@ bool lp_steering_add(LpSteering *s, LpLease *lease, GError **error)
 			ok = false;
 		} else {
 			ok = steering_add_mapping(s, lease, m, error);
-		}
-	}
-	if (!ok) {
-		while (i-- > 1) {
-			const LpMapping *m = &g_array_index(lease->mappings,
-							    LpMapping, i - 1);
-
-			if (m->datapath == LP_DATAPATH_STEER && s->steer)
-				steering_remove_keys(s, m);
 		}
 	}
 	lp_listener_close_all(lease->listeners);
